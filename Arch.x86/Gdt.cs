@@ -1,0 +1,75 @@
+using System.Runtime.InteropServices;
+using Kernel.Memory;
+
+namespace Kernel.Arch
+{
+    /// <summary>
+    /// The 64-bit task-state segment: no task switching in long mode, it only holds the stacks the
+    /// CPU switches to (SDM Vol. 3A §8.7 "Task Management in 64-bit Mode", Figure 8-11).
+    /// </summary>
+    [StructLayout(LayoutKind.Sequential, Pack = 4)]
+    public unsafe struct Tss
+    {
+        public uint Reserved0;
+        public ulong Rsp0, Rsp1, Rsp2;
+        public ulong Reserved1;
+        public fixed ulong Ist[7];               // Ist[0] is IST1
+        public ulong Reserved2;
+        public ushort Reserved3;
+        public ushort IoMapBase;
+    }
+
+    /// <summary>A CPU's own GDT, TSS and interrupt stacks; every CPU gets one (SMP bring-up makes the others).</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    public unsafe struct CpuTables
+    {
+        public fixed ulong Gdt[5];               // null, kernel code, kernel data, TSS (two slots)
+        public Tss Tss;
+    }
+
+    /// <summary>Interrupt stack table slots (IST1..3) for the exceptions that must not trust the current stack.</summary>
+    public enum InterruptStack : byte
+    {
+        None = 0,
+        Nmi = 1,
+        DoubleFault = 2,
+        MachineCheck = 3,
+    }
+
+    public static unsafe class Gdt
+    {
+        public const int InterruptStackSize = 16 * 1024;
+
+        // SDM Vol. 3A §3.4.5 "Segment Descriptors": long-mode code (L=1, P=1, DPL 0, type execute/read),
+        // data (P=1, DPL 0, type read/write). Base and limit are ignored in 64-bit mode.
+        private const ulong KernelCodeDescriptor = 0x00AF_9A00_0000_FFFF;
+        private const ulong KernelDataDescriptor = 0x00CF_9200_0000_FFFF;
+        private const ulong TssTypeAvailable64 = 0x9;             // §3.5 "System Descriptor Types"
+        private const ulong DescriptorPresent = 1UL << 47;
+
+        /// <summary>Builds and loads this CPU's GDT and TSS (with fresh IST stacks) and reinstalls its GS base.</summary>
+        public static void Load(PerCpu* cpu)
+        {
+            var tables = (CpuTables*)KernelHeap.Allocate((ulong)sizeof(CpuTables));
+            tables->Gdt[Selectors.KernelCode / 8] = KernelCodeDescriptor;
+            tables->Gdt[Selectors.KernelData / 8] = KernelDataDescriptor;
+            tables->Tss.IoMapBase = (ushort)sizeof(Tss);          // no I/O permission bitmap
+            for (int stack = (int)InterruptStack.Nmi; stack <= (int)InterruptStack.MachineCheck; stack++)
+                tables->Tss.Ist[stack - 1] = (ulong)KernelHeap.Allocate(InterruptStackSize) + InterruptStackSize;
+
+            ulong tss = (ulong)&tables->Tss;
+            ulong limit = (ulong)sizeof(Tss) - 1;
+            tables->Gdt[Selectors.Tss / 8] = (limit & 0xFFFF) | ((tss & 0xFF_FFFF) << 16) | (TssTypeAvailable64 << 40)
+                                             | DescriptorPresent | (((limit >> 16) & 0xF) << 48) | (((tss >> 24) & 0xFF) << 56);
+            tables->Gdt[Selectors.Tss / 8 + 1] = tss >> 32;
+
+            DescriptorTablePointer pointer;
+            pointer.Limit = (ushort)(5 * sizeof(ulong) - 1);
+            pointer.Base = (ulong)tables->Gdt;
+            CpuNative.LoadGdt(&pointer, Selectors.KernelCode, Selectors.KernelData);
+            CpuNative.LoadTaskRegister(Selectors.Tss);
+            PerCpu.Install(cpu);
+            cpu->Tables = tables;
+        }
+    }
+}

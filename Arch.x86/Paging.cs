@@ -1,0 +1,87 @@
+using Kernel.Boot;
+using Kernel.Diagnostics;
+using Kernel.Memory;
+
+namespace Kernel.Arch
+{
+    /// <summary>
+    /// The kernel's own address space, replacing the boot stub's 4 GiB of writable, executable 2 MiB
+    /// pages. Physical memory stays identity-mapped, but with W^X: kernel text is read-only and
+    /// executable, read-only data is neither writable nor executable, everything else is writable
+    /// and never executable, and page 0 is unmapped so null dereferences fault. Code patching (the
+    /// alternatives) must therefore go through a deliberate writable alias. CR0.WP (set by the boot
+    /// stub) makes the read-only bits bind the kernel too (SDM Vol. 3A §4.6 "Access Rights").
+    /// </summary>
+    public static unsafe class Paging
+    {
+        private const ulong OneGiB = 1024UL * 1024 * 1024;
+        private const ulong MinimumMappedTop = 4 * OneGiB;   // the MMIO hole (LAPIC, I/O APIC, HPET) lies below 4 GiB
+        private const ulong Cr0WriteProtect = 1UL << 16;
+
+        private static PageTables s_kernel;
+
+        public static ulong KernelRoot => s_kernel.Root;
+        public static ulong MappedTop { get; private set; }
+
+        public static void Initialize(BootInfo boot, ImageLayout* image)
+        {
+            if (!s_kernel.Initialize(&AllocateTablePage)) Panic.Halt("no memory for the kernel's page tables");
+            ulong top = (PhysicalMemory.Top + OneGiB - 1) & ~(OneGiB - 1);
+            MappedTop = top > MinimumMappedTop ? top : MinimumMappedTop;
+
+            for (ulong slot = 0; slot < MappedTop; slot += PageTables.LargePageSize)
+            {
+                PageFlags cache = OverlapsRam(boot, slot, PageTables.LargePageSize) ? PageFlags.None : PageFlags.CacheDisable | PageFlags.WriteThrough;
+                bool ok = NeedsSmallPages(image, slot)
+                    ? MapSmallPages(image, slot, cache)
+                    : s_kernel.Map2M(slot, slot, PageFlags.Writable | PageFlags.NoExecute | cache);
+                if (!ok) Panic.Halt("no memory for the kernel's page tables");
+            }
+
+            CpuNative.WriteCr0(CpuNative.ReadCr0() | Cr0WriteProtect);
+            CpuNative.WriteCr3(s_kernel.Root);
+            Log.Info("paging", $"identity map 0..{MappedTop >> 30} GiB with W^X; text 0x{image->TextStart:x}-0x{image->TextEnd:x} r-x, {s_kernel.TablePages} table pages");
+        }
+
+        /// <summary>The leaf entry mapping an address in the kernel's tables (0 if unmapped).</summary>
+        public static ulong Lookup(ulong address) => PageTables.Lookup(s_kernel.Root, address);
+
+        /// <summary>The permissions the kernel intends for a 4 KiB page of its image, or null outside it.</summary>
+        public static PageFlags ImagePageFlags(ImageLayout* image, ulong page)
+        {
+            if (page >= image->TextStart && page < image->TextEnd) return PageFlags.None;
+            if (page >= image->RodataStart && page < image->RodataEnd) return PageFlags.NoExecute;
+            if (page >= image->ImageStart && page < image->TextStart) return PageFlags.NoExecute;   // boot stub: done with it
+            return PageFlags.Writable | PageFlags.NoExecute;
+        }
+
+        private static bool NeedsSmallPages(ImageLayout* image, ulong slot) =>
+            slot == 0 || (slot < image->ImageEnd && image->ImageStart < slot + PageTables.LargePageSize);
+
+        private static bool MapSmallPages(ImageLayout* image, ulong slot, PageFlags cache)
+        {
+            for (ulong page = slot; page < slot + PageTables.LargePageSize; page += PageTables.PageSize)
+            {
+                if (page == 0) continue;   // unmapped: a null dereference must fault
+                PageFlags flags = page >= image->ImageStart && page < image->ImageEnd
+                    ? ImagePageFlags(image, page)
+                    : PageFlags.Writable | PageFlags.NoExecute;
+                if (!s_kernel.Map4K(page, page, flags | cache)) return false;
+            }
+            return true;
+        }
+
+        private static bool OverlapsRam(BootInfo boot, ulong start, ulong length)
+        {
+            for (int i = 0; i < boot.MemoryMap.Length; i++)
+            {
+                MemoryRegion region = boot.MemoryMap[i];
+                bool ram = region.Type == MemoryType.Available || region.Type == MemoryType.AcpiReclaimable || region.Type == MemoryType.AcpiNvs;
+                if (ram && region.Base < start + length && start < region.End) return true;
+            }
+            return false;
+        }
+
+        private static ulong AllocateTablePage() => PhysicalMemory.AllocateZeroedPages(1);
+    }
+}

@@ -1,0 +1,69 @@
+namespace Kernel.Arch
+{
+    /// <summary>
+    /// The COM1 16550 UART, 115200 baud 8N1, polled. Machines without a UART are common now: the
+    /// port is probed first (scratch register, then loopback) and, if absent or if the transmitter
+    /// stops draining, output is dropped instead of spinning forever.
+    /// Register map: PC16550D datasheet (TI SNLS378C) Table 2; also OSDev "Serial Ports".
+    /// </summary>
+    public static class Serial
+    {
+        private const ushort Com1 = 0x3F8;
+        private const ushort Data = 0, InterruptEnable = 1, FifoControl = 2, LineControl = 3, ModemControl = 4, LineStatus = 5, Scratch = 7;
+        private const ushort DivisorLow = 0, DivisorHigh = 1;       // while LineControl.DLAB is set
+        private const byte LineControlDlab = 0x80;
+        private const byte LineControl8N1 = 0x03;
+        private const byte FifoEnableClear14 = 0xC7;               // enable, clear both FIFOs, 14-byte trigger
+        private const byte ModemDtrRtsOut2 = 0x0B;
+        private const byte ModemLoopback = 0x10;
+        private const byte LineStatusTransmitterEmpty = 0x20;      // THRE
+        private const ushort Divisor115200 = 1;                    // 115200 = 1.8432 MHz / 16 / 1
+        private const int TransmitSpinLimit = 200_000;             // ≈ several ms on real hardware; a byte takes 87 µs
+
+        public static bool Present { get; private set; }
+
+        public static void Initialize()
+        {
+            CpuNative.OutB(Com1 + Scratch, 0x5A);
+            if (CpuNative.InB(Com1 + Scratch) != 0x5A) return;
+
+            CpuNative.OutB(Com1 + InterruptEnable, 0);
+            CpuNative.OutB(Com1 + LineControl, LineControlDlab);
+            CpuNative.OutB(Com1 + DivisorLow, (byte)Divisor115200);
+            CpuNative.OutB(Com1 + DivisorHigh, Divisor115200 >> 8);
+            CpuNative.OutB(Com1 + LineControl, LineControl8N1);
+            CpuNative.OutB(Com1 + FifoControl, FifoEnableClear14);
+
+            // Loopback: a byte sent must come back, or this is not a working UART.
+            CpuNative.OutB(Com1 + ModemControl, ModemLoopback | ModemDtrRtsOut2);
+            CpuNative.OutB(Com1 + Data, 0xAE);
+            bool echoed = false;
+            for (int i = 0; i < TransmitSpinLimit && !echoed; i++)
+                echoed = (CpuNative.InB(Com1 + LineStatus) & 1) != 0 && CpuNative.InB(Com1 + Data) == 0xAE;
+            CpuNative.OutB(Com1 + ModemControl, ModemDtrRtsOut2);
+            Present = echoed;
+        }
+
+        public static void Write(char c)
+        {
+            if (!Present) return;
+            if (c == '\n') WriteByte((byte)'\r');
+            WriteByte(c < 0x80 ? (byte)c : (byte)'?');
+        }
+
+        private static void WriteByte(byte value)
+        {
+            int spins = 0;
+            while ((CpuNative.InB(Com1 + LineStatus) & LineStatusTransmitterEmpty) == 0)
+            {
+                if (++spins == TransmitSpinLimit)
+                {
+                    Present = false;   // a transmitter that never drains: stop using it rather than hang
+                    return;
+                }
+                CpuNative.Pause();
+            }
+            CpuNative.OutB(Com1 + Data, value);
+        }
+    }
+}

@@ -1,0 +1,120 @@
+namespace Kernel.Boot
+{
+    /// <summary>A kernel option the kernel understands, with its help text (printed by the shell's help later).</summary>
+    public readonly struct KnownOption
+    {
+        public readonly string Name;
+        public readonly bool TakesValue;
+        public readonly bool ValueOptional;
+        public readonly string Help;
+
+        public KnownOption(string name, bool takesValue, bool valueOptional, string help)
+        {
+            Name = name;
+            TakesValue = takesValue;
+            ValueOptional = valueOptional;
+            Help = help;
+        }
+    }
+
+    /// <summary>
+    /// The kernel command line: space-separated `name` or `name=value` words. Words the kernel does not
+    /// know, or that lack a required value, are kept aside as warnings so boot can log each by name and
+    /// carry on with defaults. Later words override earlier ones. Pure: compiled by the host tests too.
+    /// </summary>
+    public sealed class CommandLine
+    {
+        public static readonly KnownOption[] Known =
+        {
+            new KnownOption("selftest", true, true, "run the in-guest self-tests (all, or those whose suite.name starts with the value), then exit QEMU"),
+            new KnownOption("loglevel", true, false, "error | warn | info | debug (default info)"),
+            new KnownOption("test.fail", false, false, "test-only: make the self-test harness.Canary fail"),
+            new KnownOption("test.panic", false, false, "test-only: make the self-test harness.Canary panic"),
+        };
+
+        private readonly string[] _names;
+        private readonly string[] _values;
+        private readonly int _count;
+
+        public string[] Warnings { get; }
+        public string Text { get; }
+
+        private CommandLine(string text, string[] names, string[] values, int count, string[] warnings)
+        {
+            Text = text;
+            _names = names;
+            _values = values;
+            _count = count;
+            Warnings = warnings;
+        }
+
+        public static CommandLine Parse(string text)
+        {
+            text ??= "";
+            int capacity = 1;
+            for (int i = 0; i < text.Length; i++) if (text[i] == ' ') capacity++;
+            var names = new string[capacity];
+            var values = new string[capacity];
+            var warnings = new string[capacity];
+            int count = 0, warningCount = 0;
+
+            int position = 0;
+            while (position < text.Length)
+            {
+                while (position < text.Length && IsSpace(text[position])) position++;
+                int start = position;
+                while (position < text.Length && !IsSpace(text[position])) position++;
+                if (position == start) break;
+
+                string word = text.Substring(start, position - start);
+                int equals = word.IndexOf('=');
+                string name = equals < 0 ? word : word.Substring(0, equals);
+                string value = equals < 0 ? null : word.Substring(equals + 1);
+
+                int known = Find(name);
+                if (known < 0)
+                    warnings[warningCount++] = string.Concat("unknown kernel option '", name, "' ignored");
+                else if (Known[known].TakesValue && value == null && !Known[known].ValueOptional)
+                    warnings[warningCount++] = string.Concat("kernel option '", name, "' needs a value: ignored");
+                else if (!Known[known].TakesValue && value != null)
+                    warnings[warningCount++] = string.Concat("kernel option '", name, "' takes no value: '", value, "' ignored");
+                else
+                {
+                    names[count] = name;
+                    values[count] = value;
+                    count++;
+                }
+            }
+
+            var trimmed = new string[warningCount];
+            for (int i = 0; i < warningCount; i++) trimmed[i] = warnings[i];
+            return new CommandLine(text, names, values, count, trimmed);
+        }
+
+        public bool Has(string name) => IndexOf(name) >= 0;
+
+        /// <summary>The option's value (null when given without one); false when the option is absent.</summary>
+        public bool TryGetValue(string name, out string value)
+        {
+            int index = IndexOf(name);
+            value = index >= 0 ? _values[index] : null;
+            return index >= 0;
+        }
+
+        private int IndexOf(string name)
+        {
+            for (int i = _count - 1; i >= 0; i--)
+                if (_names[i] == name) return i;
+            return -1;
+        }
+
+        private static int Find(string name)
+        {
+            for (int i = 0; i < Known.Length; i++)
+                if (Known[i].Name == name) return i;
+            return -1;
+        }
+
+        private static bool IsSpace(char c) => c == ' ' || c == '\t' || c == '\n' || c == '\r';
+    }
+}

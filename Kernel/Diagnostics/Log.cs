@@ -1,0 +1,87 @@
+using System.Runtime.CompilerServices;
+using Kernel.Arch;
+using Kernel.Lib;
+
+namespace Kernel.Diagnostics
+{
+    public enum LogLevel { Error, Warn, Info, Debug }
+
+    /// <summary>
+    /// The kernel log: `Log.Info("boot", $"{n} CPUs")` formats into a stack buffer (LogLine), so logging
+    /// allocates nothing and works in any context. Each line carries the time since boot from the TSC
+    /// and a level: `[    0.012345] info  boot: ...`.
+    /// </summary>
+    public static class Log
+    {
+        public static LogLevel Threshold = LogLevel.Info;
+
+        public static void Error(string component, LogLine message) => Write(LogLevel.Error, component, ref message);
+        public static void Warn(string component, LogLine message) => Write(LogLevel.Warn, component, ref message);
+        public static void Info(string component, LogLine message) => Write(LogLevel.Info, component, ref message);
+        public static void Debug(string component, LogLine message) => Write(LogLevel.Debug, component, ref message);
+
+        public static void Error(string component, string message) => Write(LogLevel.Error, component, message);
+        public static void Warn(string component, string message) => Write(LogLevel.Warn, component, message);
+        public static void Info(string component, string message) => Write(LogLevel.Info, component, message);
+        public static void Debug(string component, string message) => Write(LogLevel.Debug, component, message);
+
+        public static void Write(LogLevel level, string component, ref LogLine message)
+        {
+            if (level > Threshold) return;
+            var line = new TextBuffer();
+            AppendPrefix(ref line, level, component);
+            message.AppendTo(ref line);
+            Console.WriteLine(ref line);
+        }
+
+        public static void Write(LogLevel level, string component, string message)
+        {
+            if (level > Threshold) return;
+            var line = new TextBuffer();
+            AppendPrefix(ref line, level, component);
+            line.Append(message);
+            Console.WriteLine(ref line);
+        }
+
+        private static void AppendPrefix(ref TextBuffer line, LogLevel level, string component)
+        {
+            ulong micros = Tsc.MicrosecondsSinceBoot;
+            line.Append('[');
+            line.AppendPadded(micros / 1_000_000, 5);
+            line.Append('.');
+            line.AppendPadded(micros % 1_000_000, 6, '0');
+            line.Append("] ");
+            line.Append(level == LogLevel.Error ? "error " : level == LogLevel.Warn ? "warn  " : level == LogLevel.Info ? "info  " : "debug ");
+            line.Append(component);
+            line.Append(": ");
+        }
+    }
+
+    /// <summary>The interpolated-string handler behind Log: formats straight into a fixed buffer.</summary>
+    [InterpolatedStringHandler]
+    public unsafe ref struct LogLine
+    {
+        private TextBuffer _text;
+
+        public LogLine(int literalLength, int formattedCount) => _text = new TextBuffer();
+
+        public void AppendLiteral(string text) => _text.Append(text);
+        public void AppendFormatted(string text) => _text.Append(text);
+        public void AppendFormatted(char c) => _text.Append(c);
+        public void AppendFormatted(bool value) => _text.AppendBool(value);
+        public void AppendFormatted(int value) => _text.AppendDecimal(value);
+        public void AppendFormatted(long value) => _text.AppendDecimal(value);
+        public void AppendFormatted(uint value) => _text.AppendDecimal(value);
+        public void AppendFormatted(ulong value) => _text.AppendDecimal(value);
+        public void AppendFormatted(uint value, string format) => _text.AppendFormatted(value, format);
+        public void AppendFormatted(ulong value, string format) => _text.AppendFormatted(value, format);
+        public void AppendFormatted(int value, string format) => _text.AppendFormatted((ulong)(uint)value, format);
+
+        internal void AppendTo(ref TextBuffer line)
+        {
+            char* chars = stackalloc char[TextBuffer.Capacity + 1];
+            int count = _text.CopyTo(chars, TextBuffer.Capacity + 1);
+            line.Append(chars, count);
+        }
+    }
+}

@@ -1,0 +1,91 @@
+using System.Runtime;
+using Kernel.Arch;
+using Kernel.Boot;
+using Kernel.Diagnostics;
+using Kernel.Memory;
+using Kernel.Runtime;
+using Kernel.SelfTest;
+
+namespace Kernel
+{
+    /// <summary>
+    /// The boot CPU's path from the boot stub (Boot/Entry.asm) to a running kernel. Read top to bottom:
+    /// each line is one step, in the only order that works.
+    /// </summary>
+    public static unsafe class KernelMain
+    {
+        public const string Banner = "managed SMP kernel";
+
+        private static ImageLayout s_image;
+
+        public static ImageLayout* Image
+        {
+            get { fixed (ImageLayout* image = &s_image) return image; }
+        }
+
+        public static BootInfo BootInfo { get; private set; }
+        public static CommandLine Options { get; private set; }
+
+        [RuntimeExport("kmain")]
+        private static void Main(ulong multibootInfo)
+        {
+            CpuNative.GetImageLayout(Image);          // where the linker put text, data and the early heap
+            PerCpu.InitializeBootCpu();               // GS → this CPU's block: CPU number in every report
+            KernelHeap.InitializeEarly(Image);        // `new` works from here, on the image's early heap
+            Statics.Initialize(Image);                // static reference fields and class constructors work from here
+            Serial.Initialize();                      // COM1 console, if a UART answers
+            Tsc.Calibrate();                          // timestamps for the log
+            Log.Info("boot", Banner + " starting");
+            Gdt.Load(PerCpu.Current);                 // own GDT and TSS with IST stacks
+            Idt.Initialize(Image);                    // every exception reported from here on
+            BootInfo = ParseBootInfo(multibootInfo);  // memory map, command line, ACPI pointers, modules
+            Options = ParseOptions(BootInfo);         // kernel options; unknown ones warned about
+            Tsc.LogFrequency();                       // (after loglevel is known)
+            SymbolMap.Load(BootInfo);                 // C# method names for panic reports
+            PhysicalMemory.Initialize(BootInfo, Image);  // page allocator from the memory map
+            KernelHeap.AttachPageAllocator();         // the heap grows beyond the early area
+            Paging.Initialize(BootInfo, Image);       // own page tables: W^X, null page unmapped
+            Log.Info("boot", $"up: heap {KernelHeap.BytesAllocated / 1024} KiB used, {PhysicalMemory.FreePages} pages free");
+
+            if (Options.TryGetValue("selftest", out string filter))
+                SelfTestRunner.RunAndExit(filter);    // in-guest tests; ends QEMU with their verdict
+
+            Log.Info("boot", "nothing more to do yet: halting (Ctrl-A X leaves QEMU)");
+            Idle();
+        }
+
+        private static BootInfo ParseBootInfo(ulong address)
+        {
+            BootInfo info = Multiboot2.Parse((byte*)address, out string error);
+            if (info == null) Panic.Halt(string.Concat("bad multiboot2 information: ", error));
+            Log.Info("boot", $"loader '{info.BootloaderName}', {info.MemoryMap.Length} memory regions, {info.Modules.Length} modules, firmware {(info.HasEfiSystemTable ? "UEFI" : "BIOS")}");
+            return info;
+        }
+
+        private static CommandLine ParseOptions(BootInfo boot)
+        {
+            string extra = QemuFwCfg.ReadCommandLine();
+            string text = extra == null ? boot.CommandLine : string.Concat(boot.CommandLine, " ", extra);
+            CommandLine options = CommandLine.Parse(text);
+            Log.Info("boot", string.Concat("command line: ", options.Text));
+            for (int i = 0; i < options.Warnings.Length; i++) Log.Warn("boot", options.Warnings[i]);
+            ApplyLogLevel(options);
+            return options;
+        }
+
+        private static void ApplyLogLevel(CommandLine options)
+        {
+            if (!options.TryGetValue("loglevel", out string level)) return;
+            if (level == "error") Log.Threshold = LogLevel.Error;
+            else if (level == "warn") Log.Threshold = LogLevel.Warn;
+            else if (level == "info") Log.Threshold = LogLevel.Info;
+            else if (level == "debug") Log.Threshold = LogLevel.Debug;
+            else Log.Warn("boot", string.Concat("loglevel '", level, "' is not error|warn|info|debug: keeping info"));
+        }
+
+        private static void Idle()
+        {
+            while (true) CpuNative.Halt();
+        }
+    }
+}

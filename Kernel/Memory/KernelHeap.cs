@@ -1,0 +1,49 @@
+using Kernel.Arch;
+
+namespace Kernel.Memory
+{
+    /// <summary>
+    /// The one kernel heap. It starts on the early heap in the image's .bss (so `new` works before
+    /// the page allocator exists) and then grows from PhysicalMemory. Exhaustion is a panic that
+    /// names what was asked for and what was left.
+    /// </summary>
+    public static unsafe class KernelHeap
+    {
+        private static Heap s_heap;
+
+        public static void InitializeEarly(ImageLayout* image)
+        {
+            Lib.Memory.Zero((void*)image->EarlyHeapStart, (nuint)(image->EarlyHeapEnd - image->EarlyHeapStart));
+            s_heap.Initialize((byte*)image->EarlyHeapStart, (byte*)image->EarlyHeapEnd, null);
+        }
+
+        public static void AttachPageAllocator() => s_heap.SetPageSource(&PhysicalMemory.AllocateZeroedPages);
+
+        public static void* Allocate(ulong size)
+        {
+            void* memory = s_heap.TryAllocate(size);
+            if (memory == null) ReportExhausted(size);
+            return memory;
+        }
+
+        public static ulong BytesAllocated => s_heap.BytesAllocated;
+        public static ulong BytesReserved => s_heap.BytesReserved;
+        public static ulong Allocations => s_heap.Allocations;
+        public static ulong Chunks => s_heap.Chunks;
+
+        private static void ReportExhausted(ulong size)
+        {
+            var text = new Lib.TextBuffer();
+            text.Append("kernel heap exhausted: cannot allocate ");
+            text.AppendDecimal(size);
+            text.Append(" bytes (heap holds ");
+            text.AppendDecimal(s_heap.BytesAllocated / 1024);
+            text.Append(" KiB in ");
+            text.AppendDecimal(s_heap.Chunks);
+            text.Append(" chunks; physical memory has ");
+            text.AppendDecimal(PhysicalMemory.FreePages);
+            text.Append(" free pages)");
+            Panic.Halt(ref text);
+        }
+    }
+}

@@ -1,0 +1,34 @@
+using System;
+
+namespace Kernel.SelfTest
+{
+    /// <summary>
+    /// Marks a static class whose [SelfTest] methods form the suite <c>Name</c>. tools/SelfTestGenerator
+    /// turns every such method into an entry of SelfTestRegistry at compile time, and the host boot
+    /// tests read the same attributes from Kernel.dll's metadata: one list, two readers.
+    /// </summary>
+    [AttributeUsage(AttributeTargets.Class)]
+    public sealed class SelfTestSuiteAttribute : Attribute
+    {
+        public SelfTestSuiteAttribute(string name) { Name = name; }
+        public string Name { get; }
+    }
+
+    /// <summary>An in-guest test: a `static void` method with no parameters, inside a [SelfTestSuite] class.</summary>
+    [AttributeUsage(AttributeTargets.Method)]
+    public sealed class SelfTestAttribute : Attribute { }
+
+    public readonly unsafe struct SelfTestCase
+    {
+        public readonly string Suite;
+        public readonly string Name;
+        public readonly delegate*<void> Body;
+
+        public SelfTestCase(string suite, string name, delegate*<void> body)
+        {
+            Suite = suite;
+            Name = name;
+            Body = body;
+        }
+    }
+}

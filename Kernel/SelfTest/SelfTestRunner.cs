@@ -1,0 +1,104 @@
+using System.Diagnostics.CodeAnalysis;
+using Kernel.Arch;
+using Kernel.Diagnostics;
+using Kernel.Lib;
+
+namespace Kernel.SelfTest
+{
+    public enum TestOutcome { Pass, Fail, Skip }
+
+    /// <summary>
+    /// Runs the in-guest tests (kernel option `selftest[=prefix]`) and speaks the serial protocol the
+    /// host boot tests parse, one line per test:
+    ///   TEST suite.name PASS|FAIL|SKIP 12ms [message]
+    ///   SELFTEST: N passed, N failed, N skipped
+    /// then ends QEMU through isa-debug-exit (success or failure). A panic during a test prints
+    /// `SELFTEST: PANIC reason` (Panic.cs). Each test runs under a recovery point, so a failed
+    /// assertion abandons only that test.
+    /// </summary>
+    public static unsafe class SelfTestRunner
+    {
+        public static bool Active { get; private set; }
+
+        private static RecoveryPoint s_recovery;
+        private static TestOutcome s_outcome;
+        private static TextBuffer s_message;
+
+        [DoesNotReturn]
+        public static void RunAndExit(string filter)
+        {
+            Active = true;
+            SelfTestCase[] tests = SelfTestRegistry.Create();
+            int passed = 0, failed = 0, skipped = 0;
+            for (int i = 0; i < tests.Length; i++)
+            {
+                if (!Matches(tests[i], filter)) continue;
+                TestOutcome outcome = Run(tests[i], out ulong micros);
+                if (outcome == TestOutcome.Pass) passed++;
+                else if (outcome == TestOutcome.Fail) failed++;
+                else skipped++;
+                Report(tests[i], outcome, micros);
+            }
+
+            var summary = new TextBuffer();
+            summary.Append("SELFTEST: ");
+            summary.AppendDecimal(passed);
+            summary.Append(" passed, ");
+            summary.AppendDecimal(failed);
+            summary.Append(" failed, ");
+            summary.AppendDecimal(skipped);
+            summary.Append(" skipped");
+            Console.WriteLine(ref summary);
+            QemuDebugExit.Exit(failed == 0 ? GuestExitCode.Success : GuestExitCode.TestsFailed);
+        }
+
+        /// <summary>Ends the running test with a failure or skip (Assert calls this).</summary>
+        [DoesNotReturn]
+        public static void AbortCurrent(TestOutcome outcome, ref TextBuffer message)
+        {
+            if (!Active) Panic.Halt(ref message);
+            s_outcome = outcome;
+            s_message = message;
+            fixed (RecoveryPoint* point = &s_recovery) CpuNative.ResumeAt(point, 1);
+        }
+
+        private static TestOutcome Run(SelfTestCase test, out ulong micros)
+        {
+            s_outcome = TestOutcome.Pass;
+            s_message.Clear();
+            ulong start = Tsc.Read();
+            fixed (RecoveryPoint* point = &s_recovery)
+                CpuNative.TryCall(&Invoke, test.Body, point);
+            micros = Tsc.ToMicroseconds(Tsc.Read() - start);
+            return s_outcome;
+        }
+
+        private static void Invoke(void* body) => ((delegate*<void>)body)();
+
+        private static void Report(SelfTestCase test, TestOutcome outcome, ulong micros)
+        {
+            var line = new TextBuffer();
+            line.Append("TEST ");
+            line.Append(test.Suite);
+            line.Append('.');
+            line.Append(test.Name);
+            line.Append(outcome == TestOutcome.Pass ? " PASS " : outcome == TestOutcome.Fail ? " FAIL " : " SKIP ");
+            line.AppendDecimal(micros / 1000);
+            line.Append("ms");
+            if (s_message.Length > 0)
+            {
+                line.Append(' ');
+                char* chars = stackalloc char[TextBuffer.Capacity + 1];
+                line.Append(chars, s_message.CopyTo(chars, TextBuffer.Capacity + 1));
+            }
+            Console.WriteLine(ref line);
+        }
+
+        private static bool Matches(SelfTestCase test, string filter)
+        {
+            if (filter == null || filter.Length == 0) return true;
+            string full = string.Concat(test.Suite, ".", test.Name);
+            return full.StartsWith(filter);
+        }
+    }
+}

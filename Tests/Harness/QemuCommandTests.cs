@@ -1,0 +1,58 @@
+using KernelRunner;
+using NUnit.Framework;
+
+namespace Kernel.Tests.Harness;
+
+/// <summary>The QEMU command line and the meaning of its exit status.</summary>
+public sealed class QemuCommandTests
+{
+    static readonly QemuOptions Smp4 = new() { Smp = "4", IsoPath = "/tmp/kernel.iso" };
+
+    [Test]
+    public void CapturedRunSendsCom1ToStdoutAndPassesKernelOptionsThroughFwCfg()
+    {
+        var argv = QemuCommand.Build(Smp4 with { KernelCmdline = "selftest=heap log=a,b" }, QemuMode.Captured);
+
+        Assert.That(QemuCommand.ToShellLine(argv), Is.EqualTo(
+            "qemu-system-x86_64 -machine q35 -accel tcg -cpu qemu64 -smp 4 -m 256M -display none -no-reboot " +
+            "-device isa-debug-exit,iobase=0xf4,iosize=0x04 -cdrom /tmp/kernel.iso -serial stdio -monitor none " +
+            "-fw_cfg 'name=opt/kernel/cmdline,string=selftest=heap log=a,,b'"));
+    }
+
+    [Test]
+    public void InteractiveGdbRunSharesTheTerminalAndWaitsForTheDebugger()
+    {
+        var argv = QemuCommand.Build(Smp4 with { Gdb = true, ExtraArgs = ["-d", "int"] }, QemuMode.Interactive);
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(argv, Is.SupersetOf(new[] { "mon:stdio", "-s", "-S" }));
+            Assert.That(argv.TakeLast(2), Is.EqualTo(new[] { "-d", "int" }));
+            Assert.That(argv, Does.Not.Contain("-fw_cfg"), "no kernel options, no fw_cfg file");
+        }
+    }
+
+    [Test]
+    public void UefiLoadsOvmf()
+    {
+        var argv = QemuCommand.Build(Smp4 with { Uefi = true }, QemuMode.Captured);
+
+        Assert.That(argv.Any(arg => arg.Contains("OVMF", StringComparison.OrdinalIgnoreCase)), Is.True, string.Join(' ', argv));
+    }
+
+    [TestCase(1, QemuExitKind.AllTestsPassed)]
+    [TestCase(3, QemuExitKind.TestsFailed)]
+    [TestCase(5, QemuExitKind.Panic)]
+    [TestCase(0, QemuExitKind.QuitOrTripleFault)]
+    [TestCase(33, QemuExitKind.Unexpected)]
+    public void ExitStatusFollowsTheIsaDebugExitContract(int status, QemuExitKind kind)
+    {
+        Assert.That(QemuExit.FromStatus(status).Kind, Is.EqualTo(kind));
+    }
+
+    [Test]
+    public void AnUnknownGuestExitValueIsNamed()
+    {
+        Assert.That(QemuExit.FromStatus(33).Description, Does.Contain("guest exit value 16"));
+    }
+}
