@@ -57,9 +57,8 @@ namespace Kernel.Lib
             {
                 int digit = DigitValue(text[i]);
                 if (digit < 0 || (ulong)digit >= radix) return false;
-                ulong next = value * radix + (ulong)digit;
-                if ((next - (ulong)digit) / radix != value) return false;
-                value = next;
+                if (value > (ulong.MaxValue - (ulong)digit) / radix) return false;
+                value = value * radix + (ulong)digit;
             }
             return true;
         }

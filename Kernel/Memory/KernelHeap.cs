@@ -30,6 +30,7 @@ namespace Kernel.Memory
         public static ulong BytesReserved => s_heap.BytesReserved;
         public static ulong Allocations => s_heap.Allocations;
         public static ulong Chunks => s_heap.Chunks;
+        public static ulong BytesFree => s_heap.BytesFree;
 
         private static void ReportExhausted(ulong size)
         {

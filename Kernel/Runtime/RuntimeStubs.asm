@@ -26,3 +26,19 @@ section .data
 global __security_cookie
 align 8
 __security_cookie: dq 0x2B992DDFA232C0DE
+
+section .text
+; RhpStackProbe: the JIT calls it in the prologue of frames larger than a few pages, with r11 = the
+; lowest address the frame will use; it touches one word per page from rsp down so a guard page, if
+; the stack has one, faults in order. Preserves every register but rax (dotnet/runtime amd64 StackProbe.S).
+global RhpStackProbe
+RhpStackProbe:
+    mov rax, rsp
+.next_page:
+    sub rax, 4096
+    cmp rax, r11
+    jb .done
+    test [rax], eax
+    jmp .next_page
+.done:
+    ret

@@ -22,6 +22,7 @@ namespace System
     public struct Int64
     {
         public const long MaxValue = 0x7fffffffffffffff;
+        public const long MinValue = unchecked((long)0x8000000000000000);
         public override string ToString() => string.FromDecimal(this);
     }
     public struct UInt64

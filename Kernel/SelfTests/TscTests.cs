@@ -1,0 +1,22 @@
+using Kernel.Arch;
+using Kernel.SelfTest;
+
+namespace Kernel.SelfTests
+{
+    [SelfTestSuite("tsc")]
+    public static class TscTests
+    {
+        [SelfTest]
+        public static void FrequencyIsPlausible() =>
+            Assert.True(Tsc.Hz > 100_000_000 && Tsc.Hz < 20_000_000_000, "calibrated TSC between 100 MHz and 20 GHz");
+
+        [SelfTest]
+        public static void ClockAdvances()
+        {
+            ulong start = Tsc.MicrosecondsSinceBoot;
+            Tsc.SpinMicroseconds(2000);
+            ulong elapsed = Tsc.MicrosecondsSinceBoot - start;
+            Assert.True(elapsed >= 2000, "a 2 ms spin takes at least 2 ms by the same clock");
+        }
+    }
+}
