@@ -65,7 +65,9 @@ namespace Kernel
         private static CommandLine ParseOptions(BootInfo boot)
         {
             string extra = QemuFwCfg.ReadCommandLine();
-            string text = extra == null ? boot.CommandLine : string.Concat(boot.CommandLine, " ", extra);
+            string text = extra == null ? boot.CommandLine
+                        : boot.CommandLine.Length == 0 ? extra
+                        : string.Concat(boot.CommandLine, " ", extra);
             CommandLine options = CommandLine.Parse(text);
             Log.Info("boot", string.Concat("command line: ", options.Text));
             for (int i = 0; i < options.Warnings.Length; i++) Log.Warn("boot", options.Warnings[i]);

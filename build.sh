@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# build.sh — the two commands of the README, plus a plain build. No build logic lives here: the build
+# is `dotnet build Kernel.sln` (MSBuild produces the ISO), the tests are `dotnet test Kernel.sln`, and
+# QEMU is launched by tools/KernelRunner, the same code the boot tests use.
+#
+#   ./build.sh run [--smp N] [--uefi] [--machine q35|pc] [--gdb] [--cmdline "..."] [-- qemu args]
+#   ./build.sh test [dotnet test options]
+#   ./build.sh build
+set -euo pipefail
+cd "$(dirname "$0")"
+
+usage() {
+    sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'
+}
+
+# Installs (as root) or names (otherwise) the Debian packages the build and tests need.
+ensure_host_packages() {
+    local missing
+    missing=$(tools/host-packages.sh | tr '\n' ' ') && return 0
+    if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then
+        echo "build.sh: installing $missing"
+        apt-get update -qq
+        # shellcheck disable=SC2086  # one word per package
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing >/dev/null
+    else
+        echo "build.sh: missing Debian packages. Install them with:" >&2
+        echo "  sudo apt-get install -y $missing" >&2
+        exit 1
+    fi
+}
+
+command -v dotnet >/dev/null 2>&1 || { echo "build.sh: the .NET 10 SDK (dotnet) is required" >&2; exit 1; }
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+
+verb="${1:-help}"
+[[ $# -gt 0 ]] && shift
+case "$verb" in
+    build)
+        ensure_host_packages
+        dotnet build Kernel.sln -nologo -v minimal "$@"
+        ;;
+    run)
+        ensure_host_packages
+        dotnet build Kernel.sln -nologo -v quiet
+        exec dotnet tools/KernelRunner/bin/Debug/net10.0/KernelRunner.dll run "$@"
+        ;;
+    test)
+        ensure_host_packages
+        exec dotnet test Kernel.sln -nologo "$@"
+        ;;
+    help|-h|--help)
+        usage
+        ;;
+    *)
+        echo "build.sh: unknown command '$verb'" >&2
+        usage >&2
+        exit 2
+        ;;
+esac

@@ -1,0 +1,30 @@
+namespace KernelRunner;
+
+/// <summary>One way of booting the kernel ISO; <see cref="QemuCommand"/> turns it into a QEMU command line.</summary>
+public sealed record QemuOptions
+{
+    /// <summary>QEMU's -smp value as is: "4", or a topology such as "8,sockets=2,cores=2,threads=2".</summary>
+    public string Smp { get; init; } = "1";
+
+    /// <summary>"q35" or "pc".</summary>
+    public string Machine { get; init; } = "q35";
+
+    /// <summary>Boot through OVMF instead of SeaBIOS.</summary>
+    public bool Uefi { get; init; }
+
+    public string Memory { get; init; } = "256M";
+
+    /// <summary>Kernel options, handed to the kernel through fw_cfg (opt/kernel/cmdline). Empty means none.</summary>
+    public string KernelCmdline { get; init; } = "";
+
+    /// <summary>Start halted with a gdb stub on localhost:1234.</summary>
+    public bool Gdb { get; init; }
+
+    /// <summary>Appended to the command line verbatim, after everything else.</summary>
+    public IReadOnlyList<string> ExtraArgs { get; init; } = [];
+
+    public required string IsoPath { get; init; }
+
+    /// <summary>How long a captured run may take before it counts as a hang.</summary>
+    public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(180);
+}
