@@ -39,7 +39,7 @@ switch ($Verb) {
     }
     "run" {
         Assert-HostPackages
-        & dotnet build Kernel.sln -nologo -v quiet
+        & dotnet build Kernel.sln -nologo -v quiet -clp:NoSummary
         if ($LASTEXITCODE -ne 0) { exit $LASTEXITCODE }
         & dotnet tools/KernelRunner/bin/Debug/net10.0/KernelRunner.dll run @Rest
         exit $LASTEXITCODE

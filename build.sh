@@ -41,7 +41,7 @@ case "$verb" in
         ;;
     run)
         ensure_host_packages
-        dotnet build Kernel.sln -nologo -v quiet
+        dotnet build Kernel.sln -nologo -v quiet -clp:NoSummary
         exec dotnet tools/KernelRunner/bin/Debug/net10.0/KernelRunner.dll run "$@"
         ;;
     test)

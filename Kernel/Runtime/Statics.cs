@@ -17,6 +17,8 @@ namespace Kernel.Runtime
         private const nint HasPreInitializedData = 2;           // GCStaticRegionConstants.HasPreInitializedData
         private const nint FlagMask = 3;
 
+        // Mirrors of what ilc emits; only ever read through pointers.
+#pragma warning disable 649
         private struct ReadyToRunHeader
         {
             public uint Signature;
@@ -31,6 +33,7 @@ namespace Kernel.Runtime
             public int SectionId, Flags;
             public byte* Start, End;
         }
+#pragma warning restore 649
 
         /// <summary>
         /// Allocates every GC static base (copying preinitialised data), then runs the eager class

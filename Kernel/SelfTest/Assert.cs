@@ -22,38 +22,17 @@ namespace Kernel.SelfTest
 
         public static void Equal(ulong expected, ulong actual, string what, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
         {
-            if (expected == actual) return;
-            var text = Location(file, line, what);
-            text.Append(" (expected ");
-            text.AppendDecimal(expected);
-            text.Append(", actual ");
-            text.AppendDecimal(actual);
-            text.Append(')');
-            SelfTestRunner.AbortCurrent(TestOutcome.Fail, ref text);
+            if (expected != actual) Mismatch(file, line, what, expected, actual, NumberStyle.Unsigned);
         }
 
         public static void Equal(long expected, long actual, string what, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
         {
-            if (expected == actual) return;
-            var text = Location(file, line, what);
-            text.Append(" (expected ");
-            text.AppendDecimal(expected);
-            text.Append(", actual ");
-            text.AppendDecimal(actual);
-            text.Append(')');
-            SelfTestRunner.AbortCurrent(TestOutcome.Fail, ref text);
+            if (expected != actual) Mismatch(file, line, what, (ulong)expected, (ulong)actual, NumberStyle.Signed);
         }
 
         public static void EqualHex(ulong expected, ulong actual, string what, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
         {
-            if (expected == actual) return;
-            var text = Location(file, line, what);
-            text.Append(" (expected 0x");
-            text.AppendHex(expected);
-            text.Append(", actual 0x");
-            text.AppendHex(actual);
-            text.Append(')');
-            SelfTestRunner.AbortCurrent(TestOutcome.Fail, ref text);
+            if (expected != actual) Mismatch(file, line, what, expected, actual, NumberStyle.Hex);
         }
 
         public static void Equal(string expected, string actual, string what, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
@@ -91,6 +70,31 @@ namespace Kernel.SelfTest
             var text = new TextBuffer();
             text.Append(reason);
             SelfTestRunner.AbortCurrent(TestOutcome.Skip, ref text);
+        }
+
+        private enum NumberStyle { Unsigned, Signed, Hex }
+
+        [DoesNotReturn]
+        private static void Mismatch(string file, int line, string what, ulong expected, ulong actual, NumberStyle style)
+        {
+            var text = Location(file, line, what);
+            text.Append(" (expected ");
+            AppendNumber(ref text, expected, style);
+            text.Append(", actual ");
+            AppendNumber(ref text, actual, style);
+            text.Append(')');
+            SelfTestRunner.AbortCurrent(TestOutcome.Fail, ref text);
+        }
+
+        private static void AppendNumber(ref TextBuffer text, ulong value, NumberStyle style)
+        {
+            if (style == NumberStyle.Signed) text.AppendDecimal((long)value);
+            else if (style == NumberStyle.Unsigned) text.AppendDecimal(value);
+            else
+            {
+                text.Append("0x");
+                text.AppendHex(value);
+            }
         }
 
         // The path from the repository root: CallerFilePath is absolute on the build machine.

@@ -15,7 +15,12 @@ namespace System
         public Object() { }
 
         public virtual bool Equals(object o) => this == o;
-        public virtual int GetHashCode() => (int)(nuint)Unsafe.AsPointer(ref Unsafe.AsRef(this));
+        // Objects never move (no garbage collector), so the address is a stable identity hash.
+        public virtual int GetHashCode()
+        {
+            object self = this;
+            return (int)Unsafe.As<object, nint>(ref self);
+        }
         public virtual string ToString() => "object";
 
         internal MethodTable* MethodTable => m_pMethodTable;
