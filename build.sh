@@ -6,11 +6,12 @@
 #   ./build.sh run [--smp N] [--uefi] [--machine q35|pc] [--gdb] [--cmdline "..."] [-- qemu args]
 #   ./build.sh test [dotnet test options]
 #   ./build.sh build
+#   ./build.sh acpi madt|fadt FILE [--json] [--max-cpus N] [--boot-apic-id N]   (a binary table or an acpidump text)
 set -euo pipefail
 cd "$(dirname "$0")"
 
 usage() {
-    sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'
 }
 
 # Installs (as root) or names (otherwise) the Debian packages the build and tests need.
@@ -47,6 +48,9 @@ case "$verb" in
     test)
         ensure_host_packages
         exec dotnet test Kernel.sln -nologo "$@"
+        ;;
+    acpi)
+        exec dotnet run --project tools/AcpiTool -v quiet -- "$@"
         ;;
     help|-h|--help)
         usage

@@ -42,13 +42,14 @@ namespace Kernel.Arch
 
         // SDM Vol. 3A §3.4.5 "Segment Descriptors": long-mode code (L=1, P=1, DPL 0, type execute/read),
         // data (P=1, DPL 0, type read/write). Base and limit are ignored in 64-bit mode.
-        private const ulong KernelCodeDescriptor = 0x00AF_9A00_0000_FFFF;
-        private const ulong KernelDataDescriptor = 0x00CF_9200_0000_FFFF;
+        // The accessed bit is preset so the CPU never writes the descriptor.
+        private const ulong KernelCodeDescriptor = 0x00AF_9B00_0000_FFFF;
+        private const ulong KernelDataDescriptor = 0x00CF_9300_0000_FFFF;
         private const ulong TssTypeAvailable64 = 0x9;             // §3.5 "System Descriptor Types"
         private const ulong DescriptorPresent = 1UL << 47;
 
-        /// <summary>Builds and loads this CPU's GDT and TSS (with fresh IST stacks) and reinstalls its GS base.</summary>
-        public static void Load(PerCpu* cpu)
+        /// <summary>Builds a CPU's GDT and TSS with fresh IST stacks. Runs on the boot CPU, which owns the heap at bring-up.</summary>
+        public static void Prepare(PerCpu* cpu)
         {
             var tables = (CpuTables*)KernelHeap.Allocate((ulong)sizeof(CpuTables));
             tables->Gdt[Selectors.KernelCode / 8] = KernelCodeDescriptor;
@@ -62,14 +63,19 @@ namespace Kernel.Arch
             tables->Gdt[Selectors.Tss / 8] = (limit & 0xFFFF) | ((tss & 0xFF_FFFF) << 16) | (TssTypeAvailable64 << 40)
                                              | DescriptorPresent | (((limit >> 16) & 0xF) << 48) | (((tss >> 24) & 0xFF) << 56);
             tables->Gdt[Selectors.Tss / 8 + 1] = tss >> 32;
+            cpu->Tables = tables;
+        }
 
+        /// <summary>Loads the prepared GDT and TSS on the executing CPU and reinstalls its GS base (LGDT's reload clears it).</summary>
+        public static void Load(PerCpu* cpu)
+        {
+            CpuTables* tables = cpu->Tables;
             DescriptorTablePointer pointer;
             pointer.Limit = (ushort)(5 * sizeof(ulong) - 1);
             pointer.Base = (ulong)tables->Gdt;
             CpuNative.LoadGdt(&pointer, Selectors.KernelCode, Selectors.KernelData);
             CpuNative.LoadTaskRegister(Selectors.Tss);
             PerCpu.Install(cpu);
-            cpu->Tables = tables;
         }
     }
 }

@@ -11,15 +11,33 @@ namespace Kernel.Arch
     /// </summary>
     public static unsafe class Interrupts
     {
+        private static readonly ulong[] s_handlers = new ulong[Vectors.Count];   // delegate*<TrapFrame*, void> per vector
+        private static ulong s_spurious;
+
+        public static ulong SpuriousCount => s_spurious;
+
+        /// <summary>Installs the handler for a device or IPI vector. Handlers run with interrupts off and must not allocate.</summary>
+        public static void Register(byte vector, delegate*<TrapFrame*, void> handler) => s_handlers[vector] = (ulong)handler;
+
         [RuntimeExport("trap_dispatch")]
         private static void Dispatch(TrapFrame* frame)
         {
-            if (ExceptionReport.IsException(frame->Vector))
+            ulong vector = frame->Vector;
+            if (ExceptionReport.IsException(vector))
             {
                 HandleException(frame);
                 return;
             }
-            Log.Warn("irq", $"unexpected interrupt on vector {frame->Vector} (no handler)");
+            // Spurious interrupts get no EOI (SDM Vol. 3A §11.9); the retired 8259s only ever send spurious ones.
+            if (vector == InterruptVectors.Spurious || InterruptVectors.IsLegacyPic(vector))
+            {
+                s_spurious++;
+                return;
+            }
+            ulong handler = s_handlers[(byte)vector];
+            if (handler != 0) ((delegate*<TrapFrame*, void>)handler)(frame);
+            else Log.Warn("irq", $"interrupt on vector {vector} with no handler (CPU {PerCpu.Current->Index})");
+            LocalApic.EndOfInterrupt();
         }
 
         private static void HandleException(TrapFrame* frame)

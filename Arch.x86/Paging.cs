@@ -8,7 +8,8 @@ namespace Kernel.Arch
     /// The kernel's own address space, replacing the boot stub's 4 GiB of writable, executable 2 MiB
     /// pages. Physical memory stays identity-mapped, but with W^X: kernel text is read-only and
     /// executable, read-only data is neither writable nor executable, everything else is writable
-    /// and never executable, and page 0 is unmapped so null dereferences fault. Code patching (the
+    /// and never executable (but for the AP trampoline's code page, read-only), and page 0 is unmapped so
+    /// null dereferences fault. Code patching (the
     /// alternatives) must therefore go through a deliberate writable alias. CR0.WP (set by the boot
     /// stub) makes the read-only bits bind the kernel too (SDM Vol. 3A §4.6 "Access Rights").
     /// </summary>
@@ -46,7 +47,7 @@ namespace Kernel.Arch
         /// <summary>The leaf entry mapping an address in the kernel's tables (0 if unmapped).</summary>
         public static ulong Lookup(ulong address) => PageTables.Lookup(s_kernel.Root, address);
 
-        /// <summary>The permissions the kernel intends for a 4 KiB page of its image, or null outside it.</summary>
+        /// <summary>The permissions the kernel intends for a 4 KiB page inside its image.</summary>
         public static PageFlags ImagePageFlags(ImageLayout* image, ulong page)
         {
             if (page >= image->TextStart && page < image->TextEnd) return PageFlags.None;
@@ -56,16 +57,17 @@ namespace Kernel.Arch
         }
 
         private static bool NeedsSmallPages(ImageLayout* image, ulong slot) =>
-            slot == 0 || (slot < image->ImageEnd && image->ImageStart < slot + PageTables.LargePageSize);
+            slot == 0 || (slot < image->ImageEnd && image->ImageStart < slot + PageTables.LargePageSize)
+                      || (ApTrampoline.CodePage != 0 && slot == (ApTrampoline.CodePage & ~(PageTables.LargePageSize - 1)));
 
         private static bool MapSmallPages(ImageLayout* image, ulong slot, PageFlags cache)
         {
             for (ulong page = slot; page < slot + PageTables.LargePageSize; page += PageTables.PageSize)
             {
                 if (page == 0) continue;   // unmapped: a null dereference must fault
-                PageFlags flags = page >= image->ImageStart && page < image->ImageEnd
-                    ? ImagePageFlags(image, page)
-                    : PageFlags.Writable | PageFlags.NoExecute;
+                PageFlags flags = page >= image->ImageStart && page < image->ImageEnd ? ImagePageFlags(image, page)
+                                : page == ApTrampoline.CodePage ? PageFlags.None          // APs run it after enabling paging
+                                : PageFlags.Writable | PageFlags.NoExecute;
                 if (!s_kernel.Map4K(page, page, flags | cache)) return false;
             }
             return true;

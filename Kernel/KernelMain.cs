@@ -1,10 +1,12 @@
 using System.Runtime;
+using Kernel.Acpi;
 using Kernel.Arch;
 using Kernel.Boot;
 using Kernel.Diagnostics;
 using Kernel.Memory;
 using Kernel.Runtime;
 using Kernel.SelfTest;
+using Kernel.Smp;
 
 namespace Kernel
 {
@@ -36,7 +38,8 @@ namespace Kernel
             Serial.Initialize();                      // COM1 console, if a UART answers
             Tsc.Calibrate();                          // timestamps for the log
             Log.Info("boot", Banner + " starting");
-            Gdt.Load(PerCpu.Current);                 // own GDT and TSS with IST stacks
+            Gdt.Prepare(PerCpu.Current);              // own GDT and TSS with IST stacks...
+            Gdt.Load(PerCpu.Current);                 // ...loaded
             Idt.Initialize(Image);                    // every exception reported from here on
             BootInfo = ParseBootInfo(multibootInfo);  // memory map, command line, ACPI pointers, modules
             Options = ParseOptions(BootInfo);         // kernel options; unknown ones warned about
@@ -44,7 +47,22 @@ namespace Kernel
             SymbolMap.Load(BootInfo);                 // C# method names for panic reports
             PhysicalMemory.Initialize(BootInfo, Image);  // page allocator from the memory map
             KernelHeap.AttachPageAllocator();         // the heap grows beyond the early area
+            AcpiFirmware.Discover(BootInfo, PerCpu.Current->ApicId, Cpus.MaxCpus);  // ACPI: MADT, FADT (reads page 0: before paging)
+            ApTrampoline.Install(BootInfo, Image);    // AP start-up code into conventional memory
             Paging.Initialize(BootInfo, Image);       // own page tables: W^X, null page unmapped
+            Cpus.RegisterBootCpu(AcpiFirmware.Madt);      // CPU 0 in the per-CPU table
+            Pic8259.Retire();                         // the APICs take over from the 8259s
+            LocalApic.InitializeBootCpu(AcpiFirmware.Madt.LocalApicAddress, HighestApicId(AcpiFirmware.Madt));  // xAPIC or x2APIC
+            LocalApic.ConfigureNmiPins(AcpiFirmware.Madt.LocalNmis, PerCpu.Current->AcpiUid);  // LINT pins per the MADT
+            IoApic.InitializeAll(AcpiFirmware.Madt);      // device interrupts masked until routed
+            ConfigurePmTimer(AcpiFirmware.Fadt);          // the reference clock modern machines have
+            TimerCalibration.Run();                   // TSC and local APIC timer rates
+            Interrupts.Register(InterruptVectors.ApicError, &ReportApicError);
+            LocalApicTimer.InstallHandler();          // per-CPU tick
+            CrossCpuCall.InstallHandler();            // run-this-on-that-CPU requests
+            LocalApicTimer.StartThisCpu();            // the boot CPU ticks
+            CpuNative.EnableInterrupts();             // from here the boot CPU takes interrupts
+            SmpBoot.StartApplicationProcessors(AcpiFirmware.Madt, Options);  // INIT-SIPI-SIPI, in parallel
             Log.Info("boot", $"up: heap {KernelHeap.BytesAllocated / 1024} KiB used, {PhysicalMemory.FreePages} pages free");
 
             if (Options.TryGetValue("selftest", out string filter))
@@ -85,9 +103,29 @@ namespace Kernel
             else Log.Warn("boot", string.Concat("loglevel '", level, "' is not error|warn|info|debug: keeping info"));
         }
 
+        private static uint HighestApicId(MadtInfo madt)
+        {
+            uint highest = PerCpu.Current->ApicId;
+            for (int i = 0; i < madt.Cpus.Length; i++)
+                if (madt.Cpus[i].ApicId > highest && (madt.Cpus[i].Enabled || madt.Cpus[i].OnlineCapable)) highest = madt.Cpus[i].ApicId;
+            return highest;
+        }
+
+        private static void ConfigurePmTimer(FadtInfo fadt)
+        {
+            if (fadt != null && fadt.PmTimerPort != 0 && fadt.PmTimerPort <= ushort.MaxValue)
+                PmTimer.Configure((ushort)fadt.PmTimerPort, fadt.PmTimer32Bit);
+        }
+
+        private static void ReportApicError(TrapFrame* frame)
+        {
+            LocalApic.Write(LapicRegister.ErrorStatus, 0);   // latch the error bits (SDM Vol. 3A §11.5.3)
+            Log.Warn("apic", $"local APIC error 0x{LocalApic.Read(LapicRegister.ErrorStatus):x2} on CPU {PerCpu.Current->Index}");
+        }
+
         private static void Idle()
         {
-            while (true) CpuNative.Halt();
+            while (true) CpuNative.Halt();   // interrupts are on: each one wakes the CPU
         }
     }
 }

@@ -26,9 +26,10 @@ namespace Kernel
         public static void Halt(ref TextBuffer reason)
         {
             CpuNative.DisableInterrupts();
-            if (++s_depth > 1)
+            Console.EnterPanicMode();
+            if (System.Threading.Interlocked.Increment(ref s_depth) > 1)
             {
-                // A panic while panicking: print what we can and stop, without trying anything clever.
+                // A second panic (nested, or on another CPU): print what we can and stop, nothing clever.
                 Console.WriteLine("PANIC (nested)");
                 Console.WriteLine(ref reason);
                 CpuNative.HaltForever();

@@ -18,6 +18,8 @@ namespace Kernel.Arch
         public ulong InterruptStubs;
         public ulong EarlyHeapStart, EarlyHeapEnd;
         public ulong BootStackBottom, BootStackTop;
+        public ulong TrampolineStart, TrampolineEnd;                       // Bridge/Trampoline.asm, copied below 1 MiB
+        public ulong TrampolineProtectedEntry, TrampolineLongEntry;        // its far-jump targets
     }
 
     /// <summary>Sizes of the boot-time areas reserved in the image's .bss.</summary>

@@ -7,6 +7,7 @@ bits 64
 extern __image_start, __image_end, __text_start, __text_end, __rodata_start, __rodata_end
 extern __data_start, __data_end, __modules_start, __modules_end, interrupt_stubs
 extern boot_stack_top
+extern trampoline_start, trampoline_end, trampoline_protected_entry, trampoline_long_entry
 
 section .bss
 align 4096
@@ -34,6 +35,10 @@ image_layout:
     store InterruptStubs, interrupt_stubs
     store EarlyHeapStart, early_heap
     store EarlyHeapEnd, early_heap_end
+    store TrampolineStart, trampoline_start
+    store TrampolineEnd, trampoline_end
+    store TrampolineProtectedEntry, trampoline_protected_entry
+    store TrampolineLongEntry, trampoline_long_entry
     lea rax, [rel boot_stack_top]
     mov [rdi + ImageLayout.BootStackTop], rax
     sub rax, BootStack.Size

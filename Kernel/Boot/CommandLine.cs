@@ -28,6 +28,8 @@ namespace Kernel.Boot
         {
             new KnownOption("selftest", true, true, "run the in-guest self-tests (all, or those whose suite.name starts with the value), then exit QEMU"),
             new KnownOption("loglevel", true, false, "error | warn | info | debug (default info)"),
+            new KnownOption("maxcpus", true, false, "start at most N CPUs, the boot CPU included (N >= 1)"),
+            new KnownOption("nosmp", false, false, "run on the boot CPU alone"),
             new KnownOption("test.fail", false, false, "test-only: make the self-test harness.Canary fail"),
             new KnownOption("test.panic", false, false, "test-only: make the self-test harness.Canary panic"),
         };

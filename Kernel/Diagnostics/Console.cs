@@ -1,26 +1,58 @@
 using Kernel.Arch;
 using Kernel.Lib;
+using Kernel.Sync;
 
 namespace Kernel.Diagnostics
 {
     /// <summary>
-    /// Where kernel text goes: the serial port today (the screen joins later). Whole lines only, so
-    /// the serial protocol the host tests parse stays line-based.
+    /// Where kernel text goes: the serial port today (the screen joins later). Whole lines only, each
+    /// written under a lock with interrupts off, so lines from several CPUs never interleave and the
+    /// serial protocol the host tests parse stays line-based. A panicking CPU stops waiting for the
+    /// lock after a bounded time: the holder may be the CPU that just died.
     /// </summary>
     public static unsafe class Console
     {
+        private const int PanicLockSpins = 10_000_000;
+
+        private static SpinLock s_lock;
+        private static bool s_panicking;
+
         public static void WriteLine(string text)
         {
+            InterruptState state = Lock(out bool locked);
             for (int i = 0; i < text.Length; i++) Serial.Write(text[i]);
             Serial.Write('\n');
+            Unlock(state, locked);
         }
 
         public static void WriteLine(ref TextBuffer line)
         {
             char* chars = stackalloc char[TextBuffer.Capacity + 1];
             int count = line.CopyTo(chars, TextBuffer.Capacity + 1);
+            InterruptState state = Lock(out bool locked);
             for (int i = 0; i < count; i++) Serial.Write(chars[i]);
             Serial.Write('\n');
+            Unlock(state, locked);
+        }
+
+        /// <summary>From now on, lock acquisition gives up after a bounded wait (Panic calls this).</summary>
+        public static void EnterPanicMode() => s_panicking = true;
+
+        private static InterruptState Lock(out bool locked)
+        {
+            InterruptState state = InterruptState.Disable();
+            locked = true;
+            if (!s_panicking) { s_lock.Acquire(); return state; }
+            for (int spin = 0; spin < PanicLockSpins; spin++)
+                if (s_lock.TryAcquire()) return state;
+            locked = false;
+            return state;
+        }
+
+        private static void Unlock(InterruptState state, bool locked)
+        {
+            if (locked) s_lock.Release();
+            state.Restore();
         }
     }
 }

@@ -1,15 +1,17 @@
 using Kernel.Arch;
+using Kernel.Sync;
 
 namespace Kernel.Memory
 {
     /// <summary>
     /// The one kernel heap. It starts on the early heap in the image's .bss (so `new` works before
     /// the page allocator exists) and then grows from PhysicalMemory. Exhaustion is a panic that
-    /// names what was asked for and what was left.
+    /// names what was asked for and what was left. All CPUs share it under one lock.
     /// </summary>
     public static unsafe class KernelHeap
     {
         private static Heap s_heap;
+        private static SpinLock s_lock;
 
         public static void InitializeEarly(ImageLayout* image)
         {
@@ -21,7 +23,9 @@ namespace Kernel.Memory
 
         public static void* Allocate(ulong size)
         {
+            InterruptState state = s_lock.AcquireIrqSave();
             void* memory = s_heap.TryAllocate(size);
+            s_lock.ReleaseIrqRestore(state);
             if (memory == null) ReportExhausted(size);
             return memory;
         }

@@ -1,6 +1,7 @@
 using Kernel.Arch;
 using Kernel.Boot;
 using Kernel.Diagnostics;
+using Kernel.Sync;
 
 namespace Kernel.Memory
 {
@@ -15,6 +16,7 @@ namespace Kernel.Memory
         public const ulong LowMemoryEnd = 0x10_0000;   // 1 MiB: kept for real-mode code (AP trampolines)
 
         private static PageFrameAllocator s_pages;
+        private static SpinLock s_lock;
         private static ulong s_top;
 
         public static ulong FreePages => s_pages.FreePages;
@@ -51,15 +53,23 @@ namespace Kernel.Memory
 
         public static bool IsFree(ulong address) => s_pages.IsFree(address);
 
-        /// <summary>Zeroed pages for the heap and page tables; 0 when memory is exhausted.</summary>
+        /// <summary>Zeroed pages for the heap, page tables and stacks; 0 when memory is exhausted.</summary>
         public static ulong AllocateZeroedPages(ulong count)
         {
+            InterruptState state = s_lock.AcquireIrqSave();
             ulong address = s_pages.AllocateContiguous(count, 1);
+            s_lock.ReleaseIrqRestore(state);
             if (address != 0) Lib.Memory.Zero((void*)address, (nuint)(count * PageFrameAllocator.PageSize));
             return address;
         }
 
-        public static bool FreePagesAt(ulong address, ulong count) => s_pages.Free(address, count);
+        public static bool FreePagesAt(ulong address, ulong count)
+        {
+            InterruptState state = s_lock.AcquireIrqSave();
+            bool freed = s_pages.Free(address, count);
+            s_lock.ReleaseIrqRestore(state);
+            return freed;
+        }
 
         // The first available stretch above the image and the boot structures that fits the bitmap.
         private static ulong PlaceBitmap(BootInfo boot, ImageLayout* image, ulong bytes)

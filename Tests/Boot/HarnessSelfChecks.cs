@@ -10,7 +10,7 @@ namespace Kernel.Tests.Boot;
 [Parallelizable(ParallelScope.Self)]
 public sealed class HarnessSelfChecks
 {
-    static readonly BootConfiguration Machine = new("harness", Smp: "1");
+    static readonly BootConfiguration Machine = new("harness", Smp: "1", ExpectedCpus: 1);
 
     [Test]
     public void FailingGuestTestFailsTheRun()

@@ -14,7 +14,7 @@ public sealed class InGuest(BootConfiguration configuration)
     KernelBoot boot = null!;
 
     [OneTimeSetUp]
-    public void BootOnce() => boot = KernelBoot.Start(configuration.Name, configuration, "selftest");
+    public void BootOnce() => boot = KernelBoot.Start(configuration.Name, configuration, configuration.CommandLine("selftest"));
 
     [PerConfiguration]
     public void SelfTest(string name)
@@ -60,6 +60,7 @@ public sealed class InGuest(BootConfiguration configuration)
                 Assert.That(summary.Skipped, Is.EqualTo(log.Count(SelfTestOutcome.Skip)), "summary skipped count vs SKIP lines");
             }
             Assert.That(boot.Run.Exit.Kind, Is.EqualTo(QemuExitKind.AllTestsPassed), boot.Run.Exit.Description);
+            Assert.That(log.OnlineCpus, Is.EqualTo(configuration.ExpectedCpus), "CPUs online per the kernel's smp line");
             Assert.That(unlisted, Is.Empty, "guest ran tests that Kernel.dll's metadata does not list");
             Assert.That(duplicated, Is.Empty, "guest reported these tests more than once");
         }

@@ -30,12 +30,16 @@ public sealed partial class SelfTestLog
 
     public bool KernelStarted { get; init; }
 
+    /// <summary>N from the kernel's <c>smp: N CPUs online</c> line, or null when it never printed one.</summary>
+    public int? OnlineCpus { get; init; }
+
     public static SelfTestLog Parse(string serial)
     {
         var results = new List<SelfTestResult>();
         SelfTestSummary? summary = null;
         string? panicReason = null;
         var kernelStarted = false;
+        int? onlineCpus = null;
 
         foreach (var rawLine in serial.Split('\n'))
         {
@@ -61,9 +65,13 @@ public sealed partial class SelfTestLog
             {
                 panicReason ??= panic.Groups["reason"].Value.Trim();
             }
+            else if (OnlineLine().Match(line) is { Success: true } online)
+            {
+                onlineCpus ??= int.Parse(online.Groups["online"].Value);
+            }
         }
 
-        return new SelfTestLog { Results = results, Summary = summary, PanicReason = panicReason, KernelStarted = kernelStarted };
+        return new SelfTestLog { Results = results, Summary = summary, PanicReason = panicReason, KernelStarted = kernelStarted, OnlineCpus = onlineCpus };
     }
 
     /// <summary>The first report of <paramref name="name"/>, or null when the guest never reported it.</summary>
@@ -83,4 +91,7 @@ public sealed partial class SelfTestLog
 
     [GeneratedRegex(@"\bSELFTEST: PANIC\b(?<reason>.*)$")]
     private static partial Regex PanicLine();
+
+    [GeneratedRegex(@"\bsmp: (?<online>\d+) CPUs? online\b")]
+    private static partial Regex OnlineLine();
 }

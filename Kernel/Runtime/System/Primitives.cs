@@ -7,7 +7,11 @@ namespace System
     public struct SByte { public override string ToString() => string.FromDecimal(this); }
     public struct Byte { public override string ToString() => string.FromDecimal(this); }
     public struct Int16 { public override string ToString() => string.FromDecimal(this); }
-    public struct UInt16 { public override string ToString() => string.FromDecimal(this); }
+    public struct UInt16
+    {
+        public const ushort MaxValue = 0xffff;
+        public override string ToString() => string.FromDecimal(this);
+    }
     public struct Int32
     {
         public const int MaxValue = 0x7fffffff;

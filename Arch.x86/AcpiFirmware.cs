@@ -1,0 +1,131 @@
+using Kernel.Arch;
+using Kernel.Boot;
+using Kernel.Diagnostics;
+
+namespace Kernel.Acpi
+{
+    /// <summary>
+    /// The machine's ACPI tables as the kernel found them: the RSDP from the multiboot2 tags (the only
+    /// way under UEFI) or else the BIOS areas (ACPI 6.5 §5.2.5.1), the XSDT (or RSDT), and from it the
+    /// MADT and FADT. Runs on the boot page tables, before Paging.Initialize unmaps page 0, because the
+    /// BIOS-area search reads the EBDA segment from the BIOS data area at 0x40E. Every problem is one
+    /// log line and a safe result: without a usable MADT the kernel runs on the boot CPU alone.
+    /// </summary>
+    public static unsafe class AcpiFirmware
+    {
+        private const ulong BiosDataEbdaSegment = 0x40E;     // BIOS data area word: EBDA segment
+        private const uint EbdaSearchLength = 1024;          // §5.2.5.1: the first 1 KiB of the EBDA
+        private const ulong BiosRomStart = 0xE0000, BiosRomEnd = 0x100000;
+        private const ulong BootMappedTop = 1UL << 32;       // Boot/Entry.asm maps the first 4 GiB
+        private const ulong MaxTableLength = 1024 * 1024;    // no sane ACPI table is larger
+
+        public static MadtInfo Madt { get; private set; } = new MadtInfo();
+        public static FadtInfo Fadt { get; private set; }
+        public static bool Found { get; private set; }
+
+        public static void Discover(BootInfo boot, uint bootApicId, int maxCpus)
+        {
+            if (!FindRoot(boot, out RsdpInfo rsdp, out string source))
+            {
+                Log.Warn("acpi", "no valid RSDP (no multiboot2 ACPI tag, nothing in the BIOS areas): boot CPU only, no PM timer");
+                return;
+            }
+            if (!Readable(rsdp.RootTableAddress, AcpiTableHeader.Size))
+            {
+                Log.Warn("acpi", $"the {(rsdp.RootIsXsdt ? "XSDT" : "RSDT")} at 0x{rsdp.RootTableAddress:x} lies outside the mapped 4 GiB: ignoring ACPI");
+                return;
+            }
+            RootTableInfo root = RootTable.Parse((byte*)rsdp.RootTableAddress, MaxTableLength);
+            if (root.Status != AcpiTableStatus.Valid && root.Status != AcpiTableStatus.BadChecksum)
+            {
+                Log.Warn("acpi", string.Concat("root table unusable: ", root.Error));
+                return;
+            }
+            Found = true;
+            LogProblems(root.Error, root.Warnings);
+            Log.Info("acpi", $"RSDP revision {rsdp.Revision} from {source}, OEM '{rsdp.OemId}', {(root.IsXsdt ? "XSDT" : "RSDT")} with {root.Entries.Length} tables");
+
+            for (int i = 0; i < root.Entries.Length; i++)
+            {
+                byte* table = (byte*)root.Entries[i];
+                if (!Readable(root.Entries[i], AcpiTableHeader.Size))
+                {
+                    Log.Warn("acpi", $"table {i} at 0x{root.Entries[i]:x} lies outside the mapped 4 GiB: skipped");
+                    continue;
+                }
+                if (AcpiTable.HasSignature(table, AcpiTableHeader.Size, "APIC")) ParseMadt(table, bootApicId, maxCpus);
+                else if (AcpiTable.HasSignature(table, AcpiTableHeader.Size, "FACP")) ParseFadt(table);
+            }
+            if (Madt.Header.Length == 0) Log.Warn("acpi", "no MADT: boot CPU only");
+            if (Fadt == null) Log.Warn("acpi", "no FADT: no ACPI PM timer");
+        }
+
+        private static void ParseMadt(byte* table, uint bootApicId, int maxCpus)
+        {
+            MadtInfo madt = Kernel.Acpi.Madt.Parse(table, MaxTableLength, bootApicId, maxCpus);
+            LogProblems(madt.Error, madt.Warnings);
+            if (madt.Status != AcpiTableStatus.Valid && madt.Status != AcpiTableStatus.BadChecksum) return;
+            Madt = madt;
+            Log.Info("acpi", $"MADT: {madt.BootCpuCount} CPUs enabled, {madt.HotplugSlotCount} online-capable, {madt.DisabledCount} disabled; {madt.IoApics.Length} I/O APICs, {madt.Overrides.Length} overrides, local APIC 0x{madt.LocalApicAddress:x}");
+        }
+
+        private static void ParseFadt(byte* table)
+        {
+            FadtInfo fadt = Kernel.Acpi.Fadt.Parse(table, MaxTableLength);
+            LogProblems(fadt.Error, fadt.Warnings);
+            if (fadt.Status != AcpiTableStatus.Valid && fadt.Status != AcpiTableStatus.BadChecksum) return;
+            Fadt = fadt;
+            Log.Info("acpi", $"FADT revision {fadt.Header.Revision}: SCI {fadt.SciInterrupt}, PM timer port 0x{fadt.PmTimerPort:x} ({(fadt.PmTimer32Bit ? 32 : 24)}-bit), GPE0 0x{fadt.Gpe0Port:x}");
+        }
+
+        private static bool FindRoot(BootInfo boot, out RsdpInfo rsdp, out string source)
+        {
+            rsdp = default;
+            source = null;
+            if (TryParse(boot.RsdpV2, ref rsdp)) source = "multiboot2 (ACPI 2.0+ tag)";
+            else if (TryParse(boot.RsdpV1, ref rsdp)) source = "multiboot2 (ACPI 1.0 tag)";
+            else if (ScanBios(ref rsdp, out ulong address)) source = string.Concat("the BIOS area at 0x", Hex(address));
+            return source != null;
+        }
+
+        private static bool TryParse(byte[] copy, ref RsdpInfo rsdp)
+        {
+            if (copy == null) return false;
+            fixed (byte* bytes = copy)
+            {
+                if (Rsdp.Parse(bytes, (uint)copy.Length, out rsdp, out string error)) return true;
+                Log.Warn("acpi", string.Concat("multiboot2 RSDP copy rejected: ", error));
+                return false;
+            }
+        }
+
+        private static bool ScanBios(ref RsdpInfo rsdp, out ulong address)
+        {
+            ulong ebda = (ulong)*(ushort*)BiosDataEbdaSegment << 4;
+            if (ebda >= 0x80000 && ebda < BiosRomStart && TryArea(ebda, EbdaSearchLength, ref rsdp, out address)) return true;
+            return TryArea(BiosRomStart, (uint)(BiosRomEnd - BiosRomStart), ref rsdp, out address);
+        }
+
+        private static bool TryArea(ulong start, uint length, ref RsdpInfo rsdp, out ulong address)
+        {
+            long offset = Rsdp.FindInBiosArea((byte*)start, length);
+            address = start + (ulong)offset;
+            return offset >= 0 && Rsdp.Parse((byte*)address, (uint)(start + length - address), out rsdp, out _);
+        }
+
+        private static bool Readable(ulong address, ulong length) => address != 0 && address + length <= BootMappedTop;
+
+        private static void LogProblems(string error, string[] warnings)
+        {
+            if (error != null) Log.Warn("acpi", error);
+            for (int i = 0; i < warnings.Length; i++) Log.Warn("acpi", warnings[i]);
+        }
+
+        private static string Hex(ulong value)
+        {
+            var text = new Lib.TextBuffer();
+            text.AppendHex(value);
+            return text.ToString();
+        }
+    }
+}

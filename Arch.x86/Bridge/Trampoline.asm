@@ -1,0 +1,89 @@
+; Trampoline.asm — the first code an application processor runs. After INIT-SIPI-SIPI an AP starts
+; in real mode at CS:IP = (vector << 8):0000 (SDM Vol. 3A §9.4.4 "MP Initialization Example"); the
+; boot CPU copies this code to a 4 KiB-aligned page below 1 MiB and fills the ApBootBlock in the
+; page after it (layout from Arch.x86/AsmShared/ApBootBlock.cs). The code is position-independent:
+; the code page is copied from the image (never run in place),
+; in real mode it addresses the block through CS, and afterwards through EBX = the page's linear
+; address (CS << 4), which survives the mode switches. 16 → 32 → 64 bits, then the AP takes a stack
+; by ticket and calls ApEntry(ticket) in C#.
+
+%include "layout.inc"
+
+%define BLOCK(field) (TrampolineLayout.BlockPageOffset + ApBootBlock.%+field)
+
+CR0_PE         equ 1 << 0             ; SDM Vol. 3A §2.5 "Control Registers"
+CR0_MP         equ 1 << 1
+CR0_EM         equ 1 << 2
+CR0_WP         equ 1 << 16
+CR0_PG         equ 1 << 31
+CR4_PAE        equ 1 << 5
+CR4_OSFXSR     equ 1 << 9
+CR4_OSXMMEXCPT equ 1 << 10
+MSR_EFER       equ 0xC0000080
+EFER_LME       equ 1 << 8
+EFER_NXE       equ 1 << 11
+
+section .trampoline progbits alloc noexec nowrite align=4096
+global trampoline_start, trampoline_end, trampoline_protected_entry, trampoline_long_entry
+
+bits 16
+trampoline_start:
+    cli
+    cld
+    mov ax, cs
+    mov ds, ax
+    xor ebx, ebx
+    mov bx, ax
+    shl ebx, 4                          ; ebx = linear address of this page, for after real mode
+    lgdt [BLOCK(GdtLimit)]
+    mov eax, cr0
+    or eax, CR0_PE
+    mov cr0, eax
+    o32 jmp far [BLOCK(ProtectedEntry)]
+
+bits 32
+trampoline_protected_entry:
+    mov ax, TrampolineLayout.DataSelector
+    mov ds, ax
+    mov es, ax
+    mov ss, ax
+    ; SDM Vol. 3A §10.8.5 "Initializing IA-32e Mode": PAE, CR3, EFER.LME (+NXE), then CR0.PG.
+    mov eax, cr4
+    or eax, CR4_PAE | CR4_OSFXSR | CR4_OSXMMEXCPT
+    mov cr4, eax
+    mov eax, [ebx + BLOCK(Cr3)]
+    mov cr3, eax
+    mov ecx, MSR_EFER
+    rdmsr
+    or eax, EFER_LME | EFER_NXE
+    wrmsr
+    mov eax, cr0
+    and eax, ~CR0_EM
+    or eax, CR0_PG | CR0_WP | CR0_MP
+    mov cr0, eax
+    jmp far [ebx + BLOCK(LongEntry)]
+
+bits 64
+trampoline_long_entry:
+    mov ax, TrampolineLayout.DataSelector
+    mov ds, ax
+    mov es, ax
+    mov ss, ax
+    xor eax, eax
+    mov fs, ax
+    mov gs, ax
+    mov edi, 1                          ; ticket = fetch-and-add: each AP gets its own stack
+    lock xadd [rbx + BLOCK(NextStack)], rdi
+    mov rax, [rbx + BLOCK(StackTable)]
+    mov rsp, [rax + rdi * 8]
+    xor ebp, ebp
+    call [rbx + BLOCK(Entry)]           ; ApEntry(ticket) never returns
+.hang:
+    cli
+    hlt
+    jmp .hang
+trampoline_end:
+
+%if trampoline_end - trampoline_start > TrampolineLayout.PageSize
+%error "the trampoline code must fit its page"
+%endif

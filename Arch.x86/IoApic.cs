@@ -1,0 +1,129 @@
+using System.Threading;
+using Kernel.Acpi;
+using Kernel.Diagnostics;
+
+namespace Kernel.Arch
+{
+    /// <summary>
+    /// One I/O APIC (a machine may have several; the MADT lists each with its GSI base). Registers are
+    /// reached through an index/data window (82093AA I/O APIC datasheet §3.0: IOREGSEL at +0x00,
+    /// IOWIN at +0x10; IOAPICVER at index 1, redirection table from index 0x10, two 32-bit halves each).
+    /// </summary>
+    public sealed unsafe class IoApic
+    {
+        private const uint RegisterSelect = 0x00, Window = 0x10;
+        private const uint VersionIndex = 0x01, RedirectionBase = 0x10;
+        private const uint Masked = 1u << 16, LevelTriggered = 1u << 15, ActiveLow = 1u << 13;
+
+        public readonly uint Id;
+        public readonly ulong Address;
+        public readonly uint GsiBase;
+        public readonly uint EntryCount;
+
+        public IoApic(uint id, ulong address, uint gsiBase)
+        {
+            Id = id;
+            Address = address;
+            GsiBase = gsiBase;
+            EntryCount = ((ReadRegister(VersionIndex) >> 16) & 0xFF) + 1;   // bits 23:16 = highest entry index
+        }
+
+        private const int IsaIrqCount = 16;
+
+        private static IoApic[] s_all = new IoApic[0];
+        private static MadtOverride[] s_overrides = new MadtOverride[0];
+
+        public static IoApic[] All => s_all;
+
+        /// <summary>One instance per MADT entry, every input masked until a driver routes it.</summary>
+        public static void InitializeAll(MadtInfo madt)
+        {
+            s_overrides = madt.Overrides;
+            s_all = new IoApic[madt.IoApics.Length];
+            for (int i = 0; i < s_all.Length; i++)
+            {
+                s_all[i] = new IoApic(madt.IoApics[i].Id, madt.IoApics[i].Address, madt.IoApics[i].GsiBase);
+                s_all[i].MaskAll();
+                Log.Info("ioapic", $"I/O APIC {s_all[i].Id} at 0x{s_all[i].Address:x}: GSIs {s_all[i].GsiBase}-{s_all[i].GsiBase + s_all[i].EntryCount - 1}, all masked");
+            }
+            if (s_all.Length == 0) Log.Warn("ioapic", "the MADT lists no I/O APIC: no device interrupts");
+        }
+
+        public static IoApic ForGsi(uint gsi)
+        {
+            for (int i = 0; i < s_all.Length; i++)
+                if (s_all[i].Covers(gsi)) return s_all[i];
+            return null;
+        }
+
+        /// <summary>
+        /// Where a legacy ISA IRQ arrives, honouring the MADT's interrupt source overrides (ACPI 6.5 §5.2.12.5):
+        /// its GSI, polarity and trigger. Without an override an ISA IRQ is GSI = IRQ, edge, active high.
+        /// </summary>
+        public static void ResolveIsaIrq(byte irq, out uint gsi, out bool activeLow, out bool levelTriggered)
+        {
+            gsi = irq;
+            activeLow = false;
+            levelTriggered = false;
+            for (int i = 0; i < s_overrides.Length; i++)
+            {
+                if (s_overrides[i].Bus != 0 || s_overrides[i].SourceIrq != irq) continue;
+                gsi = s_overrides[i].Gsi;
+                activeLow = s_overrides[i].Polarity == InterruptPolarity.ActiveLow;
+                levelTriggered = s_overrides[i].Trigger == InterruptTrigger.Level;
+            }
+        }
+
+        /// <summary>Routes a legacy ISA IRQ to <paramref name="vector"/> on one CPU; false if no I/O APIC serves its GSI.</summary>
+        public static bool RouteIsaIrq(byte irq, byte vector, uint destinationApicId, bool masked)
+        {
+            if (irq >= IsaIrqCount) return false;
+            ResolveIsaIrq(irq, out uint gsi, out bool activeLow, out bool levelTriggered);
+            IoApic ioApic = ForGsi(gsi);
+            if (ioApic == null) return false;
+            ioApic.Route(gsi, vector, destinationApicId, activeLow, levelTriggered, masked);
+            return true;
+        }
+
+        public bool Covers(uint gsi) => gsi >= GsiBase && gsi < GsiBase + EntryCount;
+
+        public void MaskAll()
+        {
+            for (uint entry = 0; entry < EntryCount; entry++) WriteEntry(entry, Masked, 0);
+        }
+
+        /// <summary>Delivers <paramref name="gsi"/> as <paramref name="vector"/> to one CPU (fixed delivery, physical destination).</summary>
+        public void Route(uint gsi, byte vector, uint destinationApicId, bool activeLow, bool levelTriggered, bool masked)
+        {
+            uint low = vector | (activeLow ? ActiveLow : 0) | (levelTriggered ? LevelTriggered : 0) | (masked ? Masked : 0);
+            WriteEntry(gsi - GsiBase, low, destinationApicId << 24);
+        }
+
+        /// <summary>The redirection entry for <paramref name="gsi"/> as (low | high &lt;&lt; 32).</summary>
+        public ulong ReadEntry(uint gsi)
+        {
+            uint index = RedirectionBase + 2 * (gsi - GsiBase);
+            return ReadRegister(index) | ((ulong)ReadRegister(index + 1) << 32);
+        }
+
+        private void WriteEntry(uint entry, uint low, uint high)
+        {
+            uint index = RedirectionBase + 2 * entry;
+            WriteRegister(index, low | Masked);      // mask while the halves disagree
+            WriteRegister(index + 1, high);
+            WriteRegister(index, low);
+        }
+
+        private uint ReadRegister(uint index)
+        {
+            Volatile.Write(ref *(uint*)(Address + RegisterSelect), index);
+            return Volatile.Read(ref *(uint*)(Address + Window));
+        }
+
+        private void WriteRegister(uint index, uint value)
+        {
+            Volatile.Write(ref *(uint*)(Address + RegisterSelect), index);
+            Volatile.Write(ref *(uint*)(Address + Window), value);
+        }
+    }
+}

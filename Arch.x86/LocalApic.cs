@@ -1,0 +1,179 @@
+using System.Threading;
+using Kernel.Diagnostics;
+
+namespace Kernel.Arch
+{
+    /// <summary>Local APIC registers by their xAPIC MMIO offsets (SDM Vol. 3A §11.4.1, Table 11-1 "Local APIC Register Address Map").
+    /// In x2APIC mode the same register is MSR 0x800 + offset / 16 (§11.12.1.2, Table 11-6).</summary>
+    public enum LapicRegister : uint
+    {
+        Id = 0x020,
+        Version = 0x030,
+        TaskPriority = 0x080,
+        Eoi = 0x0B0,
+        SpuriousVector = 0x0F0,
+        ErrorStatus = 0x280,
+        IcrLow = 0x300,
+        IcrHigh = 0x310,
+        LvtTimer = 0x320,
+        LvtLint0 = 0x350,
+        LvtLint1 = 0x360,
+        LvtError = 0x370,
+        TimerInitialCount = 0x380,
+        TimerCurrentCount = 0x390,
+        TimerDivide = 0x3E0,
+    }
+
+    /// <summary>ICR delivery modes (SDM Vol. 3A §11.6.1, Figure 11-12 "Interrupt Command Register").</summary>
+    public enum IpiDelivery : uint
+    {
+        Fixed = 0b000 << 8,
+        Nmi = 0b100 << 8,
+        Init = 0b101 << 8,
+        Startup = 0b110 << 8,
+    }
+
+    /// <summary>ICR destination shorthands (same figure).</summary>
+    public enum IpiShorthand : uint
+    {
+        None = 0b00 << 18,
+        Self = 0b01 << 18,
+        AllIncludingSelf = 0b10 << 18,
+        AllExcludingSelf = 0b11 << 18,
+    }
+
+    /// <summary>
+    /// The executing CPU's local APIC, in xAPIC mode (MMIO at the MADT's address) or x2APIC mode
+    /// (MSRs). x2APIC is used when the firmware already enabled it or when an APIC ID above 254 needs
+    /// it and CPUID offers it; every CPU then uses the same mode.
+    /// </summary>
+    public static unsafe class LocalApic
+    {
+        private const ulong ApicBaseEnable = 1UL << 11;   // IA32_APIC_BASE (SDM Vol. 3A §11.4.4, Figure 11-5)
+        private const ulong ApicBaseX2Apic = 1UL << 10;
+        private const ulong ApicBaseAddressMask = 0x000F_FFFF_FFFF_F000;
+        private const uint SoftwareEnable = 1u << 8;      // spurious-interrupt vector register
+        private const uint LvtMasked = 1u << 16;
+        private const uint LvtTimerPeriodic = 1u << 17;
+        private const uint LvtDeliveryNmi = 0b100 << 8;
+        private const uint LvtLevelTriggered = 1u << 15;
+        private const uint LvtActiveLow = 1u << 13;
+        private const uint IcrDeliveryPending = 1u << 12;
+        private const uint IcrLevelAssert = 1u << 14;
+        private const uint IcrTriggerLevel = 1u << 15;
+        private const uint TimerDivideBy16 = 0b0011;        // §11.5.4, Figure 11-10
+        private const uint X2ApicMsrBase = 0x800;
+        private const uint CpuidX2Apic = 1u << 21;          // CPUID.01H:ECX[21]
+        private const int DeliverySpinLimit = 1_000_000;
+
+        private static ulong s_mmio;
+        private static bool s_x2Apic;
+
+        public static bool X2ApicMode => s_x2Apic;
+        public static ulong Base => s_mmio;
+
+        /// <summary>Chooses the mode for all CPUs and enables the boot CPU's APIC. <paramref name="mmioBase"/> comes from the MADT.</summary>
+        public static void InitializeBootCpu(ulong mmioBase, uint highestApicId)
+        {
+            ulong msr = Msrs.Read(Msr.Ia32ApicBase);
+            bool cpuHasX2Apic = (Cpuid.Query(1).Ecx & CpuidX2Apic) != 0;
+            s_x2Apic = (msr & ApicBaseX2Apic) != 0 || (highestApicId > 254 && cpuHasX2Apic);
+            s_mmio = mmioBase != 0 ? mmioBase : msr & ApicBaseAddressMask;
+            if (highestApicId > 254 && !s_x2Apic)
+                Log.Warn("apic", "APIC IDs above 254 need x2APIC, which this CPU lacks: those CPUs cannot be addressed");
+            EnableThisCpu();
+            uint version = Read(LapicRegister.Version) & 0xFF;
+            if (s_x2Apic) Log.Info("apic", $"local APIC in x2APIC mode (MSRs), version 0x{version:x2}, boot CPU APIC ID {Id}");
+            else Log.Info("apic", $"local APIC in xAPIC mode at 0x{s_mmio:x}, version 0x{version:x2}, boot CPU APIC ID {Id}");
+        }
+
+        /// <summary>Enables the executing CPU's APIC in the chosen mode: software-enabled, all priorities accepted, LVTs masked.</summary>
+        public static void EnableThisCpu()
+        {
+            ulong msr = Msrs.Read(Msr.Ia32ApicBase) | ApicBaseEnable;
+            if (s_x2Apic) msr |= ApicBaseX2Apic;
+            Msrs.Write(Msr.Ia32ApicBase, msr);
+            Write(LapicRegister.TaskPriority, 0);
+            Write(LapicRegister.LvtTimer, LvtMasked | InterruptVectors.Timer);
+            Write(LapicRegister.LvtLint0, LvtMasked);
+            Write(LapicRegister.LvtLint1, LvtMasked);
+            Write(LapicRegister.LvtError, InterruptVectors.ApicError);
+            Write(LapicRegister.ErrorStatus, 0);                // back-to-back writes clear it (§11.5.3)
+            Write(LapicRegister.ErrorStatus, 0);
+            Write(LapicRegister.SpuriousVector, SoftwareEnable | InterruptVectors.Spurious);
+        }
+
+        /// <summary>Programs the LINT pins the MADT's Local APIC NMI entries name for this CPU as NMI inputs (ACPI 6.5 §5.2.12.7).</summary>
+        public static void ConfigureNmiPins(Acpi.MadtLocalNmi[] nmis, uint processorUid)
+        {
+            for (int i = 0; i < nmis.Length; i++)
+            {
+                if (!nmis[i].AllProcessors && nmis[i].Uid != processorUid || nmis[i].Lint > 1) continue;
+                uint value = LvtDeliveryNmi
+                             | (nmis[i].Polarity == Acpi.InterruptPolarity.ActiveLow ? LvtActiveLow : 0)
+                             | (nmis[i].Trigger == Acpi.InterruptTrigger.Level ? LvtLevelTriggered : 0);
+                Write(nmis[i].Lint == 0 ? LapicRegister.LvtLint0 : LapicRegister.LvtLint1, value);
+            }
+        }
+
+        /// <summary>The executing CPU's APIC ID (8 bits in xAPIC mode, 32 in x2APIC mode).</summary>
+        public static uint Id => s_x2Apic ? Read(LapicRegister.Id) : Read(LapicRegister.Id) >> 24;
+
+        public static void EndOfInterrupt() => Write(LapicRegister.Eoi, 0);
+
+        /// <summary>Starts the periodic timer: <paramref name="initialCount"/> timer ticks (bus clock / 16) per interrupt.</summary>
+        public static void StartPeriodicTimer(uint initialCount)
+        {
+            Write(LapicRegister.TimerDivide, TimerDivideBy16);
+            Write(LapicRegister.LvtTimer, LvtTimerPeriodic | InterruptVectors.Timer);
+            Write(LapicRegister.TimerInitialCount, initialCount);
+        }
+
+        /// <summary>Lets the timer count down from the maximum with its interrupt masked (for calibration).</summary>
+        public static void StartFreeRunningTimer()
+        {
+            Write(LapicRegister.TimerDivide, TimerDivideBy16);
+            Write(LapicRegister.LvtTimer, LvtMasked | InterruptVectors.Timer);
+            Write(LapicRegister.TimerInitialCount, uint.MaxValue);
+        }
+
+        public static void StopTimer()
+        {
+            Write(LapicRegister.LvtTimer, LvtMasked | InterruptVectors.Timer);
+            Write(LapicRegister.TimerInitialCount, 0);
+        }
+
+        public static uint TimerCurrentCount => Read(LapicRegister.TimerCurrentCount);
+
+        /// <summary>Sends an IPI and waits (bounded) for the xAPIC to accept it. False if it never did.</summary>
+        public static bool SendIpi(uint destinationApicId, IpiDelivery delivery, byte vector, IpiShorthand shorthand = IpiShorthand.None, bool levelAssert = true)
+        {
+            uint low = (uint)delivery | (uint)shorthand | vector | (levelAssert ? IcrLevelAssert : 0);
+            if (delivery == IpiDelivery.Init && !levelAssert) low |= IcrTriggerLevel;
+            if (s_x2Apic)
+            {
+                // x2APIC: one 64-bit write, destination in the high half; no delivery-status bit (§11.12.9).
+                Msrs.Write((Msr)(X2ApicMsrBase + ((uint)LapicRegister.IcrLow >> 4)), ((ulong)destinationApicId << 32) | low);
+                return true;
+            }
+            Write(LapicRegister.IcrHigh, destinationApicId << 24);
+            Write(LapicRegister.IcrLow, low);
+            for (int spin = 0; spin < DeliverySpinLimit; spin++)
+            {
+                if ((Read(LapicRegister.IcrLow) & IcrDeliveryPending) == 0) return true;
+                CpuNative.Pause();
+            }
+            return false;
+        }
+
+        public static uint Read(LapicRegister register) => s_x2Apic
+            ? (uint)Msrs.Read((Msr)(X2ApicMsrBase + ((uint)register >> 4)))
+            : Volatile.Read(ref *(uint*)(s_mmio + (uint)register));   // aligned 32-bit MMIO access (§11.4.1)
+
+        public static void Write(LapicRegister register, uint value)
+        {
+            if (s_x2Apic) Msrs.Write((Msr)(X2ApicMsrBase + ((uint)register >> 4)), value);
+            else Volatile.Write(ref *(uint*)(s_mmio + (uint)register), value);
+        }
+    }
+}

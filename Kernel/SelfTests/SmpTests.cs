@@ -1,0 +1,176 @@
+using System.Threading;
+using Kernel.Acpi;
+using Kernel.Arch;
+using Kernel.Lib;
+using Kernel.SelfTest;
+using Kernel.Smp;
+
+namespace Kernel.SelfTests
+{
+    /// <summary>Every CPU the firmware reports is running kernel code, with its own identity, data and timer.</summary>
+    [SelfTestSuite("smp")]
+    public static unsafe class SmpTests
+    {
+        private struct Identity
+        {
+            public uint CpuidApicId, LapicId, Index, TablesDiffer;
+            public ulong GsBase, Rsp;
+        }
+
+        private static Identity* s_identities;
+
+        [SelfTest]
+        public static void OnlineCountMatchesTheMadt()
+        {
+            int usable = 0;
+            var cpus = AcpiFirmware.Madt.Cpus;
+            for (int i = 0; i < cpus.Length; i++) if (cpus[i].Enabled) usable++;
+            int expected = usable < SmpBoot.Limit ? usable : SmpBoot.Limit;
+            Assert.Equal((ulong)expected, (ulong)Cpus.OnlineCount, "online CPUs = MADT enabled CPUs, capped by maxcpus/nosmp");
+            Assert.Equal((ulong)Cpus.Count, (ulong)Cpus.OnlineCount, "every CPU started came online");
+        }
+
+        [SelfTest]
+        public static void EveryCpuRunsAFunctionAndKnowsItself()
+        {
+            s_identities = (Identity*)Memory.KernelHeap.Allocate((ulong)(sizeof(Identity) * Cpus.Count));
+            for (int i = 0; i < Cpus.Count; i++)
+                Assert.True(CrossCpuCall.CallOn(i, &RecordIdentity, &s_identities[i]), "the CPU ran the function");
+            for (int i = 0; i < Cpus.Count; i++)
+            {
+                PerCpu* cpu = Cpus.Get(i);
+                Assert.Equal((ulong)i, s_identities[i].Index, "GS-based index matches the CPU asked");
+                Assert.Equal(cpu->ApicId, s_identities[i].CpuidApicId, "CPUID's APIC ID matches the MADT's");
+                Assert.Equal(cpu->ApicId, s_identities[i].LapicId, "the local APIC's ID register matches the MADT's");
+                Assert.EqualHex((ulong)cpu, s_identities[i].GsBase, "GS base points at the CPU's own block");
+                if (i > 0)
+                    Assert.True(s_identities[i].Rsp < cpu->StackTop && s_identities[i].Rsp > cpu->StackTop - SmpBoot.StackBytes, "runs on its own stack");
+                Assert.Equal(0ul, s_identities[i].TablesDiffer, "its GDT and TSS are its own");
+                for (int j = 0; j < i; j++)
+                    Assert.True(s_identities[j].GsBase != s_identities[i].GsBase, "per-CPU blocks are distinct");
+            }
+        }
+
+        private static void RecordIdentity(void* slot)
+        {
+            var identity = (Identity*)slot;
+            PerCpu* cpu = PerCpu.Current;
+            identity->Index = cpu->Index;
+            identity->CpuidApicId = Cpuid.ApicId;
+            identity->LapicId = LocalApic.Id;
+            identity->GsBase = Msrs.Read(Msr.Ia32GsBase);
+            identity->Rsp = CpuNative.ReadRsp();
+            for (int other = 0; other < Cpus.Count; other++)
+                if (other != (int)cpu->Index && Cpus.Get(other)->Tables == cpu->Tables) identity->TablesDiffer = 1;
+        }
+
+        private static int s_privateReads;
+
+        [SelfTest]
+        public static void PerCpuDataIsPrivate()
+        {
+            s_privateReads = 0;
+            for (int i = 0; i < Cpus.Count; i++)
+                Assert.True(CrossCpuCall.CallOn(i, &CheckOwnMailbox, (void*)(0xC0DE_0000UL + (ulong)i)), "the CPU ran the function");
+            Assert.Equal((ulong)Cpus.Count, (ulong)s_privateReads, "through GS, every CPU saw its own mailbox and no other CPU's");
+        }
+
+        // The argument travels in the target's PerCpu mailbox; reading it back through GS must yield it, and no other block may hold it.
+        private static void CheckOwnMailbox(void* argument)
+        {
+            PerCpu* self = PerCpu.Current;
+            bool own = self->CallArgument == (ulong)argument || self == Cpus.Get(0);   // the boot CPU runs its own calls directly
+            for (int other = 0; other < Cpus.Count; other++)
+                if (other != (int)self->Index && Cpus.Get(other)->CallArgument == (ulong)argument) own = false;
+            if (own) Interlocked.Increment(ref s_privateReads);
+        }
+
+        private struct TimerSample
+        {
+            public ulong TscTicks, ApicTicks;
+        }
+
+        private const ulong SampleMicros = 100_000;
+
+        [SelfTest]
+        public static void LocalApicTimerRunsAtTheCalibratedRateOnEveryCpu()
+        {
+            var samples = (TimerSample*)Memory.KernelHeap.Allocate((ulong)(sizeof(TimerSample) * Cpus.Count));
+            for (int i = 0; i < Cpus.Count; i++)
+                Assert.True(CrossCpuCall.CallOn(i, &SampleTimer, &samples[i]), "the CPU ran the function");
+            for (int i = 0; i < Cpus.Count; i++)
+            {
+                // Timer count-down rate against the TSC over the same window: within 10 % of the calibration.
+                ulong expected = LocalApicTimer.Hz * Tsc.ToMicroseconds(samples[i].TscTicks) / 1_000_000;
+                ulong measured = samples[i].ApicTicks;
+                var what = new TextBuffer();
+                what.Append("CPU ");
+                what.AppendDecimal(i);
+                what.Append(": APIC timer counted ");
+                what.AppendDecimal(measured);
+                what.Append(", expected ");
+                what.AppendDecimal(expected);
+                what.Append(" +-10%");
+                Assert.True(measured * 10 >= expected * 9 && measured * 10 <= expected * 11, what.ToString());
+            }
+        }
+
+        [SelfTest]
+        public static void TimerInterruptsArriveOnEveryCpu()
+        {
+            var before = (ulong*)Memory.KernelHeap.Allocate((ulong)(sizeof(ulong) * Cpus.Count));
+            for (int i = 0; i < Cpus.Count; i++) before[i] = Volatile.Read(ref Cpus.Get(i)->TimerTicks);
+            Tsc.SpinMicroseconds(5 * 1_000_000 / LocalApicTimer.TicksPerSecond);   // five periods
+            for (int i = 0; i < Cpus.Count; i++)
+                Assert.True(Volatile.Read(ref Cpus.Get(i)->TimerTicks) > before[i], "the CPU took timer interrupts while idle");
+        }
+
+        // Runs on the target CPU inside the call: lets its timer count down from the top (no reload to miss,
+        // however long the host deschedules this vCPU), reads it against the TSC, then restores the tick.
+        private static void SampleTimer(void* slot)
+        {
+            var sample = (TimerSample*)slot;
+            LocalApic.StartFreeRunningTimer();
+            ReadTogether(out ulong tsc0, out uint count0);
+            while (Tsc.ToMicroseconds(Tsc.Read() - tsc0) < SampleMicros) CpuNative.Pause();
+            ReadTogether(out ulong tsc1, out uint count1);
+            sample->TscTicks = tsc1 - tsc0;
+            sample->ApicTicks = count0 - count1;
+            LocalApicTimer.StartThisCpu();
+        }
+
+        // A TSC value and a timer count taken at (nearly) the same instant: retried until the TSC reads around
+        // the count are close, so a host descheduling the vCPU between the two reads cannot skew the pair.
+        private static void ReadTogether(out ulong tsc, out uint count)
+        {
+            ulong window = Tsc.Hz / 100_000;   // 10 µs
+            for (int attempt = 0; ; attempt++)
+            {
+                ulong before = Tsc.Read();
+                count = LocalApic.TimerCurrentCount;
+                ulong after = Tsc.Read();
+                tsc = before + (after - before) / 2;
+                if (after - before <= window || attempt == 1000) return;
+            }
+        }
+
+        [SelfTest]
+        public static void ExceptionOnAnApNamesThatCpu()
+        {
+            if (Cpus.Count == 1) Assert.Skip("one CPU: no AP to fault on");
+            for (int i = 1; i < Cpus.Count; i++)
+            {
+                CaughtFault* fault = (CaughtFault*)Memory.KernelHeap.Allocate((ulong)sizeof(CaughtFault));
+                Assert.True(CrossCpuCall.CallOn(i, &FaultHere, fault), "the AP ran the function");
+                Assert.Equal((ulong)ExceptionVector.InvalidOpcode, fault->Vector, "the AP took #UD");
+                var expected = new TextBuffer();
+                expected.Append("(vector 6) on CPU ");
+                expected.AppendDecimal(i);
+                Assert.Contains(fault->ReportText, expected.ToString(), "the report names the AP");
+            }
+        }
+
+        private static void FaultHere(void* fault) => FaultCatcher.Catch(&InvalidOpcode, null, (CaughtFault*)fault);
+        private static void InvalidOpcode(void* unused) => CpuNative.ProbeInvalidOpcode();
+    }
+}

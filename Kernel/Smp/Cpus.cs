@@ -1,0 +1,72 @@
+using System.Threading;
+using Kernel.Arch;
+
+namespace Kernel.Smp
+{
+    /// <summary>
+    /// Every CPU the kernel knows, by dense index (0 = the boot CPU). The table is filled on the boot
+    /// CPU before any AP starts and never shrinks, so other CPUs may read it without a lock.
+    /// </summary>
+    public static unsafe class Cpus
+    {
+        /// <summary>The most CPUs the kernel supports: sizes every per-CPU table.</summary>
+        public const int MaxCpus = 64;
+
+        private static PerCpu*[] s_table;
+        private static int s_count;
+        private static int s_online = 1;
+
+        public static int Count => s_count;
+        public static int OnlineCount => Volatile.Read(ref s_online);
+
+        public static PerCpu* Get(int index) => (uint)index < (uint)s_count ? s_table[index] : null;
+
+        public static void RegisterBootCpu(Acpi.MadtInfo madt)
+        {
+            s_table = new PerCpu*[MaxCpus];
+            PerCpu* boot = PerCpu.Current;
+            for (int i = 0; i < madt.Cpus.Length; i++)
+                if (madt.Cpus[i].IsBootCpu) boot->AcpiUid = madt.Cpus[i].Uid;
+            s_table[0] = boot;
+            s_count = 1;
+        }
+
+        /// <summary>Adds a CPU with its own block; the caller prepares its tables and stack. Null when the table is full.</summary>
+        public static PerCpu* Add(uint apicId, uint acpiUid)
+        {
+            if (s_count == MaxCpus) return null;
+            var cpu = (PerCpu*)Memory.KernelHeap.Allocate((ulong)sizeof(PerCpu));
+            cpu->Self = cpu;
+            cpu->Index = (uint)s_count;
+            cpu->ApicId = apicId;
+            cpu->AcpiUid = acpiUid;
+            s_table[s_count] = cpu;
+            Volatile.Write(ref s_count, s_count + 1);
+            return cpu;
+        }
+
+        public static PerCpu* FindByApicId(uint apicId)
+        {
+            for (int i = 0; i < s_count; i++)
+                if (s_table[i]->ApicId == apicId) return s_table[i];
+            return null;
+        }
+
+        /// <summary>
+        /// The executing CPU's last start-up step: Starting → Online. False if the boot CPU already gave
+        /// up on it (Failed): it arrived too late and must park itself instead.
+        /// </summary>
+        public static bool TryMarkOnline(PerCpu* cpu)
+        {
+            cpu->OnlineSinceTsc = CpuNative.ReadTsc();
+            if (Interlocked.CompareExchange(ref cpu->State, (int)CpuState.Online, (int)CpuState.Starting) != (int)CpuState.Starting)
+                return false;
+            Interlocked.Increment(ref s_online);
+            return true;
+        }
+
+        /// <summary>The boot CPU's verdict on a CPU that did not arrive in time: Starting → Failed, unless it just made it.</summary>
+        public static bool TryMarkFailed(PerCpu* cpu) =>
+            Interlocked.CompareExchange(ref cpu->State, (int)CpuState.Failed, (int)CpuState.Starting) == (int)CpuState.Starting;
+    }
+}

@@ -1,0 +1,133 @@
+using System.Threading;
+using Kernel.Acpi;
+using Kernel.Arch;
+using Kernel.Boot;
+using Kernel.Diagnostics;
+using Kernel.Memory;
+
+namespace Kernel.Smp
+{
+    /// <summary>
+    /// Starts the application processors the MADT lists as enabled, all at once: INIT to every AP, one
+    /// wait, then two STARTUP IPIs each, then a bounded wait for each to mark itself online (SDM Vol. 3A
+    /// §9.4.4.1 "Typical BSP Initialization Sequence": INIT, 10 ms, SIPI, 200 µs, SIPI, 200 µs; the
+    /// second SIPI goes only to APs that have not arrived yet). An AP that never answers is logged by
+    /// APIC ID, parked with INIT, and the kernel carries on with the others.
+    /// </summary>
+    public static unsafe class SmpBoot
+    {
+        private const ulong InitDelayMicros = 10_000;
+        private const ulong StartupDelayMicros = 200;
+        private const ulong ArrivalTimeoutMicros = 100_000;   // per round, after the second SIPI
+        private const ulong StackPages = 8;
+        public const ulong StackBytes = StackPages * PageFrameAllocator.PageSize;   // each AP's kernel stack
+
+        public static int Limit { get; private set; } = Cpus.MaxCpus;
+        public static int Requested { get; private set; }
+        public static ulong BringUpMicros { get; private set; }
+
+        public static void StartApplicationProcessors(MadtInfo madt, CommandLine options)
+        {
+            Limit = CpuLimit(options);
+            PerCpu* boot = PerCpu.Current;
+            var started = (PerCpu**)KernelHeap.Allocate(Cpus.MaxCpus * (ulong)sizeof(PerCpu*));
+            var stacks = (ulong*)KernelHeap.Allocate(Cpus.MaxCpus * sizeof(ulong));
+            int count = 0;
+            for (int i = 0; i < madt.Cpus.Length && Cpus.Count < Limit; i++)
+            {
+                MadtCpu entry = madt.Cpus[i];
+                if (!entry.Enabled || entry.ApicId == boot->ApicId) continue;
+                PerCpu* cpu = Cpus.Add(entry.ApicId, entry.Uid);
+                if (cpu == null) break;
+                Gdt.Prepare(cpu);
+                ulong stack = PhysicalMemory.AllocateZeroedPages(StackPages);
+                if (stack == 0) Panic.Halt("no memory for AP kernel stacks");
+                stacks[count] = stack + StackBytes;
+                started[count++] = cpu;
+            }
+            Requested = count;
+            if (count == 0)
+            {
+                Log.Info("smp", $"1 CPU online (boot CPU only: {(Limit == 1 ? "nosmp or maxcpus=1" : "the MADT lists no other enabled CPU")})");
+                return;
+            }
+            if (ApTrampoline.CodePage == 0 || Paging.KernelRoot >= 1UL << 32)
+            {
+                Log.Warn("smp", "1 CPU online (boot CPU only: no usable AP trampoline, or page tables above 4 GiB)");
+                return;
+            }
+
+            ApTrampoline.Prepare(Paging.KernelRoot, stacks, &ApEntry);
+            ulong begin = Tsc.Read();
+            for (int i = 0; i < count; i++) Volatile.Write(ref started[i]->State, (int)CpuState.Starting);
+            for (int i = 0; i < count; i++) SendOrReport(started[i], IpiDelivery.Init, 0);
+            Tsc.SpinMicroseconds(InitDelayMicros);
+            for (int i = 0; i < count; i++) SendOrReport(started[i], IpiDelivery.Startup, ApTrampoline.StartupVector);
+            Tsc.SpinMicroseconds(StartupDelayMicros);
+            for (int i = 0; i < count; i++)
+                if (started[i]->CpuState == CpuState.Starting) SendOrReport(started[i], IpiDelivery.Startup, ApTrampoline.StartupVector);
+
+            WaitForArrivals(started, count);
+            BringUpMicros = Tsc.ToMicroseconds(Tsc.Read() - begin);
+            Log.Info("smp", $"{Cpus.OnlineCount} CPUs online ({count} APs started in parallel, bring-up {BringUpMicros / 1000}.{BringUpMicros % 1000:d3} ms)");
+        }
+
+        private static void WaitForArrivals(PerCpu** started, int count)
+        {
+            ulong deadline = Tsc.Read() + ArrivalTimeoutMicros * (Tsc.Hz / 1_000_000);
+            while (Tsc.Read() < deadline && !AllArrived(started, count)) CpuNative.Pause();
+            for (int i = 0; i < count; i++)
+            {
+                PerCpu* cpu = started[i];
+                if (cpu->CpuState == CpuState.Online || !Cpus.TryMarkFailed(cpu)) continue;
+                Log.Warn("smp", $"CPU {cpu->Index} (APIC ID {cpu->ApicId}) did not answer INIT-SIPI-SIPI within {ArrivalTimeoutMicros / 1000} ms: continuing without it");
+                LocalApic.SendIpi(cpu->ApicId, IpiDelivery.Init, 0);   // park it in wait-for-SIPI
+            }
+        }
+
+        private static bool AllArrived(PerCpu** started, int count)
+        {
+            for (int i = 0; i < count; i++)
+                if (started[i]->CpuState == CpuState.Starting) return false;
+            return true;
+        }
+
+        private static void SendOrReport(PerCpu* cpu, IpiDelivery delivery, byte vector)
+        {
+            if (!LocalApic.SendIpi(cpu->ApicId, delivery, vector))
+                Log.Warn("smp", $"the local APIC never accepted the IPI for APIC ID {cpu->ApicId}");
+        }
+
+        /// <summary>An AP's first C#: called by the trampoline on its own stack with the ticket it drew.</summary>
+        private static void ApEntry(ulong ticket)
+        {
+            PerCpu* cpu = Cpus.FindByApicId(Cpuid.ApicId);
+            if (cpu == null) CpuNative.HaltForever();            // not a CPU we started: stay out of the way
+            cpu->StackTop = ((ulong*)ApTrampoline.Block->StackTable)[ticket];   // stacks go by arrival order
+            Gdt.Load(cpu);                                       // own GDT, TSS, IST stacks; GS → its block
+            Idt.Load();                                          // the shared IDT
+            LocalApic.EnableThisCpu();                           // same mode as the boot CPU
+            LocalApic.ConfigureNmiPins(AcpiFirmware.Madt.LocalNmis, cpu->AcpiUid);
+            LocalApicTimer.StartThisCpu();                       // its own periodic tick
+            if (!Cpus.TryMarkOnline(cpu))                        // too late: the boot CPU gave up on it
+            {
+                LocalApic.StopTimer();
+                CpuNative.HaltForever();
+            }
+            CpuNative.EnableInterrupts();
+            while (true) CpuNative.Halt();                       // idle until an interrupt brings work
+        }
+
+        private static int CpuLimit(CommandLine options)
+        {
+            if (options.Has("nosmp")) return 1;
+            if (!options.TryGetValue("maxcpus", out string text)) return Cpus.MaxCpus;
+            if (!Lib.Format.TryParseUnsigned(text, out ulong value) || value == 0)
+            {
+                Log.Warn("smp", string.Concat("maxcpus='", text, "' is not a CPU count of at least 1: ignoring it"));
+                return Cpus.MaxCpus;
+            }
+            return value > Cpus.MaxCpus ? Cpus.MaxCpus : (int)value;
+        }
+    }
+}
