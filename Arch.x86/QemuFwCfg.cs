@@ -18,10 +18,13 @@ namespace Kernel.Arch
 
         public const string CommandLineFile = "opt/kernel/cmdline";
 
+        /// <summary>True when running under QEMU (its fw_cfg device answers with its signature).</summary>
+        public static bool Present => Cpuid.UnderHypervisor && HasSignature();
+
         /// <summary>The contents of opt/kernel/cmdline, or null when there is no such file or no fw_cfg.</summary>
         public static string ReadCommandLine()
         {
-            if (!Cpuid.UnderHypervisor || !HasSignature()) return null;
+            if (!Present) return null;
             if (!FindFile(CommandLineFile, out ushort key, out uint size) || size > MaxCommandLineLength) return null;
             CpuNative.OutW(SelectorPort, key);
             char* text = stackalloc char[(int)size];

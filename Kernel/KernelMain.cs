@@ -62,8 +62,8 @@ namespace Kernel
             CrossCpuCall.InstallHandler();            // run-this-on-that-CPU requests
             LocalApicTimer.StartThisCpu();            // the boot CPU ticks
             CpuNative.EnableInterrupts();             // from here the boot CPU takes interrupts
-            SmpBoot.StartApplicationProcessors(AcpiFirmware.Madt, Options);  // INIT-SIPI-SIPI, in parallel
-            Log.Info("boot", $"up: heap {KernelHeap.BytesAllocated / 1024} KiB used, {PhysicalMemory.FreePages} pages free");
+            Log.Info("boot", $"heap {KernelHeap.BytesAllocated / 1024} KiB used, {PhysicalMemory.FreePages} pages free");
+            SmpBoot.StartApplicationProcessors(AcpiFirmware.Madt, Options);  // INIT-SIPI-SIPI, in parallel; logs the CPU count last
 
             if (Options.TryGetValue("selftest", out string filter))
                 SelfTestRunner.RunAndExit(filter);    // in-guest tests; ends QEMU with their verdict

@@ -32,6 +32,7 @@ namespace Kernel.Boot
             new KnownOption("nosmp", false, false, "run on the boot CPU alone"),
             new KnownOption("test.fail", false, false, "test-only: make the self-test harness.Canary fail"),
             new KnownOption("test.panic", false, false, "test-only: make the self-test harness.Canary panic"),
+            new KnownOption("test.ap-fault", false, false, "test-only: make harness.Canary run an invalid opcode on CPU 1, uncaught"),
         };
 
         private readonly string[] _names;

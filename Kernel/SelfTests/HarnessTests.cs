@@ -4,16 +4,21 @@ namespace Kernel.SelfTests
 {
     /// <summary>
     /// Proves the host harness notices a failing or panicking guest: the test-only kernel options
-    /// `test.fail` and `test.panic` make this one test fail or panic; without them it passes.
+    /// `test.fail` and `test.panic` make this one test fail or panic, and `test.ap-fault` makes CPU 1
+    /// execute an invalid opcode with nothing to catch it; without them it passes.
     /// </summary>
     [SelfTestSuite("harness")]
     public static class HarnessTests
     {
         [SelfTest]
-        public static void Canary()
+        public static unsafe void Canary()
         {
             if (KernelMain.Options.Has("test.panic")) Panic.Halt("test.panic: deliberate panic requested on the command line");
+            if (KernelMain.Options.Has("test.ap-fault"))
+                Assert.True(Smp.CrossCpuCall.CallOn(1, &InvalidOpcode, null), "test.ap-fault needs a second CPU");
             Assert.False(KernelMain.Options.Has("test.fail"), "test.fail: deliberate failure requested on the command line");
         }
+
+        private static unsafe void InvalidOpcode(void* unused) => Arch.CpuNative.ProbeInvalidOpcode();
     }
 }

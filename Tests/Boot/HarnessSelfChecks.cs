@@ -5,7 +5,8 @@ namespace Kernel.Tests.Boot;
 
 /// <summary>
 /// Proves the harness notices a failing and a panicking guest: test-only kernel options make the in-guest
-/// test harness.Canary fail or panic, and the run must be reported as such.
+/// test harness.Canary fail or panic, and the run must be reported as such. The same switch also shows an
+/// unhandled exception on an application processor producing a full report that names that CPU.
 /// </summary>
 [Parallelizable(ParallelScope.Self)]
 public sealed class HarnessSelfChecks
@@ -32,6 +33,20 @@ public sealed class HarnessSelfChecks
         {
             Assert.That(boot.Run.Exit.Kind, Is.EqualTo(QemuExitKind.Panic), boot.Report());
             Assert.That(boot.Log.PanicReason, Is.Not.Null, $"no SELFTEST: PANIC line\n{boot.Report()}");
+        }
+    }
+
+    [Test]
+    public void ExceptionOnAnApPanicsWithAReportNamingThatCpu()
+    {
+        var boot = KernelBoot.Start("harness-test.ap-fault", Machine with { Smp = "2", ExpectedCpus = 2 }, "selftest=harness test.ap-fault");
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(boot.Run.Exit.Kind, Is.EqualTo(QemuExitKind.Panic), boot.Report());
+            Assert.That(boot.Run.Serial, Does.Contain("exception #UD Invalid Opcode (vector 6) on CPU 1"), boot.Report());
+            Assert.That(boot.Run.Serial, Does.Contain("rip 0x").And.Contain("probe_invalid_opcode"), boot.Report());
+            Assert.That(boot.Run.Serial, Does.Contain("PANIC on CPU 1: #UD Invalid Opcode"), boot.Report());
+            Assert.That(boot.Log.PanicReason, Does.Contain("#UD Invalid Opcode"), boot.Report());
         }
     }
 }

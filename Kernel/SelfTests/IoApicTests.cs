@@ -1,0 +1,41 @@
+using Kernel.Arch;
+using Kernel.SelfTest;
+
+namespace Kernel.SelfTests
+{
+    [SelfTestSuite("ioapic")]
+    public static unsafe class IoApicTests
+    {
+        private const byte TestVector = InterruptVectors.DeviceBase;
+        private const ulong VectorMask = 0xFF, Masked = 1UL << 16, Level = 1UL << 15, ActiveLow = 1UL << 13;
+
+        [SelfTest]
+        public static void EveryIsaIrqRoutesAsTheOverridesSay()
+        {
+            if (IoApic.All.Length == 0) Assert.Skip("no I/O APIC in the MADT");
+            uint boot = PerCpu.Current->ApicId;
+            for (byte irq = 0; irq < 16; irq++)
+            {
+                IoApic.ResolveIsaIrq(irq, out uint gsi, out bool activeLow, out bool level);
+                IoApic ioApic = IoApic.ForGsi(gsi);
+                if (ioApic == null) continue;
+                Assert.True(IoApic.RouteIsaIrq(irq, TestVector, boot, masked: true), "routing succeeds");
+                ulong entry = ioApic.ReadEntry(gsi);
+                Assert.Equal((ulong)TestVector, entry & VectorMask, "vector");
+                Assert.True((entry & Masked) != 0, "still masked");
+                Assert.True(((entry & Level) != 0) == level, "trigger mode from the override");
+                Assert.True(((entry & ActiveLow) != 0) == activeLow, "polarity from the override");
+                Assert.Equal((ulong)boot, entry >> 56, "destination APIC ID");
+                ioApic.MaskAll();
+            }
+        }
+
+        [SelfTest]
+        public static void QemuTimerIrqIsOverriddenToGsi2()
+        {
+            if (!QemuFwCfg.Present) Assert.Skip("QEMU-specific expectation");
+            IoApic.ResolveIsaIrq(0, out uint gsi, out _, out _);
+            Assert.Equal(2ul, gsi, "QEMU's MADT maps ISA IRQ 0 to GSI 2");
+        }
+    }
+}
