@@ -19,6 +19,23 @@ namespace Kernel.Arch
         /// </summary>
         public static uint ApicId => Query(0).Eax >= 0xB && Query(0xB).Ebx != 0 ? Query(0xB).Edx : InitialApicId;
 
+        /// <summary>The display family (SDM Vol. 2A, CPUID.01H:EAX: base family, plus the extended family when the base is 0xF).</summary>
+        public static uint Family
+        {
+            get
+            {
+                uint eax = Query(1).Eax;
+                uint family = (eax >> 8) & 0xF;
+                return family == 0xF ? family + ((eax >> 20) & 0xFF) : family;
+            }
+        }
+
+        /// <summary>True for "GenuineIntel", the vendor string in CPUID.00H:EBX,EDX,ECX.</summary>
+        public static bool IsIntel => Query(0).Ebx == 0x756E_6547;      // "Genu"
+
+        /// <summary>True for "AuthenticAMD".</summary>
+        public static bool IsAmd => Query(0).Ebx == 0x6874_7541;        // "Auth"
+
         /// <summary>CPUID.01H:ECX[31] is reserved for (set by) hypervisors.</summary>
         public static bool UnderHypervisor => (Query(1).Ecx & (1u << 31)) != 0;
 

@@ -11,14 +11,17 @@ namespace Kernel.Smp
     /// Starts the application processors the MADT lists as enabled, all at once: INIT to every AP, one
     /// wait, then two STARTUP IPIs each, then a bounded wait for each to mark itself online (SDM Vol. 3A
     /// §9.4.4.1 "Typical BSP Initialization Sequence": INIT, 10 ms, SIPI, 200 µs, SIPI, 200 µs; the
-    /// second SIPI goes only to APs that have not arrived yet). An AP that never answers is logged by
-    /// APIC ID, parked with INIT, and the kernel carries on with the others.
+    /// second SIPI goes only to APs that have not arrived yet). The 10 ms after INIT is for processors
+    /// older than Intel family 6 / AMD family 0Fh; newer ones need none (Linux arch/x86/kernel/smpboot.c,
+    /// init_udelay). An AP that never answers is logged by APIC ID, parked with INIT, and the kernel
+    /// carries on with the others.
     /// </summary>
     public static unsafe class SmpBoot
     {
-        private const ulong InitDelayMicros = 10_000;
+        private const ulong LegacyInitDelayMicros = 10_000;
         private const ulong StartupDelayMicros = 200;
-        private const ulong ArrivalTimeoutMicros = 100_000;   // per round, after the second SIPI
+        private const ulong HardwareArrivalTimeoutMicros = 100_000;   // after the second SIPI; a real AP needs well under 1 ms
+        private const ulong VirtualArrivalTimeoutMicros = 1_000_000;  // a hypervisor may not run a new vCPU promptly (seen: 39 ms under TCG)
         private const ulong StackPages = 8;
         public const ulong StackBytes = StackPages * PageFrameAllocator.PageSize;   // each AP's kernel stack
 
@@ -71,6 +74,11 @@ namespace Kernel.Smp
             BringUpMicros = Tsc.ToMicroseconds(Tsc.Read() - begin);
             Log.Info("smp", $"{Cpus.OnlineCount} CPUs online ({count} APs started in parallel, bring-up {BringUpMicros / 1000}.{BringUpMicros % 1000:d3} ms)");
         }
+
+        private static ulong ArrivalTimeoutMicros => Cpuid.UnderHypervisor ? VirtualArrivalTimeoutMicros : HardwareArrivalTimeoutMicros;
+
+        private static ulong InitDelayMicros =>
+            (Cpuid.IsIntel && Cpuid.Family >= 6) || (Cpuid.IsAmd && Cpuid.Family >= 0xF) ? 0 : LegacyInitDelayMicros;
 
         private static void WaitForArrivals(PerCpu** started, int count)
         {
