@@ -10,7 +10,9 @@ namespace Kernel.Arch
         public const byte Timer = 0x30;              // local APIC timer
         public const byte DeviceBase = 0x40;         // I/O APIC routed device interrupts: 0x40 + GSI
         public const byte DeviceLast = 0xDF;
+        public const byte Reschedule = 0xE0;         // "look at your run queue": a lower class than the IPIs below
         public const byte CrossCpuCall = 0xF0;       // call-function requests between CPUs
+        public const byte Stop = 0xF1;               // park this CPU
         public const byte ApicError = 0xFE;
         public const byte Spurious = 0xFF;           // low 4 bits all ones: required by P6-era APICs (§11.9)
 

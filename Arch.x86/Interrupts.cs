@@ -1,6 +1,7 @@
 using System.Runtime;
 using Kernel.Diagnostics;
 using Kernel.Lib;
+using Kernel.Sync;
 
 namespace Kernel.Arch
 {
@@ -12,17 +13,31 @@ namespace Kernel.Arch
     public static unsafe class Interrupts
     {
         private static readonly ulong[] s_handlers = new ulong[Vectors.Count];   // delegate*<TrapFrame*, void> per vector
+        private static readonly bool[] s_takesBigKernelLock = new bool[Vectors.Count];
         private static ulong s_spurious;
 
         public static ulong SpuriousCount => s_spurious;
 
-        /// <summary>Installs the handler for a device or IPI vector. Handlers run with interrupts off and must not allocate.</summary>
-        public static void Register(byte vector, delegate*<TrapFrame*, void> handler) => s_handlers[vector] = (ulong)handler;
+        /// <summary>
+        /// Installs the handler for a device or IPI vector. Handlers run with interrupts off and must not
+        /// allocate. Kernel entries (timer, devices) take the big kernel lock around the handler; the
+        /// cross-CPU requests the lock's waiters must keep servicing (call-function, stop) do not.
+        /// </summary>
+        public static void Register(byte vector, delegate*<TrapFrame*, void> handler, bool takesBigKernelLock)
+        {
+            s_handlers[vector] = (ulong)handler;
+            s_takesBigKernelLock[vector] = takesBigKernelLock;
+        }
 
         [RuntimeExport("trap_dispatch")]
         private static void Dispatch(TrapFrame* frame)
         {
             ulong vector = frame->Vector;
+            if (vector == (ulong)ExceptionVector.NonMaskableInterrupt)
+            {
+                Panic.OnNonMaskableInterrupt(frame);
+                return;
+            }
             if (ExceptionReport.IsException(vector))
             {
                 HandleException(frame);
@@ -35,8 +50,15 @@ namespace Kernel.Arch
                 return;
             }
             ulong handler = s_handlers[(byte)vector];
-            if (handler != 0) ((delegate*<TrapFrame*, void>)handler)(frame);
-            else Log.Warn("irq", $"interrupt on vector {vector} with no handler (CPU {PerCpu.Current->Index})");
+            if (handler == 0)
+                Log.Warn("irq", $"interrupt on vector {vector} with no handler (CPU {PerCpu.Current->Index})");
+            else if (s_takesBigKernelLock[(byte)vector])
+            {
+                BigKernelLock.Enter();
+                ((delegate*<TrapFrame*, void>)handler)(frame);
+                BigKernelLock.Exit();
+            }
+            else ((delegate*<TrapFrame*, void>)handler)(frame);
             LocalApic.EndOfInterrupt();
         }
 

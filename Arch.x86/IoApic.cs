@@ -1,4 +1,3 @@
-using System.Threading;
 using Kernel.Acpi;
 using Kernel.Diagnostics;
 
@@ -116,14 +115,14 @@ namespace Kernel.Arch
 
         private uint ReadRegister(uint index)
         {
-            Volatile.Write(ref *(uint*)(Address + RegisterSelect), index);
-            return Volatile.Read(ref *(uint*)(Address + Window));
+            Mmio.Write32(Address + RegisterSelect, index);
+            return Mmio.Read32(Address + Window);
         }
 
         private void WriteRegister(uint index, uint value)
         {
-            Volatile.Write(ref *(uint*)(Address + RegisterSelect), index);
-            Volatile.Write(ref *(uint*)(Address + Window), value);
+            Mmio.Write32(Address + RegisterSelect, index);
+            Mmio.Write32(Address + Window, value);
         }
     }
 }

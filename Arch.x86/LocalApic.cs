@@ -1,4 +1,3 @@
-using System.Threading;
 using Kernel.Diagnostics;
 
 namespace Kernel.Arch
@@ -168,12 +167,12 @@ namespace Kernel.Arch
 
         public static uint Read(LapicRegister register) => s_x2Apic
             ? (uint)Msrs.Read((Msr)(X2ApicMsrBase + ((uint)register >> 4)))
-            : Volatile.Read(ref *(uint*)(s_mmio + (uint)register));   // aligned 32-bit MMIO access (§11.4.1)
+            : Mmio.Read32(s_mmio + (uint)register);
 
         public static void Write(LapicRegister register, uint value)
         {
             if (s_x2Apic) Msrs.Write((Msr)(X2ApicMsrBase + ((uint)register >> 4)), value);
-            else Volatile.Write(ref *(uint*)(s_mmio + (uint)register), value);
+            else Mmio.Write32(s_mmio + (uint)register, value);
         }
     }
 }

@@ -22,7 +22,7 @@ namespace Kernel.Arch
             LocalApic.StartPeriodicTimer((uint)count);
         }
 
-        public static void InstallHandler() => Interrupts.Register(InterruptVectors.Timer, &OnTick);
+        public static void InstallHandler() => Interrupts.Register(InterruptVectors.Timer, &OnTick, takesBigKernelLock: true);
 
         private static void OnTick(TrapFrame* frame) => PerCpu.Current->TimerTicks++;
     }

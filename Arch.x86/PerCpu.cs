@@ -14,6 +14,16 @@ namespace Kernel.Arch
         Starting,        // INIT-SIPI-SIPI sent, not yet arrived
         Online,          // running kernel code, taking interrupts
         Failed,          // never answered within its time-out; if it wakes later it parks itself
+        Parked,          // stopped by a stop IPI: interrupts off, halted, restartable with INIT-SIPI-SIPI
+    }
+
+    /// <summary>One CPU's share of the big kernel lock's statistics (Kernel/Sync/BigKernelLock.cs).</summary>
+    public struct LockStatistics
+    {
+        public ulong Acquisitions;
+        public ulong Contended;        // acquisitions that found another CPU ahead
+        public ulong WaitCycles;       // TSC cycles spent spinning
+        public ulong LongestWait;      // the longest single spin, in TSC cycles
     }
 
     [StructLayout(LayoutKind.Sequential)]
@@ -26,20 +36,22 @@ namespace Kernel.Arch
         public CpuTables* Tables;
         public RecoveryPoint* FaultRecovery;   // set while FaultCatcher.Catch runs code expected to fault
         public CaughtFault* CaughtFault;
-        public int State;                      // CpuState, written with Volatile/Interlocked: other CPUs watch it
+        public int State;                      // CpuState, changed with Atomic: other CPUs watch it
         public ulong OnlineSinceTsc;
         public ulong TimerTicks;               // local APIC timer interrupts taken by this CPU
         public ulong StackTop;
-        public ulong CallFunction;             // cross-CPU call mailbox (Kernel/Smp/CrossCpuCall.cs)
-        public ulong CallArgument;
-        public int CallRequested;              // sequence numbers: requested == completed when idle
-        public int CallCompleted;
+        public void* CallInbox;                // CallSlot[Cpus.MaxCpus], one per sending CPU (Kernel/Smp/CrossCpuCall.cs)
+        public ulong CallsServed;
+        public ulong RescheduleRequests;
+        public LockStatistics Bkl;
+        public int BklWaiting;                 // 1 while spinning for the big kernel lock
+        public int BklInterruptsWereEnabled;   // restored when the holder leaves the lock
 
         private static PerCpu s_bootCpu;
 
         public static PerCpu* Current => CpuNative.PerCpuSelf();
 
-        public CpuState CpuState => (CpuState)System.Threading.Volatile.Read(ref State);
+        public CpuState CpuState => (CpuState)Kernel.Sync.Atomic.Read(ref State);
 
         /// <summary>The current CPU's index, or 0 while GS is not set up yet (very early boot).</summary>
         public static uint CurrentIndex => Msrs.Read(Msr.Ia32GsBase) == 0 ? 0 : Current->Index;

@@ -57,9 +57,10 @@ namespace Kernel
             IoApic.InitializeAll(AcpiFirmware.Madt);      // device interrupts masked until routed
             ConfigurePmTimer(AcpiFirmware.Fadt);          // the reference clock modern machines have
             TimerCalibration.Run();                   // TSC and local APIC timer rates
-            Interrupts.Register(InterruptVectors.ApicError, &ReportApicError);
+            Interrupts.Register(InterruptVectors.ApicError, &ReportApicError, takesBigKernelLock: true);
             LocalApicTimer.InstallHandler();          // per-CPU tick
             CrossCpuCall.InstallHandler();            // run-this-on-that-CPU requests
+            Ipi.InstallHandlers();                    // reschedule and stop requests
             LocalApicTimer.StartThisCpu();            // the boot CPU ticks
             CpuNative.EnableInterrupts();             // from here the boot CPU takes interrupts
             Log.Info("boot", $"heap {KernelHeap.BytesAllocated / 1024} KiB used, {PhysicalMemory.FreePages} pages free");

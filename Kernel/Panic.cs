@@ -6,13 +6,21 @@ using Kernel.Lib;
 namespace Kernel
 {
     /// <summary>
-    /// The end of the line for the whole machine. Uses no static references and allocates nothing, so
-    /// it works before statics are initialised and when the heap is exhausted. Under the self-test
-    /// runner it also prints `SELFTEST: PANIC <reason>` and ends QEMU with the panic status.
+    /// The end of the line for the whole machine. The panicking CPU prints its reason, then stops every
+    /// other CPU with an NMI (which arrives even where interrupts are off); each of those prints one line
+    /// with its state and halts. Uses no static references and allocates nothing, so it works before
+    /// statics are initialised and when the heap is exhausted. Under the self-test runner it also prints
+    /// `SELFTEST: PANIC <reason>` and ends QEMU with the panic status.
     /// </summary>
     public static unsafe class Panic
     {
+        private const ulong StopTimeoutMicros = 1_000_000;
+
         private static int s_depth;
+        private static int s_panickingCpuPlusOne;
+        private static int s_stopped;
+
+        public static bool InProgress => Sync.Atomic.Read(ref s_panickingCpuPlusOne) != 0;
 
         [DoesNotReturn]
         public static void Halt(string reason)
@@ -27,7 +35,7 @@ namespace Kernel
         {
             CpuNative.DisableInterrupts();
             Console.EnterPanicMode();
-            if (System.Threading.Interlocked.Increment(ref s_depth) > 1)
+            if (Kernel.Sync.Atomic.Increment(ref s_depth) > 1)
             {
                 // A second panic (nested, or on another CPU): print what we can and stop, nothing clever.
                 Console.WriteLine("PANIC (nested)");
@@ -35,12 +43,14 @@ namespace Kernel
                 CpuNative.HaltForever();
             }
 
+            uint self = PerCpu.CurrentIndex;
             var line = new TextBuffer();
             line.Append("PANIC on CPU ");
-            line.AppendDecimal(PerCpu.CurrentIndex);
+            line.AppendDecimal(self);
             line.Append(": ");
             AppendReason(ref line, ref reason);
             Console.WriteLine(ref line);
+            StopOtherCpus(self);
 
             if (SelfTest.SelfTestRunner.Active)
             {
@@ -52,6 +62,50 @@ namespace Kernel
             }
             Console.WriteLine("System halted.");
             CpuNative.HaltForever();
+        }
+
+        /// <summary>
+        /// An NMI: during a panic, the request to stop (print one line, halt with NMIs blocked, since no IRET
+        /// follows); otherwise a hardware NMI, which is fatal.
+        /// </summary>
+        public static void OnNonMaskableInterrupt(TrapFrame* frame)
+        {
+            if (!InProgress)
+            {
+                ExceptionReport.Write(frame, CpuNative.ReadCr2(), PerCpu.CurrentIndex, &Console.WriteLine);
+                Halt("unexpected non-maskable interrupt (hardware error or watchdog)");
+            }
+            var line = new TextBuffer();
+            line.Append("CPU ");
+            line.AppendDecimal(PerCpu.CurrentIndex);
+            line.Append(" stopped by NMI: rip 0x");
+            line.AppendHex(frame->Rip, 16);
+            line.Append(' ');
+            SymbolMap.AppendSymbol(ref line, frame->Rip);
+            line.Append(", interrupts ");
+            line.Append((frame->Rflags & (1UL << 9)) != 0 ? "on" : "off");
+            line.Append(", big kernel lock ");
+            line.Append(Sync.BigKernelLock.HeldByCurrentCpu ? "held" : "not held");
+            Console.WriteLine(ref line);
+            Sync.Atomic.Increment(ref s_stopped);
+            CpuNative.HaltForever();
+        }
+
+        // NMI every other CPU and wait (bounded) until each has reported itself stopped.
+        private static void StopOtherCpus(uint self)
+        {
+            Sync.Atomic.Write(ref s_panickingCpuPlusOne, (int)self + 1);
+            int others = Smp.Cpus.OnlineCount - 1;
+            if (others <= 0 || !Smp.Ipi.SendNmiToAllButSelf()) return;
+            ulong deadline = Tsc.Read() + StopTimeoutMicros * (Tsc.Hz / 1_000_000);
+            while (Sync.Atomic.Read(ref s_stopped) < others && Tsc.Read() < deadline) CpuNative.Pause();
+            var line = new TextBuffer();
+            line.Append("panic: ");
+            line.AppendDecimal((ulong)Sync.Atomic.Read(ref s_stopped));
+            line.Append(" of ");
+            line.AppendDecimal((ulong)others);
+            line.Append(" other CPUs stopped");
+            Console.WriteLine(ref line);
         }
 
         [DoesNotReturn]

@@ -1,4 +1,4 @@
-using System.Threading;
+using Kernel.Sync;
 using Kernel.Acpi;
 using Kernel.Arch;
 using Kernel.Lib;
@@ -64,26 +64,19 @@ namespace Kernel.SelfTests
                 if (other != (int)cpu->Index && Cpus.Get(other)->Tables == cpu->Tables) identity->TablesDiffer = 1;
         }
 
-        private static int s_privateReads;
-
         [SelfTest]
         public static void PerCpuDataIsPrivate()
         {
-            s_privateReads = 0;
-            for (int i = 0; i < Cpus.Count; i++)
-                Assert.True(CrossCpuCall.CallOn(i, &CheckOwnMailbox, (void*)(0xC0DE_0000UL + (ulong)i)), "the CPU ran the function");
-            Assert.Equal((ulong)Cpus.Count, (ulong)s_privateReads, "through GS, every CPU saw its own mailbox and no other CPU's");
+            var before = (ulong*)Memory.KernelHeap.Allocate((ulong)(sizeof(ulong) * Cpus.Count));
+            for (int i = 0; i < Cpus.Count; i++) before[i] = Cpus.Get(i)->CallsServed;
+            Assert.True(CrossCpuCall.CallOnAll(&Nothing, null, includeSelf: false), "every other CPU ran the call");
+            // Each CPU counts the calls it served in its own block, found through GS: one call each, no more, no less.
+            for (int i = 1; i < Cpus.Count; i++)
+                Assert.Equal(before[i] + 1, Cpus.Get(i)->CallsServed, "the CPU's own counter moved by exactly one");
+            Assert.Equal(before[0], Cpus.Get(0)->CallsServed, "the caller's counter did not move");
         }
 
-        // The argument travels in the target's PerCpu mailbox; reading it back through GS must yield it, and no other block may hold it.
-        private static void CheckOwnMailbox(void* argument)
-        {
-            PerCpu* self = PerCpu.Current;
-            bool own = self->CallArgument == (ulong)argument || self == Cpus.Get(0);   // the boot CPU runs its own calls directly
-            for (int other = 0; other < Cpus.Count; other++)
-                if (other != (int)self->Index && Cpus.Get(other)->CallArgument == (ulong)argument) own = false;
-            if (own) Interlocked.Increment(ref s_privateReads);
-        }
+        private static void Nothing(void* unused) { }
 
         private struct TimerSample
         {
@@ -119,10 +112,10 @@ namespace Kernel.SelfTests
         public static void TimerInterruptsArriveOnEveryCpu()
         {
             var before = (ulong*)Memory.KernelHeap.Allocate((ulong)(sizeof(ulong) * Cpus.Count));
-            for (int i = 0; i < Cpus.Count; i++) before[i] = Volatile.Read(ref Cpus.Get(i)->TimerTicks);
+            for (int i = 0; i < Cpus.Count; i++) before[i] = Atomic.Read(ref Cpus.Get(i)->TimerTicks);
             Tsc.SpinMicroseconds(5 * 1_000_000 / LocalApicTimer.TicksPerSecond);   // five periods
             for (int i = 0; i < Cpus.Count; i++)
-                Assert.True(Volatile.Read(ref Cpus.Get(i)->TimerTicks) > before[i], "the CPU took timer interrupts while idle");
+                Assert.True(Atomic.Read(ref Cpus.Get(i)->TimerTicks) > before[i], "the CPU took timer interrupts while idle");
         }
 
         // Runs on the target CPU inside the call: lets its timer count down from the top (no reload to miss,

@@ -1,4 +1,4 @@
-using System.Threading;
+using Kernel.Sync;
 using Kernel.Arch;
 
 namespace Kernel.Smp
@@ -17,7 +17,7 @@ namespace Kernel.Smp
         private static int s_online = 1;
 
         public static int Count => s_count;
-        public static int OnlineCount => Volatile.Read(ref s_online);
+        public static int OnlineCount => Atomic.Read(ref s_online);
 
         public static PerCpu* Get(int index) => (uint)index < (uint)s_count ? s_table[index] : null;
 
@@ -29,6 +29,7 @@ namespace Kernel.Smp
                 if (madt.Cpus[i].IsBootCpu) boot->AcpiUid = madt.Cpus[i].Uid;
             s_table[0] = boot;
             s_count = 1;
+            CrossCpuCall.PrepareInbox(boot);
         }
 
         /// <summary>Adds a CPU with its own block; the caller prepares its tables and stack. Null when the table is full.</summary>
@@ -40,8 +41,9 @@ namespace Kernel.Smp
             cpu->Index = (uint)s_count;
             cpu->ApicId = apicId;
             cpu->AcpiUid = acpiUid;
+            CrossCpuCall.PrepareInbox(cpu);
             s_table[s_count] = cpu;
-            Volatile.Write(ref s_count, s_count + 1);
+            Atomic.Write(ref s_count, s_count + 1);
             return cpu;
         }
 
@@ -59,14 +61,25 @@ namespace Kernel.Smp
         public static bool TryMarkOnline(PerCpu* cpu)
         {
             cpu->OnlineSinceTsc = CpuNative.ReadTsc();
-            if (Interlocked.CompareExchange(ref cpu->State, (int)CpuState.Online, (int)CpuState.Starting) != (int)CpuState.Starting)
+            if (Atomic.CompareExchange(ref cpu->State, (int)CpuState.Online, (int)CpuState.Starting) != (int)CpuState.Starting)
                 return false;
-            Interlocked.Increment(ref s_online);
+            Atomic.Increment(ref s_online);
             return true;
         }
 
+        /// <summary>The executing CPU leaves the online set for good (it is about to halt with interrupts off).</summary>
+        public static void MarkParked(PerCpu* cpu)
+        {
+            if (Atomic.CompareExchange(ref cpu->State, (int)CpuState.Parked, (int)CpuState.Online) == (int)CpuState.Online)
+                Atomic.Decrement(ref s_online);
+        }
+
+        /// <summary>Before a parked CPU is started again: Parked → Starting.</summary>
+        public static bool TryMarkRestarting(PerCpu* cpu) =>
+            Atomic.CompareExchange(ref cpu->State, (int)CpuState.Starting, (int)CpuState.Parked) == (int)CpuState.Parked;
+
         /// <summary>The boot CPU's verdict on a CPU that did not arrive in time: Starting → Failed, unless it just made it.</summary>
         public static bool TryMarkFailed(PerCpu* cpu) =>
-            Interlocked.CompareExchange(ref cpu->State, (int)CpuState.Failed, (int)CpuState.Starting) == (int)CpuState.Starting;
+            Atomic.CompareExchange(ref cpu->State, (int)CpuState.Failed, (int)CpuState.Starting) == (int)CpuState.Starting;
     }
 }

@@ -1,56 +1,126 @@
-using System.Threading;
 using Kernel.Arch;
 using Kernel.Sync;
 
 namespace Kernel.Smp
 {
     /// <summary>
-    /// Runs a function on another CPU and waits for it: the caller fills the target's mailbox in its
-    /// PerCpu block, sends InterruptVectors.CrossCpuCall, and waits (bounded) until the target reports
-    /// the request's sequence number done. One caller at a time; nothing is allocated.
+    /// Runs a function on other CPUs: CallOn(cpu | set | all, fn, argument, wait). Each CPU has an inbox
+    /// with one slot per sending CPU, so a request needs no allocation and cannot fail for lack of room:
+    /// a sender whose previous request to that CPU is still running waits for it. The target runs the
+    /// request from the CrossCpuCall IPI, or — if it is spinning on the big kernel lock or waiting for its
+    /// own calls — from that wait loop, so a CPU waiting on another can never deadlock it. Requests run
+    /// with interrupts off and without the big kernel lock. With `wait`, CallOn returns only after every
+    /// target has finished the function.
     /// </summary>
     public static unsafe class CrossCpuCall
     {
         private const ulong TimeoutMicros = 2_000_000;
 
-        private static SpinLock s_callers;
-
-        public static void InstallHandler() => Interrupts.Register(InterruptVectors.CrossCpuCall, &OnRequest);
-
-        /// <summary>Runs fn(argument) on CPU <paramref name="index"/>; false if it is not online or did not finish in time.</summary>
-        public static bool CallOn(int index, delegate*<void*, void> fn, void* argument)
+        private struct CallSlot
         {
-            PerCpu* target = Cpus.Get(index);
-            if (target == null || target->CpuState != CpuState.Online) return false;
-            if (target == PerCpu.Current)
-            {
-                fn(argument);
-                return true;
-            }
-
-            s_callers.Acquire();
-            target->CallFunction = (ulong)fn;
-            target->CallArgument = (ulong)argument;
-            int sequence = target->CallRequested + 1;
-            Volatile.Write(ref target->CallRequested, sequence);
-            bool done = LocalApic.SendIpi(target->ApicId, IpiDelivery.Fixed, InterruptVectors.CrossCpuCall);
-            ulong deadline = Tsc.Read() + TimeoutMicros * (Tsc.Hz / 1_000_000);
-            while (done && Volatile.Read(ref target->CallCompleted) != sequence)
-            {
-                if (Tsc.Read() > deadline) done = false;
-                CpuNative.Pause();
-            }
-            s_callers.Release();
-            return done;
+            public ulong Function;
+            public ulong Argument;
+            public int Requested;    // sequence numbers: Requested → Started → Completed
+            public int Started;
+            public int Completed;
+            public int Padding;
         }
 
-        private static void OnRequest(TrapFrame* frame)
+        public static void InstallHandler() => Interrupts.Register(InterruptVectors.CrossCpuCall, &OnInterrupt, takesBigKernelLock: false);
+
+        /// <summary>Gives a CPU its inbox; runs on the boot CPU before that CPU starts.</summary>
+        public static void PrepareInbox(PerCpu* cpu) =>
+            cpu->CallInbox = Memory.KernelHeap.Allocate((ulong)(sizeof(CallSlot) * Cpus.MaxCpus));
+
+        public static bool CallOn(int cpu, delegate*<void*, void> fn, void* argument, bool wait = true) =>
+            CallOnSet(CpuSet.Of(cpu), fn, argument, wait);
+
+        public static bool CallOnAll(delegate*<void*, void> fn, void* argument, bool includeSelf, bool wait = true)
+        {
+            CpuSet all = CpuSet.FirstN(Cpus.Count);
+            if (!includeSelf) all.Remove((int)PerCpu.Current->Index);
+            return CallOnSet(all, fn, argument, wait);
+        }
+
+        /// <summary>
+        /// Runs fn(argument) on every online CPU in <paramref name="targets"/> (the caller's own CPU last, directly).
+        /// False if a target is not online, or (with wait) did not finish within the time-out.
+        /// </summary>
+        public static bool CallOnSet(CpuSet targets, delegate*<void*, void> fn, void* argument, bool wait = true)
+        {
+            PerCpu* self = PerCpu.Current;
+            var sequences = stackalloc int[Cpus.MaxCpus];
+            bool ok = true;
+            for (int cpu = 0; cpu < Cpus.Count; cpu++)
+            {
+                if (!targets.Contains(cpu) || cpu == (int)self->Index) continue;
+                PerCpu* target = Cpus.Get(cpu);
+                if (target->CpuState != CpuState.Online) { ok = false; sequences[cpu] = -1; continue; }
+                sequences[cpu] = Post(self, target, fn, argument);
+                if (sequences[cpu] < 0) ok = false;
+                else LocalApic.SendIpi(target->ApicId, IpiDelivery.Fixed, InterruptVectors.CrossCpuCall);
+            }
+            if (targets.Contains((int)self->Index))
+            {
+                InterruptState state = InterruptState.Disable();
+                fn(argument);
+                state.Restore();
+            }
+            if (!wait) return ok;
+
+            ulong deadline = Tsc.Read() + TimeoutMicros * (Tsc.Hz / 1_000_000);
+            for (int cpu = 0; cpu < Cpus.Count; cpu++)
+            {
+                if (!targets.Contains(cpu) || cpu == (int)self->Index || sequences[cpu] < 0) continue;
+                CallSlot* slot = SlotFor(Cpus.Get(cpu), self);
+                while (Atomic.Read(ref slot->Completed) - sequences[cpu] < 0)
+                {
+                    if (Tsc.Read() > deadline) { ok = false; break; }
+                    ServicePending();
+                    CpuNative.Pause();
+                }
+            }
+            return ok;
+        }
+
+        /// <summary>Runs the requests waiting in this CPU's inbox. Safe to nest: a slot already started is skipped.</summary>
+        public static void ServicePending()
         {
             PerCpu* cpu = PerCpu.Current;
-            int sequence = Volatile.Read(ref cpu->CallRequested);
-            if (sequence == cpu->CallCompleted) return;
-            ((delegate*<void*, void>)cpu->CallFunction)((void*)cpu->CallArgument);
-            Volatile.Write(ref cpu->CallCompleted, sequence);
+            if (cpu->CallInbox == null) return;
+            var inbox = (CallSlot*)cpu->CallInbox;
+            for (int sender = 0; sender < Cpus.Count; sender++)
+            {
+                CallSlot* slot = &inbox[sender];
+                int requested = Atomic.Read(ref slot->Requested);
+                if (requested == slot->Started) continue;
+                slot->Started = requested;
+                ((delegate*<void*, void>)slot->Function)((void*)slot->Argument);
+                cpu->CallsServed++;
+                Atomic.Write(ref slot->Completed, requested);
+            }
         }
+
+        // Waits (servicing our own inbox) until the previous request from self to target is done, then posts.
+        private static int Post(PerCpu* self, PerCpu* target, delegate*<void*, void> fn, void* argument)
+        {
+            CallSlot* slot = SlotFor(target, self);
+            ulong deadline = Tsc.Read() + TimeoutMicros * (Tsc.Hz / 1_000_000);
+            while (Atomic.Read(ref slot->Completed) != slot->Requested)
+            {
+                if (Tsc.Read() > deadline) return -1;
+                ServicePending();
+                CpuNative.Pause();
+            }
+            slot->Function = (ulong)fn;
+            slot->Argument = (ulong)argument;
+            int sequence = slot->Requested + 1;
+            Atomic.Write(ref slot->Requested, sequence);
+            return sequence;
+        }
+
+        private static CallSlot* SlotFor(PerCpu* target, PerCpu* sender) => &((CallSlot*)target->CallInbox)[sender->Index];
+
+        private static void OnInterrupt(TrapFrame* frame) => ServicePending();
     }
 }

@@ -1,4 +1,4 @@
-using System.Threading;
+using Kernel.Sync;
 using Kernel.Acpi;
 using Kernel.Arch;
 using Kernel.Boot;
@@ -25,6 +25,8 @@ namespace Kernel.Smp
         private const ulong StackPages = 8;
         public const ulong StackBytes = StackPages * PageFrameAllocator.PageSize;   // each AP's kernel stack
 
+        private static ulong* s_stackTable;   // handed to the trampoline: APs take entries by arrival ticket
+
         public static int Limit { get; private set; } = Cpus.MaxCpus;
         public static int Requested { get; private set; }
         public static ulong BringUpMicros { get; private set; }
@@ -34,7 +36,6 @@ namespace Kernel.Smp
             Limit = CpuLimit(options);
             PerCpu* boot = PerCpu.Current;
             var started = (PerCpu**)KernelHeap.Allocate(Cpus.MaxCpus * (ulong)sizeof(PerCpu*));
-            var stacks = (ulong*)KernelHeap.Allocate(Cpus.MaxCpus * sizeof(ulong));
             int count = 0;
             for (int i = 0; i < madt.Cpus.Length && Cpus.Count < Limit; i++)
             {
@@ -45,7 +46,7 @@ namespace Kernel.Smp
                 Gdt.Prepare(cpu);
                 ulong stack = PhysicalMemory.AllocateZeroedPages(StackPages);
                 if (stack == 0) Panic.Halt("no memory for AP kernel stacks");
-                stacks[count] = stack + StackBytes;
+                cpu->StackTop = stack + StackBytes;
                 started[count++] = cpu;
             }
             Requested = count;
@@ -59,20 +60,37 @@ namespace Kernel.Smp
                 Log.Warn("smp", "1 CPU online (boot CPU only: no usable AP trampoline, or page tables above 4 GiB)");
                 return;
             }
+            for (int i = 0; i < count; i++) Atomic.Write(ref started[i]->State, (int)CpuState.Starting);
+            BringUpMicros = Start(started, count);
+            Log.Info("smp", $"{Cpus.OnlineCount} CPUs online ({count} APs started in parallel, bring-up {BringUpMicros / 1000}.{BringUpMicros % 1000:d3} ms)");
+        }
 
-            ApTrampoline.Prepare(Paging.KernelRoot, stacks, &ApEntry);
+        /// <summary>Starts a parked CPU again through the same INIT-SIPI-SIPI path; true once it is online.</summary>
+        public static bool Restart(int index)
+        {
+            PerCpu* cpu = Cpus.Get(index);
+            if (cpu == null || !Cpus.TryMarkRestarting(cpu)) return false;
+            var one = stackalloc PerCpu*[1];
+            one[0] = cpu;
+            Start(one, 1);
+            return cpu->CpuState == CpuState.Online;
+        }
+
+        // Every CPU in `cpus` is Starting: send INIT to all, then the SIPIs, then wait for each. Returns the microseconds it took.
+        private static ulong Start(PerCpu** cpus, int count)
+        {
+            if (s_stackTable == null) s_stackTable = (ulong*)KernelHeap.Allocate(Cpus.MaxCpus * sizeof(ulong));
+            for (int i = 0; i < count; i++) s_stackTable[i] = cpus[i]->StackTop;
+            ApTrampoline.Prepare(Paging.KernelRoot, s_stackTable, &ApEntry);
             ulong begin = Tsc.Read();
-            for (int i = 0; i < count; i++) Volatile.Write(ref started[i]->State, (int)CpuState.Starting);
-            for (int i = 0; i < count; i++) SendOrReport(started[i], IpiDelivery.Init, 0);
+            for (int i = 0; i < count; i++) SendOrReport(cpus[i], IpiDelivery.Init, 0);
             Tsc.SpinMicroseconds(InitDelayMicros);
-            for (int i = 0; i < count; i++) SendOrReport(started[i], IpiDelivery.Startup, ApTrampoline.StartupVector);
+            for (int i = 0; i < count; i++) SendOrReport(cpus[i], IpiDelivery.Startup, ApTrampoline.StartupVector);
             Tsc.SpinMicroseconds(StartupDelayMicros);
             for (int i = 0; i < count; i++)
-                if (started[i]->CpuState == CpuState.Starting) SendOrReport(started[i], IpiDelivery.Startup, ApTrampoline.StartupVector);
-
-            WaitForArrivals(started, count);
-            BringUpMicros = Tsc.ToMicroseconds(Tsc.Read() - begin);
-            Log.Info("smp", $"{Cpus.OnlineCount} CPUs online ({count} APs started in parallel, bring-up {BringUpMicros / 1000}.{BringUpMicros % 1000:d3} ms)");
+                if (cpus[i]->CpuState == CpuState.Starting) SendOrReport(cpus[i], IpiDelivery.Startup, ApTrampoline.StartupVector);
+            WaitForArrivals(cpus, count);
+            return Tsc.ToMicroseconds(Tsc.Read() - begin);
         }
 
         private static ulong ArrivalTimeoutMicros => Cpuid.UnderHypervisor ? VirtualArrivalTimeoutMicros : HardwareArrivalTimeoutMicros;

@@ -1,50 +1,100 @@
-using System.Threading;
+using System.Runtime.CompilerServices;
 using Kernel.Arch;
 
 namespace Kernel.Sync
 {
     /// <summary>
-    /// A ticket lock: FIFO, so no CPU starves. Acquire takes a ticket with one atomic fetch-and-add and
-    /// spins (with `pause`) until the lock serves it; Release is a plain ordered store, which x86's
-    /// total store order makes sufficient (SDM Vol. 3A §9.2.2 "Memory Ordering in P6 and More Recent
-    /// Processor Families"). Use AcquireIrqSave when an interrupt handler on the same CPU could want
-    /// the lock too.
+    /// A ticket lock: FIFO, so no CPU starves, and a CPU that takes its ticket waits for at most the
+    /// holders ahead of it. Acquire takes a ticket with one atomic fetch-and-add and spins (with
+    /// `pause`) until the lock serves it; Release is a plain ordered store, which x86's total store
+    /// order makes sufficient (SDM Vol. 3A §9.2.2 "Memory Ordering in P6 and More Recent Processor
+    /// Families"). Use AcquireIrqSave when an interrupt handler on the same CPU could want the lock.
+    /// With LOCK_DEBUG (Debug builds) the lock records its owner CPU and where it was taken, and taking
+    /// a lock this CPU holds, or releasing one it does not, panics naming both places.
     /// </summary>
-    public struct SpinLock
+    public unsafe struct SpinLock
     {
+        private const int NoOwner = -1;
+
         private int _next;
         private int _serving;
+#if LOCK_DEBUG
+        private int _ownerPlusOne;      // 0 = free, so a zeroed lock is a valid free lock
+        private ulong _ownerFile;       // the address of a frozen string literal (CallerFilePath); objects never move
+        private int _ownerLine;
+#endif
 
-        public void Acquire()
+        /// <summary>Takes the lock; returns how many holders were ahead of this CPU when it drew its ticket.</summary>
+        public int Acquire([CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
         {
-            int ticket = Interlocked.ExchangeAdd(ref _next, 1);
-            while (Volatile.Read(ref _serving) != ticket) CpuNative.Pause();
+#if LOCK_DEBUG
+            CheckNotHeldHere(file, line);
+#endif
+            int ticket = Atomic.FetchAdd(ref _next, 1);
+            int ahead = ticket - Atomic.Read(ref _serving);
+            while (Atomic.Read(ref _serving) != ticket) CpuNative.Pause();
+#if LOCK_DEBUG
+            RecordOwner(file, line);
+#endif
+            return ahead;
         }
 
         /// <summary>Takes the lock if it is free right now.</summary>
-        public bool TryAcquire()
+        public bool TryAcquire([CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
         {
-            int serving = Volatile.Read(ref _serving);
-            return Interlocked.CompareExchange(ref _next, serving + 1, serving) == serving;
+            int serving = Atomic.Read(ref _serving);
+            if (Atomic.CompareExchange(ref _next, serving + 1, serving) != serving) return false;
+#if LOCK_DEBUG
+            RecordOwner(file, line);
+#endif
+            return true;
         }
 
-        public void Release() => Volatile.Write(ref _serving, _serving + 1);
+        public void Release([CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
+        {
+#if LOCK_DEBUG
+            CheckHeldHere(file, line);
+            _ownerPlusOne = 0;
+#endif
+            Atomic.Write(ref _serving, _serving + 1);
+        }
 
-        public bool IsHeld => Volatile.Read(ref _next) != Volatile.Read(ref _serving);
+        public bool IsHeld => Atomic.Read(ref _next) != Atomic.Read(ref _serving);
 
         /// <summary>Disables interrupts, then acquires; returns what ReleaseIrqRestore must be given back.</summary>
-        public InterruptState AcquireIrqSave()
+        public InterruptState AcquireIrqSave([CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
         {
             InterruptState state = InterruptState.Disable();
-            Acquire();
+            Acquire(file, line);
             return state;
         }
 
-        public void ReleaseIrqRestore(InterruptState state)
+        public void ReleaseIrqRestore(InterruptState state, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
         {
-            Release();
+            Release(file, line);
             state.Restore();
         }
+
+#if LOCK_DEBUG
+        private void RecordOwner(string file, int line)
+        {
+            _ownerPlusOne = (int)PerCpu.Current->Index + 1;
+            _ownerFile = LockDiagnostics.AddressOf(file);
+            _ownerLine = line;
+        }
+
+        private void CheckNotHeldHere(string file, int line)
+        {
+            if (_ownerPlusOne == (int)PerCpu.Current->Index + 1)
+                LockDiagnostics.Fail("spinlock taken again by the CPU that holds it", _ownerPlusOne - 1, _ownerFile, _ownerLine, file, line);
+        }
+
+        private void CheckHeldHere(string file, int line)
+        {
+            if (_ownerPlusOne != (int)PerCpu.Current->Index + 1)
+                LockDiagnostics.Fail("spinlock released by a CPU that does not hold it", _ownerPlusOne - 1, _ownerFile, _ownerLine, file, line);
+        }
+#endif
     }
 
     /// <summary>Whether interrupts were enabled before a section disabled them (RFLAGS.IF, SDM Vol. 1 §3.4.3.3).</summary>
@@ -57,12 +107,14 @@ namespace Kernel.Sync
 
         public static InterruptState Disable()
         {
-            bool enabled = (CpuNative.ReadRflags() & InterruptFlag) != 0;
+            bool enabled = Enabled;
             CpuNative.DisableInterrupts();
             return new InterruptState(enabled);
         }
 
         public static bool Enabled => (CpuNative.ReadRflags() & InterruptFlag) != 0;
+
+        public bool WasEnabled => _wasEnabled;
 
         public void Restore()
         {

@@ -100,6 +100,13 @@ namespace System
             return -1;
         }
 
+        public int LastIndexOf(char c)
+        {
+            for (int i = _stringLength - 1; i >= 0; i--)
+                if (this[i] == c) return i;
+            return -1;
+        }
+
         public bool StartsWith(string prefix)
         {
             if (prefix._stringLength > _stringLength) return false;

@@ -1,0 +1,67 @@
+using Kernel.Arch;
+using Kernel.Sync;
+
+namespace Kernel.Smp
+{
+    public enum IpiKind
+    {
+        Reschedule,      // look at the run queue (the scheduler, later, acts on it)
+        CallFunction,    // run the requests in this CPU's call inbox (CrossCpuCall)
+        Stop,            // park: interrupts off, timer stopped, halted until INIT-SIPI-SIPI
+    }
+
+    /// <summary>
+    /// Inter-processor interrupts by kind, to one CPU, a set, or everyone (the ICR's destination
+    /// shorthands, SDM Vol. 3A §11.6.1), plus NMIs, which get through even with interrupts off.
+    /// </summary>
+    public static unsafe class Ipi
+    {
+        public static void InstallHandlers()
+        {
+            Interrupts.Register(InterruptVectors.Reschedule, &OnReschedule, takesBigKernelLock: false);
+            Interrupts.Register(InterruptVectors.Stop, &OnStop, takesBigKernelLock: false);
+        }
+
+        public static byte VectorOf(IpiKind kind) => kind switch
+        {
+            IpiKind.Reschedule => InterruptVectors.Reschedule,
+            IpiKind.CallFunction => InterruptVectors.CrossCpuCall,
+            _ => InterruptVectors.Stop,
+        };
+
+        public static bool Send(int cpu, IpiKind kind)
+        {
+            PerCpu* target = Cpus.Get(cpu);
+            return target != null && LocalApic.SendIpi(target->ApicId, IpiDelivery.Fixed, VectorOf(kind));
+        }
+
+        public static void Send(CpuSet targets, IpiKind kind)
+        {
+            for (int cpu = 0; cpu < Cpus.Count; cpu++)
+                if (targets.Contains(cpu)) Send(cpu, kind);
+        }
+
+        public static bool SendToAll(IpiKind kind, bool includeSelf) =>
+            LocalApic.SendIpi(0, IpiDelivery.Fixed, VectorOf(kind), includeSelf ? IpiShorthand.AllIncludingSelf : IpiShorthand.AllExcludingSelf);
+
+        public static bool SendNmi(int cpu)
+        {
+            PerCpu* target = Cpus.Get(cpu);
+            return target != null && LocalApic.SendIpi(target->ApicId, IpiDelivery.Nmi, 0);
+        }
+
+        public static bool SendNmiToAllButSelf() => LocalApic.SendIpi(0, IpiDelivery.Nmi, 0, IpiShorthand.AllExcludingSelf);
+
+        private static void OnReschedule(TrapFrame* frame) => PerCpu.Current->RescheduleRequests++;
+
+        // Parks this CPU for good (until INIT-SIPI-SIPI): it leaves the online set first so no one waits on it.
+        private static void OnStop(TrapFrame* frame)
+        {
+            PerCpu* cpu = PerCpu.Current;
+            LocalApic.StopTimer();
+            Cpus.MarkParked(cpu);
+            LocalApic.EndOfInterrupt();
+            CpuNative.HaltForever();
+        }
+    }
+}

@@ -1,0 +1,72 @@
+using System.Runtime.CompilerServices;
+using Kernel.Arch;
+using Kernel.Smp;
+
+namespace Kernel.Sync
+{
+    /// <summary>
+    /// The big kernel lock, after MINIX 3: one CPU at a time runs core kernel code. Interrupt handlers
+    /// and kernel calls enter it and leave it on exit; processes (later) run in parallel outside it. It is
+    /// a ticket lock, so CPUs get it in the order they asked. Its holder runs with interrupts off, which
+    /// makes re-entry from an interrupt on the same CPU impossible (and a bug, caught by a panic). A CPU
+    /// spinning for it keeps servicing cross-CPU requests — the holder may be waiting for exactly that —
+    /// as seL4's lock does. Each CPU keeps statistics of its own waits in its PerCpu block.
+    /// </summary>
+    public static unsafe class BigKernelLock
+    {
+        private static int s_next;
+        private static int s_serving;
+        private static int s_ownerPlusOne;
+        private static ulong s_ownerFile;
+        private static int s_ownerLine;
+
+        /// <summary>The CPU holding the lock, or -1.</summary>
+        public static int Owner => Atomic.Read(ref s_ownerPlusOne) - 1;
+
+        public static void Enter([CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
+        {
+            InterruptState state = InterruptState.Disable();
+            PerCpu* cpu = PerCpu.Current;
+            if (s_ownerPlusOne == (int)cpu->Index + 1)
+                LockDiagnostics.Fail("big kernel lock entered again by the CPU that holds it", (int)cpu->Index, s_ownerFile, s_ownerLine, file, line);
+
+            int ticket = Atomic.FetchAdd(ref s_next, 1);
+            cpu->Bkl.Acquisitions++;
+            if (Atomic.Read(ref s_serving) != ticket)
+            {
+                cpu->Bkl.Contended++;
+                Atomic.Write(ref cpu->BklWaiting, 1);
+                ulong start = Tsc.Read();
+                while (Atomic.Read(ref s_serving) != ticket)
+                {
+                    CrossCpuCall.ServicePending();
+                    CpuNative.Pause();
+                }
+                ulong waited = Tsc.Read() - start;
+                Atomic.Write(ref cpu->BklWaiting, 0);
+                cpu->Bkl.WaitCycles += waited;
+                if (waited > cpu->Bkl.LongestWait) cpu->Bkl.LongestWait = waited;
+            }
+            s_ownerPlusOne = (int)cpu->Index + 1;
+            s_ownerFile = LockDiagnostics.AddressOf(file);
+            s_ownerLine = line;
+            cpu->BklInterruptsWereEnabled = state.WasEnabled ? 1 : 0;
+        }
+
+        public static void Exit([CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
+        {
+            PerCpu* cpu = PerCpu.Current;
+            if (s_ownerPlusOne != (int)cpu->Index + 1)
+                LockDiagnostics.Fail("big kernel lock left by a CPU that does not hold it", s_ownerPlusOne - 1, s_ownerFile, s_ownerLine, file, line);
+            bool enableInterrupts = cpu->BklInterruptsWereEnabled != 0;
+            Atomic.Write(ref s_ownerPlusOne, 0);
+            Atomic.Write(ref s_serving, s_serving + 1);
+            if (enableInterrupts) CpuNative.EnableInterrupts();
+        }
+
+        public static bool HeldByCurrentCpu => s_ownerPlusOne == (int)PerCpu.Current->Index + 1;
+
+        /// <summary>A copy of one CPU's statistics.</summary>
+        public static LockStatistics StatisticsOf(int cpuIndex) => Cpus.Get(cpuIndex)->Bkl;
+    }
+}
