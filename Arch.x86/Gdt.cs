@@ -47,6 +47,7 @@ namespace Kernel.Arch
         private const ulong KernelDataDescriptor = 0x00CF_9300_0000_FFFF;
         private const ulong TssTypeAvailable64 = 0x9;             // §3.5 "System Descriptor Types"
         private const ulong DescriptorPresent = 1UL << 47;
+        private const ulong TssBusy = 1UL << 41;                  // type 0xB = busy 64-bit TSS
 
         /// <summary>Builds a CPU's GDT and TSS with fresh IST stacks. Runs on the boot CPU, which owns the heap at bring-up.</summary>
         public static void Prepare(PerCpu* cpu)
@@ -70,6 +71,7 @@ namespace Kernel.Arch
         public static void Load(PerCpu* cpu)
         {
             CpuTables* tables = cpu->Tables;
+            tables->Gdt[Selectors.Tss / 8] &= ~TssBusy;           // a restarted CPU finds its TSS still marked busy: LTR would #GP
             DescriptorTablePointer pointer;
             pointer.Limit = (ushort)(5 * sizeof(ulong) - 1);
             pointer.Base = (ulong)tables->Gdt;

@@ -11,10 +11,10 @@ namespace Kernel.Arch
     [StructLayout(LayoutKind.Sequential)]
     public struct ApBootBlock
     {
-        public ulong Gdt;                 // the trampoline's 16-byte GDT image: null, code32, data, code64 (copied in by C#)
+        public ulong Gdt;                 // the trampoline's GDT: null, code64, data, code32 (filled in by C#);
+        public ulong GdtCode64;           // code64 and data sit at the kernel's own selectors, so the IDT's gates
+        public ulong GdtData;             // stay valid until the AP loads its own GDT
         public ulong GdtCode32;
-        public ulong GdtData;
-        public ulong GdtCode64;
         public ushort Padding0;           // places the LGDT operand so its base is naturally aligned
         public ushort GdtLimit;           // LGDT operand: 16-bit limit, then the 32-bit linear base
         public uint GdtBase;
@@ -37,8 +37,8 @@ namespace Kernel.Arch
     {
         public const int PageSize = 4096;
         public const int BlockPageOffset = 0x1000;   // the ApBootBlock page follows the code page
-        public const int Code32Selector = 0x08;
-        public const int DataSelector = 0x10;
-        public const int Code64Selector = 0x18;
+        public const int Code64Selector = 0x08;      // = Selectors.KernelCode
+        public const int DataSelector = 0x10;        // = Selectors.KernelData
+        public const int Code32Selector = 0x18;
     }
 }

@@ -130,8 +130,9 @@ namespace Kernel.Smp
             PerCpu* cpu = Cpus.FindByApicId(Cpuid.ApicId);
             if (cpu == null) CpuNative.HaltForever();            // not a CPU we started: stay out of the way
             cpu->StackTop = ((ulong*)ApTrampoline.Block->StackTable)[ticket];   // stacks go by arrival order
-            Gdt.Load(cpu);                                       // own GDT, TSS, IST stacks; GS → its block
-            Idt.Load();                                          // the shared IDT
+            PerCpu.Install(cpu);                                 // GS → its block: exception reports need it
+            Idt.Load();                                          // the shared IDT: every fault reported from here
+            Gdt.Load(cpu);                                       // own GDT, TSS, IST stacks (GS reinstalled)
             LocalApic.EnableThisCpu();                           // same mode as the boot CPU
             LocalApic.ConfigureNmiPins(AcpiFirmware.Madt.LocalNmis, cpu->AcpiUid);
             LocalApicTimer.StartThisCpu();                       // its own periodic tick

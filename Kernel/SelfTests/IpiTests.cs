@@ -1,0 +1,116 @@
+using Kernel.Arch;
+using Kernel.SelfTest;
+using Kernel.Smp;
+using Kernel.Sync;
+
+namespace Kernel.SelfTests
+{
+    /// <summary>Inter-processor interrupts and cross-CPU calls between every pair of CPUs.</summary>
+    [SelfTestSuite("ipi")]
+    public static unsafe class IpiTests
+    {
+        private static int* s_acks;        // s_acks[sender * MaxCpus + target]
+        private static int s_ran;
+        private static int* s_finished;
+
+        [SelfTest]
+        public static void EveryCpuCallsEveryOtherCpu()
+        {
+            int n = Cpus.Count;
+            if (n == 1) Assert.Skip("one CPU: no pairs");
+            s_acks = (int*)Memory.KernelHeap.Allocate((ulong)(sizeof(int) * Cpus.MaxCpus * Cpus.MaxCpus));
+            for (int sender = 0; sender < n; sender++)
+                Assert.True(CrossCpuCall.CallOn(sender, &CallEveryOther, null), "the sender ran its round");
+            for (int sender = 0; sender < n; sender++)
+                for (int target = 0; target < n; target++)
+                    if (sender != target)
+                        Assert.Equal(1ul, (ulong)Atomic.Read(ref s_acks[sender * Cpus.MaxCpus + target]), "the target acknowledged the sender's IPI");
+        }
+
+        // Runs on the sender (inside its own call, interrupts off): an IPI to each other CPU, waiting for each answer.
+        private static void CallEveryOther(void* unused)
+        {
+            int sender = (int)PerCpu.Current->Index;
+            for (int target = 0; target < Cpus.Count; target++)
+                if (target != sender) CrossCpuCall.CallOn(target, &Acknowledge, (void*)(ulong)sender);
+        }
+
+        private static void Acknowledge(void* sender) =>
+            Atomic.Increment(ref s_acks[(int)(ulong)sender * Cpus.MaxCpus + (int)PerCpu.Current->Index]);
+
+        [SelfTest]
+        public static void CallWithWaitReturnsOnlyAfterEveryTargetFinished()
+        {
+            s_finished = (int*)Memory.KernelHeap.Allocate((ulong)(sizeof(int) * Cpus.MaxCpus));
+            if (Cpus.Count > 1)
+            {
+                Assert.True(CrossCpuCall.CallOn(Cpus.Count - 1, &SlowlyFinish, null), "one CPU");
+                Assert.Equal(1ul, (ulong)Atomic.Read(ref s_finished[Cpus.Count - 1]), "the one target had finished");
+            }
+            var evens = new CpuSet();
+            for (int cpu = 0; cpu < Cpus.Count; cpu += 2) evens.Add(cpu);
+            Assert.True(CrossCpuCall.CallOnSet(evens, &SlowlyFinish, null), "a set");
+            for (int cpu = 0; cpu < Cpus.Count; cpu += 2)
+                Assert.True(Atomic.Read(ref s_finished[cpu]) >= 1, "every CPU of the set had finished");
+            s_ran = 0;
+            Assert.True(CrossCpuCall.CallOnAll(&CountRun, null, includeSelf: true), "all");
+            Assert.Equal((ulong)Cpus.OnlineCount, (ulong)Atomic.Read(ref s_ran), "every CPU had run it");
+        }
+
+        private static void SlowlyFinish(void* unused)
+        {
+            Tsc.SpinMicroseconds(2000);
+            Atomic.Increment(ref s_finished[PerCpu.Current->Index]);
+        }
+
+        private static void CountRun(void* unused) => Atomic.Increment(ref s_ran);
+
+        [SelfTest]
+        public static void HolderOfTheBigKernelLockCanCallACpuSpinningForIt()
+        {
+            if (Cpus.Count == 1) Assert.Skip("one CPU: nobody to spin");
+            int spinner = Cpus.Count - 1;
+            BigKernelLock.Enter();
+            // The spinner's next timer tick enters the kernel and queues behind us for the lock.
+            ulong deadline = Tsc.Read() + Tsc.Hz;
+            while (Atomic.Read(ref Cpus.Get(spinner)->BklWaiting) == 0 && Tsc.Read() < deadline) CpuNative.Pause();
+            bool spinning = Atomic.Read(ref Cpus.Get(spinner)->BklWaiting) != 0;
+            s_ran = 0;
+            bool called = CrossCpuCall.CallOn(spinner, &CountRun, null);
+            BigKernelLock.Exit();
+            Assert.True(spinning, "the other CPU was spinning for the big kernel lock");
+            Assert.True(called && s_ran == 1, "it ran our call while spinning (no deadlock, within the call time-out)");
+        }
+
+        [SelfTest]
+        public static void RescheduleIpiReachesEachCpu()
+        {
+            for (int cpu = 1; cpu < Cpus.Count; cpu++)
+            {
+                ulong before = Atomic.Read(ref Cpus.Get(cpu)->RescheduleRequests);
+                Assert.True(Ipi.Send(cpu, IpiKind.Reschedule), "sent");
+                ulong deadline = Tsc.Read() + Tsc.Hz;
+                while (Atomic.Read(ref Cpus.Get(cpu)->RescheduleRequests) == before && Tsc.Read() < deadline) CpuNative.Pause();
+                Assert.Equal(before + 1, Atomic.Read(ref Cpus.Get(cpu)->RescheduleRequests), "the CPU took the IPI");
+            }
+        }
+
+        [SelfTest]
+        public static void StopParksACpuAndItCanBeRestarted()
+        {
+            if (Cpus.Count == 1) Assert.Skip("one CPU: nothing to stop");
+            int victim = Cpus.Count - 1;
+            int online = Cpus.OnlineCount;
+            Assert.True(Ipi.Send(victim, IpiKind.Stop), "sent");
+            ulong deadline = Tsc.Read() + Tsc.Hz;
+            while (Cpus.Get(victim)->CpuState != CpuState.Parked && Tsc.Read() < deadline) CpuNative.Pause();
+            Assert.True(Cpus.Get(victim)->CpuState == CpuState.Parked, "the CPU parked itself");
+            Assert.Equal((ulong)(online - 1), (ulong)Cpus.OnlineCount, "it left the online set");
+            Assert.False(CrossCpuCall.CallOn(victim, &CountRun, null), "a parked CPU takes no calls");
+            Assert.True(SmpBoot.Restart(victim), "INIT-SIPI-SIPI brought it back");
+            Assert.Equal((ulong)online, (ulong)Cpus.OnlineCount, "back in the online set");
+            s_ran = 0;
+            Assert.True(CrossCpuCall.CallOn(victim, &CountRun, null) && s_ran == 1, "it takes calls again");
+        }
+    }
+}
