@@ -30,6 +30,8 @@ namespace Kernel.Boot
             new KnownOption("loglevel", true, false, "error | warn | info | debug (default info)"),
             new KnownOption("maxcpus", true, false, "start at most N CPUs, the boot CPU included (N >= 1)"),
             new KnownOption("nosmp", false, false, "run on the boot CPU alone"),
+            new KnownOption("torture.seconds", true, false, "how long selftest=locktorture runs (default 1 second)"),
+            new KnownOption("test.double-lock", false, false, "test-only: make harness.Canary take a spinlock it holds (a debug-build panic)"),
             new KnownOption("test.fail", false, false, "test-only: make the self-test harness.Canary fail"),
             new KnownOption("test.panic", false, false, "test-only: make the self-test harness.Canary panic"),
             new KnownOption("test.ap-fault", false, false, "test-only: make harness.Canary run an invalid opcode on CPU 1, uncaught"),

@@ -52,6 +52,13 @@ namespace Kernel.SelfTest
             QemuDebugExit.Exit(failed == 0 ? GuestExitCode.Success : GuestExitCode.TestsFailed);
         }
 
+        /// <summary>A line a passing test adds to its report (measurements, counts).</summary>
+        public static void Note(string text)
+        {
+            s_message.Clear();
+            s_message.Append(text);
+        }
+
         /// <summary>Ends the running test with a failure or skip (Assert calls this).</summary>
         [DoesNotReturn]
         public static void AbortCurrent(TestOutcome outcome, ref TextBuffer message)

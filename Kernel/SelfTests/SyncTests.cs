@@ -9,22 +9,39 @@ namespace Kernel.SelfTests
     [SelfTestSuite("sync")]
     public static unsafe class SyncTests
     {
-        private const int Increments = 2000;
+        private const int Increments = 200;
+        private const ulong HammerTimeoutMicros = 120_000_000;   // contention under TCG on two host cores is slow, not stuck
 
         private static SpinLock s_lock;
         private static int s_plainCounter;
         private static int s_maxAhead;
+        private static int s_arrived;
+
+        // Every CPU's share starts at once, so the lock is really contended.
+        private static void StartTogether()
+        {
+            Atomic.Increment(ref s_arrived);
+            ulong deadline = Tsc.Read() + 10 * Tsc.Hz;
+            while (Atomic.Read(ref s_arrived) < Cpus.OnlineCount && Tsc.Read() < deadline) CpuNative.Pause();
+        }
+
+        private static bool RunOnAllCpusAtOnce(delegate*<void*, void> share)
+        {
+            s_arrived = 0;
+            return CrossCpuCall.CallOnAll(share, null, includeSelf: true, timeoutMicros: HammerTimeoutMicros);
+        }
 
         [SelfTest]
         public static void SpinLockMakesAPlainCounterExact()
         {
             s_plainCounter = 0;
-            Assert.True(CrossCpuCall.CallOnAll(&IncrementUnderSpinLock, null, includeSelf: true), "every CPU ran its share");
+            Assert.True(RunOnAllCpusAtOnce(&IncrementUnderSpinLock), "every CPU ran its share");
             Assert.Equal((ulong)(Increments * Cpus.OnlineCount), (ulong)s_plainCounter, "no increment was lost");
         }
 
         private static void IncrementUnderSpinLock(void* unused)
         {
+            StartTogether();
             for (int i = 0; i < Increments; i++)
             {
                 s_lock.Acquire();
@@ -37,12 +54,13 @@ namespace Kernel.SelfTests
         public static void BigKernelLockMakesAPlainCounterExact()
         {
             s_plainCounter = 0;
-            Assert.True(CrossCpuCall.CallOnAll(&IncrementUnderBkl, null, includeSelf: true), "every CPU ran its share");
+            Assert.True(RunOnAllCpusAtOnce(&IncrementUnderBkl), "every CPU ran its share");
             Assert.Equal((ulong)(Increments * Cpus.OnlineCount), (ulong)s_plainCounter, "no increment was lost");
         }
 
         private static void IncrementUnderBkl(void* unused)
         {
+            StartTogether();
             for (int i = 0; i < Increments; i++)
             {
                 BigKernelLock.Enter();
@@ -55,12 +73,13 @@ namespace Kernel.SelfTests
         public static void TicketLockServesInArrivalOrder()
         {
             s_maxAhead = 0;
-            Assert.True(CrossCpuCall.CallOnAll(&RecordQueueDepth, null, includeSelf: true), "every CPU ran its share");
+            Assert.True(RunOnAllCpusAtOnce(&RecordQueueDepth), "every CPU ran its share");
             Assert.True(s_maxAhead <= Cpus.OnlineCount - 1, "no CPU ever had more than (CPUs - 1) holders ahead of it");
         }
 
         private static void RecordQueueDepth(void* unused)
         {
+            StartTogether();
             for (int i = 0; i < Increments; i++)
             {
                 int ahead = s_lock.Acquire();

@@ -14,7 +14,11 @@ namespace Kernel.Smp
     /// </summary>
     public static unsafe class CrossCpuCall
     {
-        private const ulong TimeoutMicros = 2_000_000;
+        private const ulong HardwareTimeoutMicros = 2_000_000;
+        private const ulong VirtualTimeoutMicros = 10_000_000;   // vCPUs may wait for the host's scheduler
+
+        /// <summary>How long a caller waits for a target by default before reporting it unresponsive.</summary>
+        public static ulong DefaultTimeoutMicros => Cpuid.UnderHypervisor ? VirtualTimeoutMicros : HardwareTimeoutMicros;
 
         private struct CallSlot
         {
@@ -32,22 +36,24 @@ namespace Kernel.Smp
         public static void PrepareInbox(PerCpu* cpu) =>
             cpu->CallInbox = Memory.KernelHeap.Allocate((ulong)(sizeof(CallSlot) * Cpus.MaxCpus));
 
-        public static bool CallOn(int cpu, delegate*<void*, void> fn, void* argument, bool wait = true) =>
-            CallOnSet(CpuSet.Of(cpu), fn, argument, wait);
+        public static bool CallOn(int cpu, delegate*<void*, void> fn, void* argument, bool wait = true, ulong timeoutMicros = 0) =>
+            CallOnSet(CpuSet.Of(cpu), fn, argument, wait, timeoutMicros);
 
-        public static bool CallOnAll(delegate*<void*, void> fn, void* argument, bool includeSelf, bool wait = true)
+        public static bool CallOnAll(delegate*<void*, void> fn, void* argument, bool includeSelf, bool wait = true, ulong timeoutMicros = 0)
         {
             CpuSet all = CpuSet.FirstN(Cpus.Count);
             if (!includeSelf) all.Remove((int)PerCpu.Current->Index);
-            return CallOnSet(all, fn, argument, wait);
+            return CallOnSet(all, fn, argument, wait, timeoutMicros);
         }
 
         /// <summary>
         /// Runs fn(argument) on every online CPU in <paramref name="targets"/> (the caller's own CPU last, directly).
-        /// False if a target is not online, or (with wait) did not finish within the time-out.
+        /// False if a target is not online, or (with wait) did not finish within the time-out
+        /// (<paramref name="timeoutMicros"/>, 0 for DefaultTimeoutMicros).
         /// </summary>
-        public static bool CallOnSet(CpuSet targets, delegate*<void*, void> fn, void* argument, bool wait = true)
+        public static bool CallOnSet(CpuSet targets, delegate*<void*, void> fn, void* argument, bool wait = true, ulong timeoutMicros = 0)
         {
+            if (timeoutMicros == 0) timeoutMicros = DefaultTimeoutMicros;
             PerCpu* self = PerCpu.Current;
             var sequences = stackalloc int[Cpus.MaxCpus];
             bool ok = true;
@@ -68,7 +74,7 @@ namespace Kernel.Smp
             }
             if (!wait) return ok;
 
-            ulong deadline = Tsc.Read() + TimeoutMicros * (Tsc.Hz / 1_000_000);
+            ulong deadline = Tsc.Read() + timeoutMicros * (Tsc.Hz / 1_000_000);
             for (int cpu = 0; cpu < Cpus.Count; cpu++)
             {
                 if (!targets.Contains(cpu) || cpu == (int)self->Index || sequences[cpu] < 0) continue;
@@ -105,7 +111,7 @@ namespace Kernel.Smp
         private static int Post(PerCpu* self, PerCpu* target, delegate*<void*, void> fn, void* argument)
         {
             CallSlot* slot = SlotFor(target, self);
-            ulong deadline = Tsc.Read() + TimeoutMicros * (Tsc.Hz / 1_000_000);
+            ulong deadline = Tsc.Read() + DefaultTimeoutMicros * (Tsc.Hz / 1_000_000);
             while (Atomic.Read(ref slot->Completed) != slot->Requested)
             {
                 if (Tsc.Read() > deadline) return -1;

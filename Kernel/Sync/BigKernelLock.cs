@@ -10,7 +10,10 @@ namespace Kernel.Sync
     /// a ticket lock, so CPUs get it in the order they asked. Its holder runs with interrupts off, which
     /// makes re-entry from an interrupt on the same CPU impossible (and a bug, caught by a panic). A CPU
     /// spinning for it keeps servicing cross-CPU requests — the holder may be waiting for exactly that —
-    /// as seL4's lock does. Each CPU keeps statistics of its own waits in its PerCpu block.
+    /// as seL4's lock does. Those requests therefore run while their CPU waits for the lock, so they must
+    /// not take it themselves (a second ticket behind its own first one would never be served): as in
+    /// MINIX, a caller that needs kernel state changed on another CPU holds the lock on the target's
+    /// behalf. Each CPU keeps statistics of its own waits in its PerCpu block.
     /// </summary>
     public static unsafe class BigKernelLock
     {
@@ -29,6 +32,8 @@ namespace Kernel.Sync
             PerCpu* cpu = PerCpu.Current;
             if (s_ownerPlusOne == (int)cpu->Index + 1)
                 LockDiagnostics.Fail("big kernel lock entered again by the CPU that holds it", (int)cpu->Index, s_ownerFile, s_ownerLine, file, line);
+            if (cpu->BklWaiting != 0)
+                LockDiagnostics.Fail("big kernel lock entered by a cross-CPU request run while its CPU waits for the lock", s_ownerPlusOne - 1, s_ownerFile, s_ownerLine, file, line);
 
             int ticket = Atomic.FetchAdd(ref s_next, 1);
             cpu->Bkl.Acquisitions++;

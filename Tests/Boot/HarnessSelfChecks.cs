@@ -37,16 +37,30 @@ public sealed class HarnessSelfChecks
     }
 
     [Test]
-    public void ExceptionOnAnApPanicsWithAReportNamingThatCpu()
+    public void ExceptionOnAnApPanicsAndStopsEveryOtherCpu()
     {
-        var boot = KernelBoot.Start("harness-test.ap-fault", Machine with { Smp = "2", ExpectedCpus = 2 }, "selftest=harness test.ap-fault");
+        var boot = KernelBoot.Start("harness-test.ap-fault", Machine with { Smp = "4", ExpectedCpus = 4 }, "selftest=harness test.ap-fault");
         using (Assert.EnterMultipleScope())
         {
             Assert.That(boot.Run.Exit.Kind, Is.EqualTo(QemuExitKind.Panic), boot.Report());
             Assert.That(boot.Run.Serial, Does.Contain("exception #UD Invalid Opcode (vector 6) on CPU 1"), boot.Report());
             Assert.That(boot.Run.Serial, Does.Contain("rip 0x").And.Contain("probe_invalid_opcode"), boot.Report());
             Assert.That(boot.Run.Serial, Does.Contain("PANIC on CPU 1: #UD Invalid Opcode"), boot.Report());
+            foreach (var other in new[] { 0, 2, 3 })
+                Assert.That(boot.Run.Serial, Does.Contain($"CPU {other} stopped by NMI: rip 0x"), boot.Report());
+            Assert.That(boot.Run.Serial, Does.Contain("panic: 3 of 3 other CPUs stopped"), boot.Report());
             Assert.That(boot.Log.PanicReason, Does.Contain("#UD Invalid Opcode"), boot.Report());
+        }
+    }
+
+    [Test]
+    public void TakingAHeldSpinlockPanicsNamingBothPlaces()
+    {
+        var boot = KernelBoot.Start("harness-test.double-lock", Machine, "selftest=harness test.double-lock");
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(boot.Run.Exit.Kind, Is.EqualTo(QemuExitKind.Panic), boot.Report());
+            Assert.That(boot.Log.PanicReason, Does.Match(@"spinlock taken again by the CPU that holds it: held by CPU 0, taken at HarnessTests\.cs:\d+; now at HarnessTests\.cs:\d+"), boot.Report());
         }
     }
 }
