@@ -68,6 +68,8 @@ namespace Kernel
 
             if (Options.TryGetValue("selftest", out string filter))
                 SelfTestRunner.RunAndExit(filter);    // in-guest tests; ends QEMU with their verdict
+            if (Options.Has("bench"))
+                Bench.BenchmarkRunner.RunAndExit();   // in-guest benchmarks; ends QEMU
 
             Log.Info("boot", "nothing more to do yet: halting (Ctrl-A X leaves QEMU)");
             Idle();

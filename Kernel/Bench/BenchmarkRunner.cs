@@ -1,0 +1,186 @@
+using Kernel.Arch;
+using Kernel.Diagnostics;
+using Kernel.Lib;
+using Kernel.Smp;
+using Kernel.Sync;
+
+namespace Kernel.Bench
+{
+    /// <summary>
+    /// The in-guest benchmarks (kernel option `bench`): numbers, never assertions. Prints a table and one
+    /// `BENCH {json}` line that host tooling collects, then ends QEMU. Costs are in TSC cycles; contended
+    /// throughput is lock hand-offs per millisecond with k CPUs hammering one lock.
+    /// </summary>
+    public static unsafe class BenchmarkRunner
+    {
+        private const int UncontendedRounds = 100_000;
+        private const int RoundTrips = 2_000;
+        private const ulong ContendedMicros = 100_000;
+
+        private static string[] s_names;
+        private static ulong[] s_values;
+        private static string[] s_units;
+        private static int s_count;
+
+        public static void RunAndExit()
+        {
+            s_names = new string[64];
+            s_values = new ulong[64];
+            s_units = new string[64];
+            Interrupts.Register(InterruptVectors.LatencyProbe, &OnProbe, takesBigKernelLock: false);
+            Interrupts.Register(InterruptVectors.LatencyEcho, &OnEcho, takesBigKernelLock: false);
+            CpuNative.EnableInterrupts();
+
+            Record("spinlock.uncontended", LockUnlockCycles(useBkl: false), "cycles/op");
+            Record("bkl.uncontended", LockUnlockCycles(useBkl: true), "cycles/op");
+            for (int cpus = 2; cpus <= Cpus.OnlineCount; cpus++)
+                Record(string.Concat("spinlock.contended.", cpus.ToString(), "cpus"), Contended(cpus, useBkl: false), "ops/ms");
+            for (int cpus = 2; cpus <= Cpus.OnlineCount; cpus++)
+                Record(string.Concat("bkl.contended.", cpus.ToString(), "cpus"), Contended(cpus, useBkl: true), "ops/ms");
+            if (Cpus.OnlineCount > 1)
+            {
+                Record("ipi.raw_roundtrip", RawRoundTripCycles(), "cycles");
+                Record("ipi.callon_roundtrip", CallOnRoundTripCycles(), "cycles");
+                Record(string.Concat("ipi.broadcast_call.", Cpus.OnlineCount.ToString(), "cpus"), BroadcastCycles(), "cycles");
+            }
+
+            PrintTable();
+            PrintLockStatistics();
+            Console.WriteLine(Json());
+            QemuDebugExit.Exit(GuestExitCode.Success);
+        }
+
+        private static void Record(string name, ulong value, string unit)
+        {
+            s_names[s_count] = name;
+            s_values[s_count] = value;
+            s_units[s_count] = unit;
+            s_count++;
+        }
+
+        private static SpinLock s_lock;
+
+        private static ulong LockUnlockCycles(bool useBkl)
+        {
+            ulong start = Tsc.Read();
+            for (int i = 0; i < UncontendedRounds; i++)
+            {
+                if (useBkl) { BigKernelLock.Enter(); BigKernelLock.Exit(); }
+                else { s_lock.Acquire(); s_lock.Release(); }
+            }
+            return (Tsc.Read() - start) / UncontendedRounds;
+        }
+
+        private static int s_arrived;
+        private static ulong s_deadline;
+        private static long s_operations;
+        private static bool s_useBkl;
+
+        // The first `cpus` CPUs take and release one lock as fast as they can for ContendedMicros.
+        private static ulong Contended(int cpus, bool useBkl)
+        {
+            s_arrived = 0;
+            s_deadline = 0;
+            s_operations = 0;
+            s_useBkl = useBkl;
+            CrossCpuCall.CallOnSet(CpuSet.FirstN(cpus), &Hammer, (void*)(ulong)cpus, timeoutMicros: 60_000_000);
+            return (ulong)s_operations * 1000 / (ContendedMicros);
+        }
+
+        private static void Hammer(void* participants)
+        {
+            Atomic.Increment(ref s_arrived);
+            while (Atomic.Read(ref s_arrived) < (int)(ulong)participants) CpuNative.Pause();
+            if (PerCpu.Current->Index == 0) Atomic.Write(ref s_deadline, Tsc.Read() + ContendedMicros * (Tsc.Hz / 1_000_000));
+            while (Atomic.Read(ref s_deadline) == 0) CpuNative.Pause();
+            long done = 0;
+            while (Tsc.Read() < s_deadline)
+            {
+                if (s_useBkl) { BigKernelLock.Enter(); BigKernelLock.Exit(); }
+                else { s_lock.Acquire(); s_lock.Release(); }
+                done++;
+            }
+            Atomic.FetchAdd(ref s_operations, done);
+        }
+
+        private static int s_echoes;
+
+        // CPU 0 sends a bare fixed IPI to CPU 1, whose handler answers with another; no kernel machinery in between.
+        private static ulong RawRoundTripCycles()
+        {
+            uint target = Cpus.Get(1)->ApicId;
+            s_echoes = 0;
+            ulong start = Tsc.Read();
+            for (int i = 1; i <= RoundTrips; i++)
+            {
+                LocalApic.SendIpi(target, IpiDelivery.Fixed, InterruptVectors.LatencyProbe);
+                while (Atomic.Read(ref s_echoes) < i) CpuNative.Pause();
+            }
+            return (Tsc.Read() - start) / RoundTrips;
+        }
+
+        private static void OnProbe(TrapFrame* frame) =>
+            LocalApic.SendIpi(Cpus.Get(0)->ApicId, IpiDelivery.Fixed, InterruptVectors.LatencyEcho);
+
+        private static void OnEcho(TrapFrame* frame) => Atomic.Increment(ref s_echoes);
+
+        private static ulong CallOnRoundTripCycles()
+        {
+            ulong start = Tsc.Read();
+            for (int i = 0; i < RoundTrips; i++) CrossCpuCall.CallOn(1, &Nothing, null);
+            return (Tsc.Read() - start) / RoundTrips;
+        }
+
+        private static ulong BroadcastCycles()
+        {
+            ulong start = Tsc.Read();
+            for (int i = 0; i < RoundTrips; i++) CrossCpuCall.CallOnAll(&Nothing, null, includeSelf: false);
+            return (Tsc.Read() - start) / RoundTrips;
+        }
+
+        private static void Nothing(void* unused) { }
+
+        private static void PrintTable()
+        {
+            Console.WriteLine(new TextBuilder().Append("BENCH results (").Append((ulong)Cpus.OnlineCount).Append(" CPUs, TSC ")
+                .Append(Tsc.Hz / 1_000_000).Append(" MHz):").ToString());
+            for (int i = 0; i < s_count; i++)
+                Console.WriteLine(new TextBuilder().Append("  ").AppendPadded(s_names[i], 32).AppendPadded(s_values[i].ToString(), 12)
+                    .Append(s_units[i]).ToString());
+        }
+
+        private static void PrintLockStatistics()
+        {
+            Console.WriteLine("BENCH big kernel lock, per CPU: acquisitions, contended, wait cycles, longest wait");
+            for (int cpu = 0; cpu < Cpus.Count; cpu++)
+            {
+                LockStatistics stats = BigKernelLock.StatisticsOf(cpu);
+                Console.WriteLine(new TextBuilder().Append("  CPU ").AppendPadded(cpu.ToString(), 4)
+                    .AppendPadded(stats.Acquisitions.ToString(), 12).AppendPadded(stats.Contended.ToString(), 12)
+                    .AppendPadded(stats.WaitCycles.ToString(), 16).Append(stats.LongestWait).ToString());
+            }
+        }
+
+        private static string Json()
+        {
+            var json = new TextBuilder().Append("BENCH {\"cpus\":").Append((ulong)Cpus.OnlineCount)
+                .Append(",\"tsc_hz\":").Append(Tsc.Hz).Append(",\"results\":[");
+            for (int i = 0; i < s_count; i++)
+            {
+                if (i > 0) json.Append(',');
+                json.Append("{\"name\":\"").Append(s_names[i]).Append("\",\"value\":").Append(s_values[i])
+                    .Append(",\"unit\":\"").Append(s_units[i]).Append("\"}");
+            }
+            json.Append("],\"bkl\":[");
+            for (int cpu = 0; cpu < Cpus.Count; cpu++)
+            {
+                LockStatistics stats = BigKernelLock.StatisticsOf(cpu);
+                if (cpu > 0) json.Append(',');
+                json.Append("{\"cpu\":").Append((ulong)cpu).Append(",\"acquisitions\":").Append(stats.Acquisitions)
+                    .Append(",\"contended\":").Append(stats.Contended).Append(",\"wait_cycles\":").Append(stats.WaitCycles)
+                    .Append(",\"longest_wait\":").Append(stats.LongestWait).Append('}');
+            }
+            return json.Append("]}").ToString();
+        }
+    }
+}
