@@ -89,11 +89,16 @@ namespace Kernel.Smp
             return ok;
         }
 
-        /// <summary>Runs the requests waiting in this CPU's inbox. Safe to nest: a slot already started is skipped.</summary>
+        /// <summary>
+        /// Runs the requests waiting in this CPU's inbox. Safe to nest (a request's function may itself wait and
+        /// so service the inbox again): a slot already started is skipped. Interrupts are off throughout, or the
+        /// call IPI could arrive between the check and the claim of a slot and run its request a second time.
+        /// </summary>
         public static void ServicePending()
         {
             PerCpu* cpu = PerCpu.Current;
             if (cpu->CallInbox == null) return;
+            InterruptState state = InterruptState.Disable();
             var inbox = (CallSlot*)cpu->CallInbox;
             for (int sender = 0; sender < Cpus.Count; sender++)
             {
@@ -105,6 +110,7 @@ namespace Kernel.Smp
                 cpu->CallsServed++;
                 Atomic.Write(ref slot->Completed, requested);
             }
+            state.Restore();
         }
 
         // Waits (servicing our own inbox) until the previous request from self to target is done, then posts.
