@@ -78,6 +78,7 @@ namespace Kernel.Arch
             bool cpuHasX2Apic = (Cpuid.Query(1).Ecx & CpuidX2Apic) != 0;
             s_x2Apic = (msr & ApicBaseX2Apic) != 0 || (highestApicId > 254 && cpuHasX2Apic);
             s_mmio = mmioBase != 0 ? mmioBase : msr & ApicBaseAddressMask;
+            CpuNative.LapicSetEoiRegister(s_mmio + (uint)LapicRegister.Eoi);
             if (highestApicId > 254 && !s_x2Apic)
                 Log.Warn("apic", "APIC IDs above 254 need x2APIC, which this CPU lacks: those CPUs cannot be addressed");
             EnableThisCpu();
@@ -118,7 +119,8 @@ namespace Kernel.Arch
         /// <summary>The executing CPU's APIC ID (8 bits in xAPIC mode, 32 in x2APIC mode).</summary>
         public static uint Id => s_x2Apic ? Read(LapicRegister.Id) : Read(LapicRegister.Id) >> 24;
 
-        public static void EndOfInterrupt() => Write(LapicRegister.Eoi, 0);
+        /// <summary>Through Bridge/Locks.asm lapic_eoi: its MMIO or MSR variant is chosen by the alternatives at boot.</summary>
+        public static void EndOfInterrupt() => CpuNative.LapicEoi();
 
         /// <summary>Starts the periodic timer: <paramref name="initialCount"/> timer ticks (bus clock / 16) per interrupt.</summary>
         public static void StartPeriodicTimer(uint initialCount)
@@ -152,6 +154,8 @@ namespace Kernel.Arch
             if (s_x2Apic)
             {
                 // x2APIC: one 64-bit write, destination in the high half; no delivery-status bit (§11.12.9).
+                // WRMSR to the ICR is not serializing: without a fence the IPI could overtake our earlier stores (§11.12.3).
+                Kernel.Sync.Atomic.FullFence();
                 Msrs.Write((Msr)(X2ApicMsrBase + ((uint)LapicRegister.IcrLow >> 4)), ((ulong)destinationApicId << 32) | low);
                 return true;
             }

@@ -62,6 +62,22 @@ namespace Kernel.Arch
             return true;
         }
 
+        /// <summary>Removes a 4 KiB mapping made by Map4K (the caller flushes the TLB entry). False if there was none.</summary>
+        public bool Unmap4K(ulong virtualAddress)
+        {
+            ulong entry = _pml4[Index(virtualAddress, 39)];
+            for (int shift = 30; shift >= 21; shift -= 9)
+            {
+                if ((entry & (ulong)PageFlags.Present) == 0 || (shift == 21 && (entry & (ulong)PageFlags.Large) != 0)) return false;
+                entry = ((ulong*)(entry & AddressMask))[Index(virtualAddress, shift)];
+            }
+            if ((entry & (ulong)PageFlags.Present) == 0 || (entry & (ulong)PageFlags.Large) != 0) return false;
+            ulong* pt = (ulong*)(entry & AddressMask);
+            if ((pt[Index(virtualAddress, 12)] & (ulong)PageFlags.Present) == 0) return false;
+            pt[Index(virtualAddress, 12)] = 0;
+            return true;
+        }
+
         /// <summary>Maps one 2 MiB page (both addresses 2 MiB-aligned). False if a table page was unavailable.</summary>
         public bool Map2M(ulong virtualAddress, ulong physicalAddress, PageFlags flags)
         {

@@ -44,6 +44,39 @@ namespace Kernel.Arch
             Log.Info("paging", $"identity map 0..{MappedTop >> 30} GiB with W^X; text 0x{image->TextStart:x}-0x{image->TextEnd:x} r-x, {s_kernel.TablePages} table pages");
         }
 
+        /// <summary>
+        /// Where Alternatives writes kernel text: a temporary read-write, never-executable second mapping of
+        /// the text's physical pages, far above the identity map. The text itself stays read-only throughout.
+        /// </summary>
+        public const ulong AliasBase = 0x0000_7F00_0000_0000;
+
+        public static ulong MapWritableAlias(ulong physical, ulong pages)
+        {
+            for (ulong i = 0; i < pages; i++)
+                if (!s_kernel.Map4K(AliasBase + i * PageTables.PageSize, physical + i * PageTables.PageSize, PageFlags.Writable | PageFlags.NoExecute))
+                    Panic.Halt("no memory for the kernel text's writable alias");
+            return AliasBase;
+        }
+
+        public static void UnmapAlias(ulong pages)
+        {
+            for (ulong i = 0; i < pages; i++)
+            {
+                s_kernel.Unmap4K(AliasBase + i * PageTables.PageSize);
+                CpuNative.Invlpg(AliasBase + i * PageTables.PageSize);
+            }
+        }
+
+        /// <summary>Makes image pages ordinary writable data, before they are handed to the page allocator.</summary>
+        public static void MakeWritableData(ulong start, ulong end)
+        {
+            for (ulong page = start; page < end; page += PageTables.PageSize)
+            {
+                s_kernel.Map4K(page, page, PageFlags.Writable | PageFlags.NoExecute);
+                CpuNative.Invlpg(page);
+            }
+        }
+
         /// <summary>The leaf entry mapping an address in the kernel's tables (0 if unmapped).</summary>
         public static ulong Lookup(ulong address) => PageTables.Lookup(s_kernel.Root, address);
 

@@ -57,6 +57,7 @@ namespace Kernel
             IoApic.InitializeAll(AcpiFirmware.Madt);      // device interrupts masked until routed
             ConfigurePmTimer(AcpiFirmware.Fadt);          // the reference clock modern machines have
             TimerCalibration.Run();                   // TSC and local APIC timer rates
+            Alternatives.Initialize(Image, Options.Has("noalternatives"));  // CPU-feature variants; pristine text kept
             Interrupts.Register(InterruptVectors.ApicError, &ReportApicError, takesBigKernelLock: true);
             LocalApicTimer.InstallHandler();          // per-CPU tick
             CrossCpuCall.InstallHandler();            // run-this-on-that-CPU requests

@@ -20,6 +20,9 @@ namespace Kernel.Arch
         public ulong BootStackBottom, BootStackTop;
         public ulong TrampolineStart, TrampolineEnd;                       // Bridge/Trampoline.asm, copied below 1 MiB
         public ulong TrampolineProtectedEntry, TrampolineLongEntry;        // its far-jump targets
+        public ulong AlternativesStart, AlternativesEnd;                   // page-aligned, both tables
+        public ulong AltReplacementsStart, AltReplacementsEnd;             // AltReplacement records
+        public ulong AltLocksStart;                                        // AltLockTable + offsets
     }
 
     /// <summary>Sizes of the boot-time areas reserved in the image's .bss.</summary>

@@ -54,6 +54,10 @@ namespace Kernel.Arch
         [RuntimeImport("*", "cpu_percpu_self"), MethodImpl(MethodImplOptions.InternalCall)] public static extern PerCpu* PerCpuSelf();
         [RuntimeImport("*", "cpu_try_call"), MethodImpl(MethodImplOptions.InternalCall)] public static extern int TryCall(delegate*<void*, void> body, void* argument, RecoveryPoint* point);
         [RuntimeImport("*", "cpu_resume_at"), MethodImpl(MethodImplOptions.InternalCall)] public static extern void ResumeAt(RecoveryPoint* point, int code);
+        [RuntimeImport("*", "lock_take_ticket"), MethodImpl(MethodImplOptions.InternalCall)] public static extern int TakeTicket(int* next);
+        [RuntimeImport("*", "cpu_full_fence"), MethodImpl(MethodImplOptions.InternalCall)] public static extern void FullFence();
+        [RuntimeImport("*", "lapic_eoi"), MethodImpl(MethodImplOptions.InternalCall)] public static extern void LapicEoi();
+        [RuntimeImport("*", "lapic_set_eoi_register"), MethodImpl(MethodImplOptions.InternalCall)] public static extern void LapicSetEoiRegister(ulong address);
         [RuntimeImport("*", "image_layout"), MethodImpl(MethodImplOptions.InternalCall)] public static extern void GetImageLayout(ImageLayout* layout);
         [RuntimeImport("*", "probe_invalid_opcode"), MethodImpl(MethodImplOptions.InternalCall)] public static extern void ProbeInvalidOpcode();
         [RuntimeImport("*", "probe_divide_error"), MethodImpl(MethodImplOptions.InternalCall)] public static extern void ProbeDivideError();

@@ -8,6 +8,7 @@ extern __image_start, __image_end, __text_start, __text_end, __rodata_start, __r
 extern __data_start, __data_end, __modules_start, __modules_end, interrupt_stubs
 extern boot_stack_top
 extern trampoline_start, trampoline_end, trampoline_protected_entry, trampoline_long_entry
+extern __alternatives_start, __alternatives_end, __alt_replacements_start, __alt_replacements_end, __alt_locks_start
 
 section .bss
 align 4096
@@ -39,6 +40,11 @@ image_layout:
     store TrampolineEnd, trampoline_end
     store TrampolineProtectedEntry, trampoline_protected_entry
     store TrampolineLongEntry, trampoline_long_entry
+    store AlternativesStart, __alternatives_start
+    store AlternativesEnd, __alternatives_end
+    store AltReplacementsStart, __alt_replacements_start
+    store AltReplacementsEnd, __alt_replacements_end
+    store AltLocksStart, __alt_locks_start
     lea rax, [rel boot_stack_top]
     mov [rdi + ImageLayout.BootStackTop], rax
     sub rax, BootStack.Size

@@ -28,7 +28,10 @@ namespace Kernel.SelfTests
             for (ulong page = image->TextStart; page < image->TextEnd; page += PageTables.PageSize)
                 ExpectLeaf(page, writable: false, executable: true);
             for (ulong page = image->RodataStart; page < image->RodataEnd; page += PageTables.PageSize)
-                ExpectLeaf(page, writable: false, executable: false);
+            {
+                bool released = Alternatives.TablesReleased && page >= image->AlternativesStart && page < image->AlternativesEnd;
+                ExpectLeaf(page, writable: released, executable: false);   // released tables became ordinary memory
+            }
             for (ulong page = image->DataStart; page < image->DataEnd; page += PageTables.PageSize)
                 ExpectLeaf(page, writable: true, executable: false);
         }

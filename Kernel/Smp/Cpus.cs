@@ -61,17 +61,20 @@ namespace Kernel.Smp
         public static bool TryMarkOnline(PerCpu* cpu)
         {
             cpu->OnlineSinceTsc = CpuNative.ReadTsc();
-            if (Atomic.CompareExchange(ref cpu->State, (int)CpuState.Online, (int)CpuState.Starting) != (int)CpuState.Starting)
-                return false;
+            // Count first, then publish the state: whoever sees Online also sees the count that includes it.
             Atomic.Increment(ref s_online);
-            return true;
+            if (Atomic.CompareExchange(ref cpu->State, (int)CpuState.Online, (int)CpuState.Starting) == (int)CpuState.Starting)
+                return true;
+            Atomic.Decrement(ref s_online);
+            return false;
         }
 
         /// <summary>The executing CPU leaves the online set for good (it is about to halt with interrupts off).</summary>
         public static void MarkParked(PerCpu* cpu)
         {
-            if (Atomic.CompareExchange(ref cpu->State, (int)CpuState.Parked, (int)CpuState.Online) == (int)CpuState.Online)
-                Atomic.Decrement(ref s_online);
+            if (cpu->CpuState != CpuState.Online) return;
+            Atomic.Decrement(ref s_online);                     // as above: the count moves before the state does
+            Atomic.Write(ref cpu->State, (int)CpuState.Parked);
         }
 
         /// <summary>Before a parked CPU is started again: Parked → Starting.</summary>

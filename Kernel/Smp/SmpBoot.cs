@@ -52,6 +52,7 @@ namespace Kernel.Smp
             Requested = count;
             if (count == 0)
             {
+                EnterUniprocessorMode(madt, options);
                 Log.Info("smp", $"1 CPU online (boot CPU only: {(Limit == 1 ? "nosmp or maxcpus=1" : "the MADT lists no other enabled CPU")})");
                 return;
             }
@@ -61,15 +62,28 @@ namespace Kernel.Smp
                 return;
             }
             for (int i = 0; i < count; i++) Atomic.Write(ref started[i]->State, (int)CpuState.Starting);
+            Log.Info("alternatives", $"SMP (as built): {Alternatives.LockSiteCount} lock sites, {Alternatives.SequenceCount} sequences");
             BringUpMicros = Start(started, count);
             Log.Info("smp", $"{Cpus.OnlineCount} CPUs online ({count} APs started in parallel, bring-up {BringUpMicros / 1000}.{BringUpMicros % 1000:d3} ms)");
+        }
+
+        // One CPU for now: drop the lock prefixes. If no CPU can ever join, the tables go back to the allocator.
+        private static void EnterUniprocessorMode(MadtInfo madt, CommandLine options)
+        {
+            if (Alternatives.Mode != AlternativesMode.Smp) return;
+            Alternatives.SwitchToUp();
+            Log.Info("alternatives", $"UP, {Alternatives.LockSiteCount} lock sites, {Alternatives.SequenceCount} sequences patched in {Alternatives.LastSwitchMicros} us");
+            bool anotherCpuPossible = !options.Has("nosmp") && madt.Cpus.Length > 1;
+            if (!anotherCpuPossible) Alternatives.ReleaseTables();
         }
 
         /// <summary>Starts a parked CPU again through the same INIT-SIPI-SIPI path; true once it is online.</summary>
         public static bool Restart(int index)
         {
             PerCpu* cpu = Cpus.Get(index);
-            if (cpu == null || !Cpus.TryMarkRestarting(cpu)) return false;
+            if (cpu == null || cpu->CpuState != CpuState.Parked) return false;
+            if (!Alternatives.SwitchToSmp()) return false;               // a second CPU needs every lock prefix back first
+            if (!Cpus.TryMarkRestarting(cpu)) return false;
             var one = stackalloc PerCpu*[1];
             one[0] = cpu;
             Start(one, 1);

@@ -12,9 +12,10 @@ namespace Kernel.Sync
     ///   CompareExchange    → lock cmpxchg
     ///   Swap               → a lock cmpxchg loop, deliberately not xchg: xchg with memory is locked
     ///                        with or without a prefix, so the alternatives could never unlock it
-    ///   FullFence          → lock or dword [rsp], 0
-    /// Every lock-prefixed instruction in the kernel comes from here or from a listed asm routine, which
-    /// is what lets the alternatives patch them on a single CPU.
+    ///   FullFence          → Bridge/Locks.asm cpu_full_fence: mfence where SSE2 exists, else lock or [rsp], 0
+    ///   TakeTicket         → Bridge/Locks.asm lock_take_ticket: lock xadd, or a plain increment on one CPU
+    /// Every lock-prefixed instruction in the kernel comes from here or from an asm ALTERNATIVE, which is
+    /// what lets tools/KernelImage account for each one and the alternatives patch them on a single CPU.
     /// </summary>
     public static class Atomic
     {
@@ -57,6 +58,9 @@ namespace Kernel.Sync
         }
 
         /// <summary>Orders every earlier load and store before every later one, including store→load.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void FullFence() => Interlocked.MemoryBarrier();
+        public static void FullFence() => Kernel.Arch.CpuNative.FullFence();
+
+        /// <summary>A ticket from a ticket lock's dispenser: the value before the increment.</summary>
+        public static unsafe int TakeTicket(ref int dispenser) => Kernel.Arch.CpuNative.TakeTicket((int*)Unsafe.AsPointer(ref dispenser));
     }
 }

@@ -35,7 +35,7 @@ namespace Kernel.Sync
             if (cpu->BklWaiting != 0)
                 LockDiagnostics.Fail("big kernel lock entered by a cross-CPU request run while its CPU waits for the lock", s_ownerPlusOne - 1, s_ownerFile, s_ownerLine, file, line);
 
-            int ticket = Atomic.FetchAdd(ref s_next, 1);
+            int ticket = Atomic.TakeTicket(ref s_next);
             cpu->Bkl.Acquisitions++;
             if (Atomic.Read(ref s_serving) != ticket)
             {

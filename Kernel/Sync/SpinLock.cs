@@ -30,7 +30,7 @@ namespace Kernel.Sync
 #if LOCK_DEBUG
             CheckNotHeldHere(file, line);
 #endif
-            int ticket = Atomic.FetchAdd(ref _next, 1);
+            int ticket = Atomic.TakeTicket(ref _next);
             int ahead = ticket - Atomic.Read(ref _serving);
             while (Atomic.Read(ref _serving) != ticket) CpuNative.Pause();
 #if LOCK_DEBUG
