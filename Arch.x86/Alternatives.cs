@@ -34,6 +34,7 @@ namespace Kernel.Arch
         private static byte* s_pristineText;       // the text as built, for verification and the way back
         private static bool* s_featureChosen;      // per record: the feature variant is in place
         private static ulong s_textPages;
+        private static uint s_chosenFeatures;      // bit per AltFeature: survives the tables' release
 
         public static AlternativesMode Mode { get; private set; } = AlternativesMode.Off;
         public static bool TablesReleased { get; private set; }
@@ -86,13 +87,8 @@ namespace Kernel.Arch
             _ => false,
         };
 
-        /// <summary>Whether any site of <paramref name="feature"/> carries its feature variant.</summary>
-        public static bool FeatureChosen(ushort feature)
-        {
-            for (int i = 0; i < s_recordCount; i++)
-                if (s_records[i].Kind == AltKind.Feature && s_records[i].Feature == feature && s_featureChosen[i]) return true;
-            return false;
-        }
+        /// <summary>Whether the sites of <paramref name="feature"/> carry its feature variant.</summary>
+        public static bool FeatureChosen(ushort feature) => (s_chosenFeatures & (1u << feature)) != 0;
 
         /// <summary>One CPU online: drop the lock prefixes and install the one-CPU sequences. False (and no change) otherwise.</summary>
         public static bool SwitchToUp()
@@ -128,6 +124,7 @@ namespace Kernel.Arch
             ulong start = s_image->AlternativesStart, end = s_image->AlternativesEnd;
             TablesReleased = true;
             s_records = null;
+            s_recordCount = 0;
             s_lockOffsets = null;
             Paging.MakeWritableData(start, end);
             Memory.PhysicalMemory.FreePagesAt(start, (end - start) / PageTables.PageSize);
@@ -196,6 +193,7 @@ namespace Kernel.Arch
                 if (record->Kind != AltKind.Feature || !FeaturePresent(record->Feature)) continue;
                 Lib.Memory.Move(alias + (record->Site - s_image->TextStart), record->Replacement, record->Length);
                 s_featureChosen[i] = true;
+                s_chosenFeatures |= 1u << record->Feature;
             }
         }
 

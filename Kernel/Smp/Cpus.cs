@@ -19,6 +19,18 @@ namespace Kernel.Smp
         public static int Count => s_count;
         public static int OnlineCount => Atomic.Read(ref s_online);
 
+        /// <summary>The CPUs online right now.</summary>
+        public static CpuSet OnlineSet
+        {
+            get
+            {
+                var set = new CpuSet();
+                for (int i = 0; i < s_count; i++)
+                    if (s_table[i]->CpuState == CpuState.Online) set.Add(i);
+                return set;
+            }
+        }
+
         public static PerCpu* Get(int index) => (uint)index < (uint)s_count ? s_table[index] : null;
 
         public static void RegisterBootCpu(Acpi.MadtInfo madt)

@@ -39,9 +39,10 @@ namespace Kernel.Smp
         public static bool CallOn(int cpu, delegate*<void*, void> fn, void* argument, bool wait = true, ulong timeoutMicros = 0) =>
             CallOnSet(CpuSet.Of(cpu), fn, argument, wait, timeoutMicros);
 
+        /// <summary>Runs fn(argument) on every CPU online (optionally not the caller's).</summary>
         public static bool CallOnAll(delegate*<void*, void> fn, void* argument, bool includeSelf, bool wait = true, ulong timeoutMicros = 0)
         {
-            CpuSet all = CpuSet.FirstN(Cpus.Count);
+            CpuSet all = Cpus.OnlineSet;
             if (!includeSelf) all.Remove((int)PerCpu.Current->Index);
             return CallOnSet(all, fn, argument, wait, timeoutMicros);
         }

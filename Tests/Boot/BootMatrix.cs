@@ -32,6 +32,8 @@ public static class BootMatrix
     public static readonly IReadOnlyList<BootConfiguration> All =
     [
         new("smp1", Smp: "1", ExpectedCpus: 1),
+        new("smp1-slots", Smp: "1,maxcpus=4", ExpectedCpus: 1),
+        new("smp4-maxcpus1", Smp: "4", ExpectedCpus: 1, KernelOptions: "maxcpus=1"),
         new("smp2", Smp: "2", ExpectedCpus: 2),
         new("smp4", Smp: "4", ExpectedCpus: 4),
         new("smp8", Smp: "8", ExpectedCpus: 8),

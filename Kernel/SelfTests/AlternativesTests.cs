@@ -1,0 +1,94 @@
+using Kernel.Arch;
+using Kernel.SelfTest;
+using Kernel.Smp;
+using Kernel.Sync;
+
+namespace Kernel.SelfTests
+{
+    /// <summary>The kernel rewriting its own text: the mode, every byte of the text, and the locks after each switch.</summary>
+    [SelfTestSuite("alternatives")]
+    public static unsafe class AlternativesTests
+    {
+        private const int AlternatingSwitches = 1000;
+
+        [SelfTest]
+        public static void ModeFollowsTheOnlineCpus()
+        {
+            if (Alternatives.Mode == AlternativesMode.Off) Assert.Skip("noalternatives: the code runs as built");
+            Assert.True((Alternatives.Mode == AlternativesMode.Up) == (Cpus.OnlineCount == 1), "UP exactly when one CPU is online");
+        }
+
+        [SelfTest]
+        public static void TextMatchesTheImageExceptAtSites()
+        {
+            RequireTables();
+            Assert.EqualHex(0, Alternatives.FindMismatch(), "every site holds its expected bytes and every other byte is as built");
+        }
+
+        [SelfTest]
+        public static void FeatureVariantsFollowCpuid()
+        {
+            if (Alternatives.Mode == AlternativesMode.Off) Assert.Skip("noalternatives: no feature variant applied");
+            bool sse2 = (Cpuid.Query(1).Edx & (1u << 26)) != 0;
+            Assert.True(Alternatives.FeatureChosen(AltFeature.Sse2) == sse2, "the fence is MFENCE exactly when CPUID reports SSE2");
+            Assert.True(Alternatives.FeatureChosen(AltFeature.X2Apic) == LocalApic.X2ApicMode, "EOI uses the MSR exactly in x2APIC mode");
+            if (Alternatives.TablesReleased) return;
+            byte* fence = (byte*)Alternatives.SiteOf(AltFeature.Sse2, AltKind.Feature);
+            if (sse2) Assert.True(fence[0] == 0x0F && fence[1] == 0xAE && fence[2] == 0xF0, "cpu_full_fence starts with MFENCE (0F AE F0)");
+            else Assert.True(fence[0] == 0xF0 && fence[1] == 0x83, "cpu_full_fence is lock or [rsp], 0");
+        }
+
+        [SelfTest]
+        public static void AThousandAlternatingSwitchesLeaveTheTextAsBuilt()
+        {
+            RequireTables();
+            if (Cpus.OnlineCount != 1) Assert.Skip("needs exactly one CPU online (boot with -smp 1,maxcpus=N or maxcpus=1)");
+            for (int i = 0; i < AlternatingSwitches; i++)
+            {
+                Assert.True(Alternatives.SwitchToSmp(), "to SMP");
+                if (i % 100 == 0) Assert.EqualHex(0, Alternatives.FindMismatch(), "SMP text exact");
+                Assert.True(Alternatives.SwitchToUp(), "to UP");
+                if (i % 100 == 0) Assert.EqualHex(0, Alternatives.FindMismatch(), "UP text exact");
+            }
+            Assert.True(Alternatives.SwitchToSmp(), "to SMP");
+            Assert.EqualHex(0, Alternatives.FindMismatch(), "after 2,000 switches the text is the image as built (feature sites aside)");
+            Assert.True(Alternatives.SwitchToUp(), "back to UP");
+            Assert.EqualHex(0, Alternatives.FindMismatch(), "and UP again");
+        }
+
+        [SelfTest]
+        public static void LocksAndCallsStayCorrectAcrossAUpSmpRoundTrip()
+        {
+            RequireTables();
+            int cpus = Cpus.Count;
+            for (int cpu = 1; cpu < cpus; cpu++) StopAndWait(cpu);
+            Assert.True(Alternatives.SwitchToUp(), "one CPU left: UP");
+            Assert.EqualHex(0, Alternatives.FindMismatch(), "UP text exact");
+            LockTorture.LocksStayExactUnderRandomLoad();
+            SyncTests.SpinLockMakesAPlainCounterExact();
+
+            if (cpus == 1) Assert.True(Alternatives.SwitchToSmp(), "SMP with no AP to start");
+            for (int cpu = 1; cpu < cpus; cpu++) Assert.True(SmpBoot.Restart(cpu), "AP restarted (SMP restored first)");
+            Assert.True(Alternatives.Mode == AlternativesMode.Smp, "SMP mode");
+            Assert.EqualHex(0, Alternatives.FindMismatch(), "SMP text exact");
+            LockTorture.LocksStayExactUnderRandomLoad();
+            SyncTests.SpinLockMakesAPlainCounterExact();
+            SyncTests.BigKernelLockMakesAPlainCounterExact();
+            if (cpus == 1) Assert.True(Alternatives.SwitchToUp(), "back to UP");
+        }
+
+        private static void RequireTables()
+        {
+            if (Alternatives.Mode == AlternativesMode.Off) Assert.Skip("noalternatives: the code runs as built");
+            if (Alternatives.TablesReleased) Assert.Skip("no CPU can ever join, so the SMP tables were released at boot");
+        }
+
+        private static void StopAndWait(int cpu)
+        {
+            Assert.True(Ipi.Send(cpu, IpiKind.Stop), "stop sent");
+            ulong deadline = Tsc.Read() + 2 * Tsc.Hz;
+            while (Cpus.Get(cpu)->CpuState != CpuState.Parked && Tsc.Read() < deadline) CpuNative.Pause();
+            Assert.True(Cpus.Get(cpu)->CpuState == CpuState.Parked, "the AP parked");
+        }
+    }
+}
