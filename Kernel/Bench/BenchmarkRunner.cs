@@ -37,6 +37,8 @@ namespace Kernel.Bench
                 Record(string.Concat("spinlock.contended.", cpus.ToString(), "cpus"), Contended(cpus, useBkl: false), "ops/ms");
             for (int cpus = 2; cpus <= Cpus.OnlineCount; cpus++)
                 Record(string.Concat("bkl.contended.", cpus.ToString(), "cpus"), Contended(cpus, useBkl: true), "ops/ms");
+            if (Alternatives.Mode == AlternativesMode.Up && !Alternatives.TablesReleased) MeasureAlternatives();
+            else Record(string.Concat("atomic.fetch_add.", ModeName()), AtomicCycles(), "cycles/op");
             if (Cpus.OnlineCount > 1)
             {
                 Record("ipi.raw_roundtrip", RawRoundTripCycles(), "cycles");
@@ -68,6 +70,49 @@ namespace Kernel.Bench
                 if (useBkl) { BigKernelLock.Enter(); BigKernelLock.Exit(); }
                 else { s_lock.Acquire(); s_lock.Release(); }
             }
+            return (Tsc.Read() - start) / UncontendedRounds;
+        }
+
+        private const int SwitchRoundTrips = 50;
+        private static int s_word;
+
+        private static string ModeName() => Alternatives.Mode == AlternativesMode.Up ? "up" : Alternatives.Mode == AlternativesMode.Smp ? "smp" : "noalternatives";
+
+        // One CPU, tables present: the same C# atomic and spinlock, UP-patched and as built, against a plain read-modify-write.
+        private static void MeasureAlternatives()
+        {
+            Record("plain.increment", PlainCycles(), "cycles/op");
+            Record("atomic.fetch_add.up", AtomicCycles(), "cycles/op");
+            Record("spinlock.up", LockUnlockCycles(useBkl: false), "cycles/op");
+            Alternatives.SwitchToSmp();
+            Record("atomic.fetch_add.smp", AtomicCycles(), "cycles/op");
+            Record("spinlock.smp", LockUnlockCycles(useBkl: false), "cycles/op");
+            ulong toSmp = 0, toUp = 0;
+            for (int i = 0; i < SwitchRoundTrips; i++)
+            {
+                Alternatives.SwitchToUp();
+                toUp += Alternatives.LastSwitchMicros;
+                Alternatives.SwitchToSmp();
+                toSmp += Alternatives.LastSwitchMicros;
+            }
+            Alternatives.SwitchToUp();
+            Record("alternatives.switch_to_up", toUp / SwitchRoundTrips, "us");
+            Record("alternatives.switch_to_smp", toSmp / SwitchRoundTrips, "us");
+            Record("alternatives.lock_sites", (ulong)Alternatives.LockSiteCount, "sites");
+            Record("alternatives.sequences", (ulong)Alternatives.SequenceCount, "sites");
+        }
+
+        private static ulong PlainCycles()
+        {
+            ulong start = Tsc.Read();
+            for (int i = 0; i < UncontendedRounds; i++) Atomic.Write(ref s_word, Atomic.Read(ref s_word) + 1);
+            return (Tsc.Read() - start) / UncontendedRounds;
+        }
+
+        private static ulong AtomicCycles()
+        {
+            ulong start = Tsc.Read();
+            for (int i = 0; i < UncontendedRounds; i++) Atomic.FetchAdd(ref s_word, 1);
             return (Tsc.Read() - start) / UncontendedRounds;
         }
 
