@@ -77,6 +77,20 @@ public unsafe class PageTablesTests
     }
 
     [Test]
+    public void Unmapping_removes_only_that_page()
+    {
+        var tables = Create();
+        tables.Map4K(0x7F00_0000_0000, 0x10_0000, PageFlags.Writable);
+        tables.Map4K(0x7F00_0000_1000, 0x10_1000, PageFlags.Writable);
+        Assert.That(tables.Unmap4K(0x7F00_0000_0000), Is.True);
+        Assert.That(tables.Lookup(0x7F00_0000_0000), Is.Zero);
+        Assert.That(tables.Lookup(0x7F00_0000_1000) & 0x000F_FFFF_FFFF_F000, Is.EqualTo(0x10_1000));
+        Assert.That(tables.Unmap4K(0x7F00_0000_0000), Is.False, "already gone");
+        tables.Map2M(0x20_0000, 0x20_0000, PageFlags.None);
+        Assert.That(tables.Unmap4K(0x20_0000), Is.False, "a large page is not a 4 KiB mapping");
+    }
+
+    [Test]
     public void Many_mappings_share_upper_levels()
     {
         var tables = Create();
