@@ -17,7 +17,6 @@ namespace Kernel.Arch
     {
         private const ulong OneGiB = 1024UL * 1024 * 1024;
         private const ulong MinimumMappedTop = 4 * OneGiB;   // the MMIO hole (LAPIC, I/O APIC, HPET) lies below 4 GiB
-        private const ulong Cr0WriteProtect = 1UL << 16;
 
         private static PageTables s_kernel;
 
@@ -39,7 +38,7 @@ namespace Kernel.Arch
                 if (!ok) Panic.Halt("no memory for the kernel's page tables");
             }
 
-            CpuNative.WriteCr0(CpuNative.ReadCr0() | Cr0WriteProtect);
+            CpuNative.WriteCr0(CpuNative.ReadCr0() | Cr0.WriteProtect);
             CpuNative.WriteCr3(s_kernel.Root);
             Log.Info("paging", $"identity map 0..{MappedTop >> 30} GiB with W^X; text 0x{image->TextStart:x}-0x{image->TextEnd:x} r-x, {s_kernel.TablePages} table pages");
         }

@@ -12,17 +12,6 @@ MB2_MAGIC          equ 0xE85250D6     ; Multiboot2 spec §3.1.2, header magic
 MB2_ARCH_I386      equ 0              ; §3.1.3, architecture 0 = 32-bit protected mode i386
 MB2_BOOT_MAGIC     equ 0x36D76289     ; §3.3, EAX value on entry
 
-CR0_PE             equ 1 << 0         ; SDM Vol. 3A §2.5 "Control Registers"
-CR0_MP             equ 1 << 1
-CR0_EM             equ 1 << 2
-CR0_WP             equ 1 << 16
-CR0_PG             equ 1 << 31
-CR4_PAE            equ 1 << 5
-CR4_OSFXSR         equ 1 << 9
-CR4_OSXMMEXCPT     equ 1 << 10
-MSR_EFER           equ 0xC0000080     ; SDM Vol. 4 "IA32_EFER"
-EFER_LME           equ 1 << 8
-EFER_NXE           equ 1 << 11
 CPUID_EXT_LM       equ 1 << 29        ; CPUID.80000001H:EDX[29] Intel 64 architecture
 CPUID_EXT_NX       equ 1 << 20        ; CPUID.80000001H:EDX[20] execute-disable
 CPUID_SSE2         equ 1 << 26        ; CPUID.01H:EDX[26]
@@ -108,17 +97,17 @@ _start:
 
     ; SDM Vol. 3A §10.8.5 "Initializing IA-32e Mode": PAE, CR3, EFER.LME, then CR0.PG.
     mov eax, cr4
-    or eax, CR4_PAE | CR4_OSFXSR | CR4_OSXMMEXCPT
+    or eax, Cr4.PhysicalAddressExtension | Cr4.OsFxsr | Cr4.OsXmmExceptions
     mov cr4, eax
     mov eax, boot_pml4
     mov cr3, eax
-    mov ecx, MSR_EFER
+    mov ecx, Efer.Msr
     rdmsr
-    or eax, EFER_LME | EFER_NXE
+    or eax, Efer.LongModeEnable | Efer.NoExecuteEnable
     wrmsr
     mov eax, cr0
-    and eax, ~CR0_EM
-    or eax, CR0_PE | CR0_MP | CR0_PG | CR0_WP
+    and eax, ~Cr0.Emulation
+    or eax, Cr0.ProtectionEnable | Cr0.MonitorCoprocessor | Cr0.Paging | Cr0.WriteProtect
     mov cr0, eax
 
     lgdt [boot_gdt_pointer]

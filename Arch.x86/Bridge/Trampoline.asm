@@ -11,17 +11,6 @@
 
 %define BLOCK(field) (TrampolineLayout.BlockPageOffset + ApBootBlock.%+field)
 
-CR0_PE         equ 1 << 0             ; SDM Vol. 3A §2.5 "Control Registers"
-CR0_MP         equ 1 << 1
-CR0_EM         equ 1 << 2
-CR0_WP         equ 1 << 16
-CR0_PG         equ 1 << 31
-CR4_PAE        equ 1 << 5
-CR4_OSFXSR     equ 1 << 9
-CR4_OSXMMEXCPT equ 1 << 10
-MSR_EFER       equ 0xC0000080
-EFER_LME       equ 1 << 8
-EFER_NXE       equ 1 << 11
 
 section .trampoline progbits alloc noexec nowrite align=4096
 global trampoline_start, trampoline_end, trampoline_protected_entry, trampoline_long_entry
@@ -37,7 +26,7 @@ trampoline_start:
     shl ebx, 4                          ; ebx = linear address of this page, for after real mode
     lgdt [BLOCK(GdtLimit)]
     mov eax, cr0
-    or eax, CR0_PE
+    or eax, Cr0.ProtectionEnable
     mov cr0, eax
     o32 jmp far [BLOCK(ProtectedEntry)]
 
@@ -49,17 +38,17 @@ trampoline_protected_entry:
     mov ss, ax
     ; SDM Vol. 3A §10.8.5 "Initializing IA-32e Mode": PAE, CR3, EFER.LME (+NXE), then CR0.PG.
     mov eax, cr4
-    or eax, CR4_PAE | CR4_OSFXSR | CR4_OSXMMEXCPT
+    or eax, Cr4.PhysicalAddressExtension | Cr4.OsFxsr | Cr4.OsXmmExceptions
     mov cr4, eax
     mov eax, [ebx + BLOCK(Cr3)]
     mov cr3, eax
-    mov ecx, MSR_EFER
+    mov ecx, Efer.Msr
     rdmsr
-    or eax, EFER_LME | EFER_NXE
+    or eax, Efer.LongModeEnable | Efer.NoExecuteEnable
     wrmsr
     mov eax, cr0
-    and eax, ~CR0_EM
-    or eax, CR0_PG | CR0_WP | CR0_MP
+    and eax, ~Cr0.Emulation
+    or eax, Cr0.Paging | Cr0.WriteProtect | Cr0.MonitorCoprocessor
     mov cr0, eax
     jmp far [ebx + BLOCK(LongEntry)]
 

@@ -8,8 +8,6 @@ namespace Kernel.SelfTests
     public static unsafe class PagingTests
     {
         private const ulong PageFaultPresent = 1, PageFaultWrite = 2, PageFaultInstructionFetch = 16;
-        private const ulong Cr0WriteProtect = 1UL << 16;
-        private const ulong EferNoExecuteEnable = 1UL << 11;
 
         private static ulong s_writableData = 0x1234;
 
@@ -17,8 +15,8 @@ namespace Kernel.SelfTests
         public static void KernelRootIsActive()
         {
             Assert.EqualHex(Paging.KernelRoot, CpuNative.ReadCr3() & ~0xFFFUL, "CR3 holds the kernel's tables");
-            Assert.True((CpuNative.ReadCr0() & Cr0WriteProtect) != 0, "CR0.WP binds ring 0 to read-only pages");
-            Assert.True((Msrs.Read(Msr.Ia32Efer) & EferNoExecuteEnable) != 0, "EFER.NXE enables the NX bit");
+            Assert.True((CpuNative.ReadCr0() & Cr0.WriteProtect) != 0, "CR0.WP binds ring 0 to read-only pages");
+            Assert.True((Msrs.Read(Msr.Ia32Efer) & Efer.NoExecuteEnable) != 0, "EFER.NXE enables the NX bit");
         }
 
         [SelfTest]
