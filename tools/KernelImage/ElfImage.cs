@@ -3,8 +3,8 @@ using System.Text;
 
 namespace Kernel.Tools;
 
-/// <summary>A defined symbol of the linked kernel.</summary>
-public sealed record ElfSymbol(string Name, ulong Address, ulong Size, ElfSymbolType Type);
+/// <summary>A defined symbol of the linked kernel; Section indexes ElfImage.Sections.</summary>
+public sealed record ElfSymbol(string Name, ulong Address, ulong Size, ElfSymbolType Type, int Section);
 
 public enum ElfSymbolType : byte { NoType = 0, Object = 1, Function = 2, Section = 3, File = 4 }
 
@@ -32,6 +32,12 @@ public sealed class ElfImage
 
     public static ElfImage Load(string path) => new(File.ReadAllBytes(path));
 
+    public ElfSection? Section(string name) => Sections.FirstOrDefault(s => s.Name == name);
+
+    /// <summary>The file bytes behind an address range of a section (which must hold it).</summary>
+    public ReadOnlySpan<byte> Contents(ElfSection section, ulong address, ulong length) =>
+        Bytes.AsSpan(checked((int)(section.Offset + (address - section.Address))), checked((int)length));
+
     public IEnumerable<ElfSymbol> Symbols()
     {
         foreach (var table in Sections.Where(s => s.Type == SectionTypeSymbolTable))
@@ -46,7 +52,7 @@ public sealed class ElfImage
                 ulong value = BinaryPrimitives.ReadUInt64LittleEndian(entry[8..]);
                 ulong size = BinaryPrimitives.ReadUInt64LittleEndian(entry[16..]);
                 if (sectionIndex == SectionIndexUndefined || sectionIndex >= SectionIndexReserved) continue;
-                yield return new ElfSymbol(ReadString(strings, nameOffset), value, size, type);
+                yield return new ElfSymbol(ReadString(strings, nameOffset), value, size, type, sectionIndex);
             }
         }
     }
@@ -86,4 +92,11 @@ public sealed class ElfImage
     }
 }
 
-public sealed record ElfSection(string Name, uint Type, ulong Flags, ulong Address, ulong Offset, ulong Size, uint Link);
+public sealed record ElfSection(string Name, uint Type, ulong Flags, ulong Address, ulong Offset, ulong Size, uint Link)
+{
+    private const uint TypeNoBits = 8;
+
+    public ulong End => Address + Size;
+    public bool HasFileContents => Type != TypeNoBits;
+    public bool Contains(ulong address) => address >= Address && address < End;
+}

@@ -1,12 +1,17 @@
 // Usage: KernelImage symbols <kernel.elf> <out.sym>
-// Writes the kernel's symbol map for panic reports (Kernel/Diagnostics/SymbolMap.cs reads it):
+//        KernelImage alternatives [--verify] <kernel.elf> <keep-locked.txt>   (Alternatives/AlternativesCommand.cs)
+// symbols writes the kernel's symbol map for panic reports (Kernel/Diagnostics/SymbolMap.cs reads it):
 // one "<16 hex digits> <name>" line per defined code or data symbol, sorted by address.
 using System.Text;
 using Kernel.Tools;
+using Kernel.Tools.Alternatives;
+
+if (args.Length > 0 && args[0] == "alternatives")
+    return AlternativesCommand.Run(args[1..], Console.Out, Console.Error);
 
 if (args.Length != 3 || args[0] != "symbols")
 {
-    Console.Error.WriteLine("usage: KernelImage symbols <kernel.elf> <out.sym>");
+    Console.Error.WriteLine($"usage: KernelImage symbols <kernel.elf> <out.sym>\n       {AlternativesCommand.Usage}");
     return 2;
 }
 
