@@ -43,7 +43,6 @@ namespace Kernel.Arch
         public static int SequenceCount => s_sequenceCount;
         public static int FeatureSiteCount => s_recordCount - s_sequenceCount;
         public static ulong LastSwitchMicros { get; private set; }
-        public static int SwitchCount { get; private set; }
 
         /// <summary>Reads the tables, keeps a pristine copy of the text and applies the CPU-feature variants.</summary>
         public static void Initialize(ImageLayout* image, bool disabled)
@@ -169,7 +168,6 @@ namespace Kernel.Arch
             Mode = target;
             Patch(&ApplyMode);
             LastSwitchMicros = Tsc.ToMicroseconds(Tsc.Read() - start);
-            SwitchCount++;
         }
 
         // Maps the alias, lets `apply` write through it, unmaps it, serialises, then verifies every site.

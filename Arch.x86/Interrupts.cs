@@ -14,9 +14,6 @@ namespace Kernel.Arch
     {
         private static readonly ulong[] s_handlers = new ulong[Vectors.Count];   // delegate*<TrapFrame*, void> per vector
         private static readonly bool[] s_takesBigKernelLock = new bool[Vectors.Count];
-        private static ulong s_spurious;
-
-        public static ulong SpuriousCount => s_spurious;
 
         /// <summary>
         /// Installs the handler for a device or IPI vector. Handlers run with interrupts off and must not
@@ -44,11 +41,7 @@ namespace Kernel.Arch
                 return;
             }
             // Spurious interrupts get no EOI (SDM Vol. 3A §11.9); the retired 8259s only ever send spurious ones.
-            if (vector == InterruptVectors.Spurious || InterruptVectors.IsLegacyPic(vector))
-            {
-                s_spurious++;
-                return;
-            }
+            if (vector == InterruptVectors.Spurious || InterruptVectors.IsLegacyPic(vector)) return;
             ulong handler = s_handlers[(byte)vector];
             if (handler == 0)
                 Log.Warn("irq", $"interrupt on vector {vector} with no handler (CPU {PerCpu.Current->Index})");

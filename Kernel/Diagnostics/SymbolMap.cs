@@ -61,14 +61,6 @@ namespace Kernel.Diagnostics
             }
         }
 
-        /// <summary>Whether the symbol covering <paramref name="address"/> has a name containing <paramref name="fragment"/>.</summary>
-        public static bool NameContains(ulong address, string fragment)
-        {
-            var text = new TextBuffer();
-            AppendSymbol(ref text, address);
-            return text.Contains(fragment);
-        }
-
         private static void Index(byte* text, ulong length)
         {
             int lines = 0;

@@ -15,12 +15,6 @@ namespace Kernel.Lib
             while (byteCount-- > 0) *d++ = 0;
         }
 
-        public static void Fill(void* destination, byte value, nuint byteCount)
-        {
-            byte* d = (byte*)destination;
-            for (nuint i = 0; i < byteCount; i++) d[i] = value;
-        }
-
         /// <summary>Copies correctly when the ranges overlap, like memmove.</summary>
         public static void Move(void* destination, void* source, nuint byteCount)
         {

@@ -102,6 +102,29 @@ namespace Kernel.SelfTests
         }
 
         [SelfTest]
+        public static void BroadcastIpisReachEveryCpuTheShorthandNames()
+        {
+            CpuNative.EnableInterrupts();
+            Broadcast(includeSelf: false);
+            Broadcast(includeSelf: true);
+        }
+
+        // One broadcast at a time: two IPIs of one vector sent before the first is taken merge in the IRR (SDM Vol. 3A §11.8.4).
+        private static void Broadcast(bool includeSelf)
+        {
+            var before = (ulong*)Memory.KernelHeap.Allocate((ulong)(sizeof(ulong) * Cpus.Count));
+            for (int cpu = 0; cpu < Cpus.Count; cpu++) before[cpu] = Atomic.Read(ref Cpus.Get(cpu)->RescheduleRequests);
+            Assert.True(Ipi.SendToAll(IpiKind.Reschedule, includeSelf), "broadcast sent");
+            ulong deadline = Tsc.Read() + Tsc.Hz;
+            for (int cpu = 0; cpu < Cpus.Count; cpu++)
+            {
+                bool meant = includeSelf || cpu != (int)PerCpu.Current->Index;
+                while (meant && Atomic.Read(ref Cpus.Get(cpu)->RescheduleRequests) == before[cpu] && Tsc.Read() < deadline) CpuNative.Pause();
+                Assert.True((Atomic.Read(ref Cpus.Get(cpu)->RescheduleRequests) > before[cpu]) == meant, "exactly the CPUs the shorthand names took it");
+            }
+        }
+
+        [SelfTest]
         public static void StopParksACpuAndItCanBeRestarted()
         {
             if (Cpus.Count == 1) Assert.Skip("one CPU: nothing to stop");
