@@ -98,6 +98,16 @@ namespace Kernel.Arch
             WriteEntry(gsi - GsiBase, low, destinationApicId << 24);
         }
 
+        /// <summary>The APIC ID an entry delivers to (physical destination mode: bits 63:56).</summary>
+        public uint Destination(uint gsi) => (uint)(ReadEntry(gsi) >> 56);
+
+        /// <summary>Points an entry at another CPU, keeping everything else (mask, vector, trigger, polarity).</summary>
+        public void SetDestination(uint gsi, uint apicId)
+        {
+            ulong entry = ReadEntry(gsi);
+            WriteEntry(gsi - GsiBase, (uint)entry, apicId << 24);
+        }
+
         /// <summary>The redirection entry for <paramref name="gsi"/> as (low | high &lt;&lt; 32).</summary>
         public ulong ReadEntry(uint gsi)
         {

@@ -37,11 +37,13 @@ namespace Kernel.Arch
         public RecoveryPoint* FaultRecovery;   // set while FaultCatcher.Catch runs code expected to fault
         public CaughtFault* CaughtFault;
         public int State;                      // CpuState, changed with Atomic: other CPUs watch it
+        public int ReportedDead;               // 1 once a departing CPU has finished everything and halted
         public ulong OnlineSinceTsc;
         public ulong TimerTicks;               // local APIC timer interrupts taken by this CPU
         public ulong StackTop;
         public void* CallInbox;                // CallSlot[Cpus.MaxCpus], one per sending CPU (Kernel/Smp/CrossCpuCall.cs)
         public ulong CallsServed;
+        public ulong StopMachineRuns;
         public ulong RescheduleRequests;
         public LockStatistics Bkl;
         public int BklWaiting;                 // 1 while spinning for the big kernel lock

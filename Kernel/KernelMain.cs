@@ -66,6 +66,7 @@ namespace Kernel
             CpuNative.EnableInterrupts();             // from here the boot CPU takes interrupts
             Log.Info("boot", $"heap {KernelHeap.BytesAllocated / 1024} KiB used, {PhysicalMemory.FreePages} pages free");
             SmpBoot.StartApplicationProcessors(AcpiFirmware.Madt, Options);  // INIT-SIPI-SIPI, in parallel; logs the CPU count last
+            ArmHotplugFaultInjection(Options);        // test-only: hotplug.fail=<step>
 
             if (Options.TryGetValue("selftest", out string filter))
                 SelfTestRunner.RunAndExit(filter);    // in-guest tests; ends QEMU with their verdict
@@ -105,6 +106,14 @@ namespace Kernel
             else if (level == "info") Log.Threshold = LogLevel.Info;
             else if (level == "debug") Log.Threshold = LogLevel.Debug;
             else Log.Warn("boot", string.Concat("loglevel '", level, "' is not error|warn|info|debug: keeping info"));
+        }
+
+        private static void ArmHotplugFaultInjection(CommandLine options)
+        {
+            if (!options.TryGetValue("hotplug.fail", out string name)) return;
+            HotplugStep step = CpuHotplug.ParseStep(name);
+            if (step == HotplugStep.None) Log.Warn("boot", string.Concat("hotplug.fail='", name, "' names no hot-plug step: ignored"));
+            else CpuHotplug.FailOnce(step);
         }
 
         private static uint HighestApicId(MadtInfo madt)

@@ -8,7 +8,7 @@ namespace Kernel.SelfTests
 {
     /// <summary>
     /// Lock torture: every CPU, for `torture.seconds` (default 1; `selftest=locktorture torture.seconds=600`
-    /// for a long run), takes two spinlocks (alone and nested, always in the same order) and the big kernel
+    /// for a long run; the hot-plug tests run short bursts between transitions), takes two spinlocks (alone and nested, always in the same order) and the big kernel
     /// lock at random, with random work inside. Afterwards each lock's plain counter must equal the sum of
     /// the acquisitions the CPUs counted, no critical section may have seen another CPU inside, no waiter
     /// may have had more than (CPUs - 1) holders ahead, and every lock must be free.
@@ -31,13 +31,27 @@ namespace Kernel.SelfTests
             ulong seconds = 1;
             if (KernelMain.Options.TryGetValue("torture.seconds", out string text) && !(Format.TryParseUnsigned(text, out seconds) && seconds > 0))
                 Assert.Fail("torture.seconds must be a positive number of seconds");
-            s_counters = (int*)Memory.KernelHeap.Allocate(Locks * sizeof(int));
-            s_inside = (int*)Memory.KernelHeap.Allocate(Locks * sizeof(int));
-            s_perCpu = (ulong*)Memory.KernelHeap.Allocate((ulong)(Cpus.MaxCpus * Locks * sizeof(ulong)));
+            ulong total = Hammer(seconds * 1_000_000);
+            var note = new TextBuilder().Append((ulong)Cpus.OnlineCount).Append(" CPUs, ").Append(seconds).Append(" s, ")
+                .Append(total).Append(" acquisitions, 0 violations");
+            SelfTestRunner.Note(note.ToString());
+        }
+
+        /// <summary>Every online CPU tortures the locks for <paramref name="micros"/>; asserts the invariants; returns the acquisitions.</summary>
+        public static ulong Hammer(ulong micros)
+        {
+            if (s_counters == null)
+            {
+                s_counters = (int*)Memory.KernelHeap.Allocate(Locks * sizeof(int));
+                s_inside = (int*)Memory.KernelHeap.Allocate(Locks * sizeof(int));
+                s_perCpu = (ulong*)Memory.KernelHeap.Allocate((ulong)(Cpus.MaxCpus * Locks * sizeof(ulong)));
+            }
+            Lib.Memory.Zero(s_counters, Locks * sizeof(int));
+            Lib.Memory.Zero(s_perCpu, (nuint)(Cpus.MaxCpus * Locks * sizeof(ulong)));
             s_violations = s_maxAhead = s_arrived = 0;
             s_deadline = 0;
 
-            bool ran = CrossCpuCall.CallOnAll(&Torture, (void*)seconds, includeSelf: true, timeoutMicros: (seconds + 60) * 1_000_000);
+            bool ran = CrossCpuCall.CallOnAll(&Torture, (void*)micros, includeSelf: true, timeoutMicros: micros + 60_000_000);
             Assert.True(ran, "every CPU finished its torture run");
 
             ulong total = 0;
@@ -51,23 +65,16 @@ namespace Kernel.SelfTests
             Assert.Equal(0ul, (ulong)s_violations, "no CPU ever found another inside a critical section");
             Assert.True(s_maxAhead <= Cpus.OnlineCount - 1, "no waiter had more than (CPUs - 1) holders ahead");
             Assert.False(s_a.IsHeld || s_b.IsHeld || BigKernelLock.Owner != -1, "every lock is free at the end");
-
-            var note = new TextBuffer();
-            note.AppendDecimal((ulong)Cpus.OnlineCount);
-            note.Append(" CPUs, ");
-            note.AppendDecimal(seconds);
-            note.Append(" s, ");
-            note.AppendDecimal(total);
-            note.Append(" acquisitions, 0 violations");
-            SelfTestRunner.Note(note.ToString());
+            return total;
         }
 
-        private static void Torture(void* secondsArgument)
+        private static void Torture(void* microsArgument)
         {
             Atomic.Increment(ref s_arrived);
-            while (Atomic.Read(ref s_arrived) < Cpus.OnlineCount) CpuNative.Pause();
-            if (PerCpu.Current->Index == 0) Atomic.Write(ref s_deadline, Tsc.Read() + (ulong)secondsArgument * Tsc.Hz);
-            while (Atomic.Read(ref s_deadline) == 0) CpuNative.Pause();
+            ulong patience = Tsc.Read() + 10 * Tsc.Hz;                // a CPU that never comes fails the run, not hangs it
+            while (Atomic.Read(ref s_arrived) < Cpus.OnlineCount && Tsc.Read() < patience) CpuNative.Pause();
+            if (PerCpu.Current->Index == 0) Atomic.Write(ref s_deadline, Tsc.Read() + (ulong)microsArgument * (Tsc.Hz / 1_000_000));
+            while (Atomic.Read(ref s_deadline) == 0 && Tsc.Read() < patience + 10 * Tsc.Hz) CpuNative.Pause();
 
             uint cpu = PerCpu.Current->Index;
             ulong random = 0x9E37_79B9_7F4A_7C15UL * (cpu + 1);

@@ -143,6 +143,7 @@ namespace Kernel.Smp
         {
             PerCpu* cpu = Cpus.FindByApicId(Cpuid.ApicId);
             if (cpu == null) CpuNative.HaltForever();            // not a CPU we started: stay out of the way
+            cpu->ReportedDead = 0;
             cpu->StackTop = ((ulong*)ApTrampoline.Block->StackTable)[ticket];   // stacks go by arrival order
             PerCpu.Install(cpu);                                 // GS → its block: exception reports need it
             Idt.Load();                                          // the shared IDT: every fault reported from here
@@ -156,7 +157,16 @@ namespace Kernel.Smp
                 CpuNative.HaltForever();
             }
             CpuNative.EnableInterrupts();
-            while (true) CpuNative.Halt();                       // idle until an interrupt brings work
+            while (true)
+            {
+                CpuNative.Halt();                                // idle until an interrupt brings work
+                if (cpu->CpuState != CpuState.Parked) continue;
+                // Taken offline: every request it was running has completed (we are back in the idle loop), so it
+                // can report itself dead and stop, as Linux's cpuhp_report_idle_dead does. INIT follows.
+                CpuNative.DisableInterrupts();
+                Atomic.Write(ref cpu->ReportedDead, 1);
+                CpuNative.HaltForever();
+            }
         }
 
         private static int CpuLimit(CommandLine options)

@@ -1,0 +1,241 @@
+using Kernel.Arch;
+using Kernel.Diagnostics;
+using Kernel.Sync;
+
+namespace Kernel.Smp
+{
+    /// <summary>The named steps of taking a CPU down or bringing it up; each has a rollback.</summary>
+    public enum HotplugStep
+    {
+        None = 0,
+        // Down, in order
+        DrainCalls,            // finish what other CPUs asked of it
+        RetargetInterrupts,    // I/O APIC entries aimed at it go to the boot CPU
+        StopTimer,             // its tick stops
+        TakeOffline,           // under stop_machine: it leaves the online set, finishes what it was doing, reports dead
+        Park,                  // INIT puts it in wait-for-SIPI
+        SwitchToUp,            // one CPU left: lock prefixes off
+        // Up, in order
+        SwitchToSmp,           // a second CPU is coming: lock prefixes back, verified
+        Start,                 // INIT-SIPI-SIPI, wait for it to come online
+    }
+
+    public enum HotplugResult
+    {
+        Done,
+        NoSuchCpu,
+        BootCpu,               // the boot CPU owns the legacy machinery (PIT, PIC, firmware paths): never taken down
+        LastCpu,
+        AlreadyOffline,
+        AlreadyOnline,
+        StepFailed,            // a step failed (or was made to fail); everything was rolled back
+    }
+
+    /// <summary>
+    /// Logical CPU hot-plug as a state machine: CpuDown(n) and CpuUp(n) walk their named steps in order, and
+    /// when one fails they undo the ones already done, newest first, so the CPU and the kernel end exactly as
+    /// they were (alternatives mode included). FailOnce(step), or the kernel option `hotplug.fail=<step>`, makes
+    /// a step fail once, as Linux's cpuN/hotplug/fail does, so every rollback path can be tested.
+    /// Runs on the boot CPU's kernel thread, not from interrupt handlers: steps wait for other CPUs.
+    /// </summary>
+    public static unsafe class CpuHotplug
+    {
+        private const int MaxSavedRoutes = 256;
+
+        private static HotplugStep s_failOnce;
+        private static SpinLock s_lock;
+        private static ulong* s_savedRoutes;     // (gsi << 32 | previous destination) for entries retargeted away
+        private static int s_savedRouteCount;
+
+        public static ulong LastDownMicros { get; private set; }
+        public static ulong LastUpMicros { get; private set; }
+
+        public static void FailOnce(HotplugStep step) => s_failOnce = step;
+
+        public static HotplugResult CpuDown(int index)
+        {
+            PerCpu* cpu = Cpus.Get(index);
+            if (cpu == null) return HotplugResult.NoSuchCpu;
+            if (index == 0) return HotplugResult.BootCpu;
+            if (cpu->CpuState != CpuState.Online) return HotplugResult.AlreadyOffline;
+            if (Cpus.OnlineCount == 1) return HotplugResult.LastCpu;
+
+            s_lock.Acquire();
+            ulong start = Tsc.Read();
+            HotplugStep done = HotplugStep.None;
+            HotplugResult result = HotplugResult.Done;
+            for (HotplugStep step = HotplugStep.DrainCalls; step <= HotplugStep.SwitchToUp; step++)
+            {
+                if (!RunDownStep(step, cpu))
+                {
+                    Log.Warn("hotplug", $"CPU {index}: step {StepName(step)} failed, rolling back");
+                    for (HotplugStep undo = done; undo >= HotplugStep.DrainCalls; undo--) UndoDownStep(undo, cpu);
+                    result = HotplugResult.StepFailed;
+                    break;
+                }
+                done = step;
+            }
+            LastDownMicros = Tsc.ToMicroseconds(Tsc.Read() - start);
+            s_lock.Release();
+            return result;
+        }
+
+        public static HotplugResult CpuUp(int index)
+        {
+            PerCpu* cpu = Cpus.Get(index);
+            if (cpu == null) return HotplugResult.NoSuchCpu;
+            if (cpu->CpuState == CpuState.Online) return HotplugResult.AlreadyOnline;
+
+            s_lock.Acquire();
+            ulong start = Tsc.Read();
+            bool wasUp = Alternatives.Mode == AlternativesMode.Up;
+            HotplugResult result = HotplugResult.Done;
+            if (!Attempt(HotplugStep.SwitchToSmp) || !Alternatives.SwitchToSmp())
+                result = HotplugResult.StepFailed;
+            else if (!Attempt(HotplugStep.Start) || !SmpBoot.Restart(index))
+            {
+                if (cpu->CpuState != CpuState.Parked) Park(cpu);   // a CPU that never arrived is halted where it is
+                if (wasUp) Alternatives.SwitchToUp();
+                result = HotplugResult.StepFailed;
+            }
+            if (result == HotplugResult.StepFailed) Log.Warn("hotplug", $"CPU {index}: bring-up failed, rolled back");
+            LastUpMicros = Tsc.ToMicroseconds(Tsc.Read() - start);
+            s_lock.Release();
+            return result;
+        }
+
+        public static string StepName(HotplugStep step) => step switch
+        {
+            HotplugStep.DrainCalls => "drain-calls",
+            HotplugStep.RetargetInterrupts => "retarget-interrupts",
+            HotplugStep.StopTimer => "stop-timer",
+            HotplugStep.TakeOffline => "take-offline",
+            HotplugStep.Park => "park",
+            HotplugStep.SwitchToUp => "switch-to-up",
+            HotplugStep.SwitchToSmp => "switch-to-smp",
+            HotplugStep.Start => "start",
+            _ => "none",
+        };
+
+        public static HotplugStep ParseStep(string name)
+        {
+            for (HotplugStep step = HotplugStep.DrainCalls; step <= HotplugStep.Start; step++)
+                if (StepName(step) == name) return step;
+            return HotplugStep.None;
+        }
+
+        // A step that was told to fail fails once, before doing anything.
+        private static bool Attempt(HotplugStep step)
+        {
+            if (s_failOnce != step) return true;
+            s_failOnce = HotplugStep.None;
+            return false;
+        }
+
+        private static bool RunDownStep(HotplugStep step, PerCpu* cpu)
+        {
+            if (!Attempt(step)) return false;
+            switch (step)
+            {
+                case HotplugStep.DrainCalls:
+                    return CrossCpuCall.CallOn((int)cpu->Index, &Nothing, null);   // FIFO per sender: everything before it ran
+                case HotplugStep.RetargetInterrupts:
+                    RetargetInterruptsAway(cpu->ApicId);
+                    return true;
+                case HotplugStep.StopTimer:
+                    return CrossCpuCall.CallOn((int)cpu->Index, &StopOwnTimer, null);
+                case HotplugStep.TakeOffline:
+                    StopMachine.Run(&LeaveOnlineSet, null, CpuSet.Of((int)cpu->Index));
+                    return cpu->CpuState == CpuState.Parked && WaitUntilDead(cpu);
+                case HotplugStep.Park:
+                    return Park(cpu);
+                case HotplugStep.SwitchToUp:
+                    return Cpus.OnlineCount != 1 || Alternatives.Mode != AlternativesMode.Smp || Alternatives.SwitchToUp();
+                default:
+                    return false;
+            }
+        }
+
+        private static void UndoDownStep(HotplugStep step, PerCpu* cpu)
+        {
+            switch (step)
+            {
+                case HotplugStep.RetargetInterrupts:
+                    RestoreRetargetedInterrupts();
+                    break;
+                case HotplugStep.StopTimer:
+                    CrossCpuCall.CallOn((int)cpu->Index, &StartOwnTimer, null);
+                    break;
+                case HotplugStep.TakeOffline:
+                    // The CPU already parked itself: bring it back through the normal start path.
+                    if (!Alternatives.SwitchToSmp() || !SmpBoot.Restart((int)cpu->Index))
+                        Panic.Halt("hotplug: rollback could not restart the CPU");
+                    break;
+                case HotplugStep.Park:
+                    break;   // undone with TakeOffline's restart
+                case HotplugStep.SwitchToUp:
+                    Alternatives.SwitchToSmp();
+                    break;
+            }
+        }
+
+        private static void Nothing(void* unused) { }
+
+        private static void StopOwnTimer(void* unused) => LocalApic.StopTimer();
+
+        private static void StartOwnTimer(void* unused) => LocalApicTimer.StartThisCpu();
+
+        // Runs on the departing CPU while stop_machine holds every other: off the online set, then halt for good.
+        // It leaves with interrupts off and never returns from this call; stop_machine's other CPUs only need its acknowledgements.
+        private static void LeaveOnlineSet(void* unused)
+        {
+            Cpus.MarkParked(PerCpu.Current);
+        }
+
+        private const ulong DeadTimeoutMicros = 1_000_000;
+
+        // The departing CPU reports itself dead from its idle loop, after its last request completed: only then is INIT safe.
+        private static bool WaitUntilDead(PerCpu* cpu)
+        {
+            ulong deadline = Tsc.Read() + DeadTimeoutMicros * (Tsc.Hz / 1_000_000);
+            while (Atomic.Read(ref cpu->ReportedDead) == 0)
+            {
+                if (Tsc.Read() > deadline) return false;
+                CpuNative.Pause();
+            }
+            return true;
+        }
+
+        // INIT sends a CPU to wait-for-SIPI from wherever it is (SDM Vol. 3A §9.4.1).
+        private static bool Park(PerCpu* cpu)
+        {
+            Atomic.Write(ref cpu->State, (int)CpuState.Parked);
+            return LocalApic.SendIpi(cpu->ApicId, IpiDelivery.Init, 0);
+        }
+
+        private static void RetargetInterruptsAway(uint apicId)
+        {
+            if (s_savedRoutes == null) s_savedRoutes = (ulong*)Memory.KernelHeap.Allocate(MaxSavedRoutes * sizeof(ulong));
+            s_savedRouteCount = 0;
+            uint boot = Cpus.Get(0)->ApicId;
+            IoApic[] all = IoApic.All;
+            for (int i = 0; i < all.Length; i++)
+                for (uint gsi = all[i].GsiBase; gsi < all[i].GsiBase + all[i].EntryCount && s_savedRouteCount < MaxSavedRoutes; gsi++)
+                    if (all[i].Destination(gsi) == apicId)
+                    {
+                        s_savedRoutes[s_savedRouteCount++] = ((ulong)gsi << 32) | apicId;
+                        all[i].SetDestination(gsi, boot);
+                    }
+        }
+
+        private static void RestoreRetargetedInterrupts()
+        {
+            for (int i = 0; i < s_savedRouteCount; i++)
+            {
+                uint gsi = (uint)(s_savedRoutes[i] >> 32);
+                IoApic.ForGsi(gsi)?.SetDestination(gsi, (uint)s_savedRoutes[i]);
+            }
+            s_savedRouteCount = 0;
+        }
+    }
+}
