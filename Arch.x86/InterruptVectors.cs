@@ -10,6 +10,7 @@ namespace Kernel.Arch
         public const byte Timer = 0x30;              // local APIC timer
         public const byte DeviceBase = 0x40;         // I/O APIC routed device interrupts: 0x40 + GSI
         public const byte DeviceLast = 0xDF;
+        public const byte AcpiSci = 0x49;            // DeviceBase + 9: QEMU's SCI_INT
         public const byte Reschedule = 0xE0;         // "look at your run queue": a lower class than the IPIs below
         public const byte LatencyProbe = 0xE1;       // the IPI round-trip benchmark's ping...
         public const byte LatencyEcho = 0xE2;        // ...and its reply

@@ -67,6 +67,7 @@ namespace Kernel
             Log.Info("boot", $"heap {KernelHeap.BytesAllocated / 1024} KiB used, {PhysicalMemory.FreePages} pages free");
             SmpBoot.StartApplicationProcessors(AcpiFirmware.Madt, Options);  // INIT-SIPI-SIPI, in parallel; logs the CPU count last
             ArmHotplugFaultInjection(Options);        // test-only: hotplug.fail=<step>
+            QemuCpuHotplug.Initialize(AcpiFirmware.Fadt, AcpiFirmware.Madt.Cpus.Length);  // physical hot-plug (QEMU)
 
             if (Options.TryGetValue("selftest", out string filter))
                 SelfTestRunner.RunAndExit(filter);    // in-guest tests; ends QEMU with their verdict
@@ -136,9 +137,17 @@ namespace Kernel
             Log.Warn("apic", $"local APIC error 0x{LocalApic.Read(LapicRegister.ErrorStatus):x2} on CPU {PerCpu.Current->Index}");
         }
 
+        // The boot CPU's loop once booted: sleep until an interrupt, then do the work interrupts only announce.
         private static void Idle()
         {
-            while (true) CpuNative.Halt();   // interrupts are on: each one wakes the CPU
+            Options.TryGetValue("hotplug.selftest", out string hotplugTests);
+            while (true)
+            {
+                CpuNative.Halt();
+                ulong handled = QemuCpuHotplug.EventsHandled;
+                QemuCpuHotplug.ProcessPendingEvents();
+                if (hotplugTests != null && QemuCpuHotplug.EventsHandled != handled) SelfTestRunner.Run(hotplugTests);
+            }
         }
     }
 }

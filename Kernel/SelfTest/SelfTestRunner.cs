@@ -27,6 +27,13 @@ namespace Kernel.SelfTest
         [DoesNotReturn]
         public static void RunAndExit(string filter)
         {
+            int failed = Run(filter);
+            QemuDebugExit.Exit(failed == 0 ? GuestExitCode.Success : GuestExitCode.TestsFailed);
+        }
+
+        /// <summary>Runs the matching tests and prints their lines and the summary; returns how many failed. QEMU keeps running.</summary>
+        public static int Run(string filter)
+        {
             Active = true;
             SelfTestCase[] tests = SelfTestRegistry.Create();
             int passed = 0, failed = 0, skipped = 0;
@@ -49,7 +56,8 @@ namespace Kernel.SelfTest
             summary.AppendDecimal(skipped);
             summary.Append(" skipped");
             Console.WriteLine(ref summary);
-            QemuDebugExit.Exit(failed == 0 ? GuestExitCode.Success : GuestExitCode.TestsFailed);
+            Active = false;
+            return failed;
         }
 
         /// <summary>A line a passing test adds to its report (measurements, counts).</summary>

@@ -41,12 +41,8 @@ namespace Kernel.Smp
             {
                 MadtCpu entry = madt.Cpus[i];
                 if (!entry.Enabled || entry.ApicId == boot->ApicId) continue;
-                PerCpu* cpu = Cpus.Add(entry.ApicId, entry.Uid);
+                PerCpu* cpu = PrepareCpu(entry.ApicId, entry.Uid);
                 if (cpu == null) break;
-                Gdt.Prepare(cpu);
-                ulong stack = PhysicalMemory.AllocateZeroedPages(StackPages);
-                if (stack == 0) Panic.Halt("no memory for AP kernel stacks");
-                cpu->StackTop = stack + StackBytes;
                 started[count++] = cpu;
             }
             Requested = count;
@@ -65,6 +61,18 @@ namespace Kernel.Smp
             Log.Info("alternatives", $"SMP (as built): {Alternatives.LockSiteCount} lock sites, {Alternatives.SequenceCount} sequences");
             BringUpMicros = Start(started, count);
             Log.Info("smp", $"{Cpus.OnlineCount} CPUs online ({count} APs started in parallel, bring-up {BringUpMicros / 1000}.{BringUpMicros % 1000:d3} ms)");
+        }
+
+        /// <summary>A new entry in the CPU table with its GDT, TSS and kernel stack: everything an AP needs before its first SIPI.</summary>
+        public static PerCpu* PrepareCpu(uint apicId, uint acpiUid)
+        {
+            PerCpu* cpu = Cpus.Add(apicId, acpiUid);
+            if (cpu == null) return null;
+            Gdt.Prepare(cpu);
+            ulong stack = PhysicalMemory.AllocateZeroedPages(StackPages);
+            if (stack == 0) Panic.Halt("no memory for AP kernel stacks");
+            cpu->StackTop = stack + StackBytes;
+            return cpu;
         }
 
         // One CPU for now: drop the lock prefixes. If no CPU can ever join, the tables go back to the allocator.

@@ -1,0 +1,166 @@
+using Kernel.Acpi;
+using Kernel.Diagnostics;
+using Kernel.Smp;
+using Kernel.Sync;
+
+namespace Kernel.Arch
+{
+    /// <summary>
+    /// Physical CPU hot-plug on QEMU, without an AML interpreter: the kernel recognises QEMU's chipset by its
+    /// host bridge, switches QEMU's CPU hot-plug register block to the modern interface and handles its events
+    /// (QEMU docs/specs/acpi_cpu_hotplug.rst; hw/acpi/cpu.c). An event raises GPE bit 2, which QEMU delivers as
+    /// the SCI (the FADT's SCI_INT, routed through the I/O APIC); the handler only acknowledges it, and the
+    /// boot CPU's idle loop does the work: start the new CPU (CpuHotplug.CpuUp: SMP alternatives first), or take
+    /// a removed one down (CpuDown: UP alternatives at one CPU), then tell QEMU (OST) and, for removal, eject.
+    /// QEMU's MADT lists every possible CPU, absent ones with Enabled clear and no Online Capable bit; on QEMU
+    /// those entries are the hot-plug slots (on other firmware only Online Capable entries would be).
+    /// </summary>
+    public static unsafe class QemuCpuHotplug
+    {
+        private const ushort Q35Base = 0x0CD8, I440fxBase = 0xAF00;          // QEMU hw/i386/acpi-build.c
+        private const ushort IntelVendor = 0x8086, Q35HostBridge = 0x29C0, I440fxHostBridge = 0x1237;
+        private const ushort PciAddress = 0xCF8, PciData = 0xCFC;              // PCI configuration mechanism #1
+        private const byte CommandSelectNextEvent = 0, CommandOstEvent = 1, CommandOstStatus = 2, CommandArchId = 3;
+        private const byte FlagEnabled = 1, FlagInsert = 2, FlagRemove = 4, ActionEject = 8;
+        private const uint OstEventInsert = 1, OstEventEject = 3, OstStatusSuccess = 0, OstStatusEjectSuccess = 0x84;   // ACPI 6.5 §6.3.5 _OST
+        private const byte GpeCpuHotplugBit = 1 << 2;                         // QEMU: GPE0 bit 2
+        private const int MaxEventsPerPass = 64;
+
+        private static ushort s_base;
+        private static ushort s_gpeStatus, s_gpeEnable;
+        private static int s_pending;
+        private static bool s_polling;
+
+        public static bool Present => s_base != 0;
+        public static ulong EventsHandled { get; private set; }
+
+        public static void Initialize(FadtInfo fadt, int slots)
+        {
+            if (!QemuFwCfg.Present || fadt == null || fadt.Gpe0Port == 0 || fadt.Gpe0BlockLength < 2) return;
+            ushort hostBridge = PciHostBridgeDevice();
+            s_base = hostBridge == Q35HostBridge ? Q35Base : hostBridge == I440fxHostBridge ? I440fxBase : (ushort)0;
+            if (s_base == 0) return;
+
+            CpuNative.OutL(s_base, 0);                    // writing 0 selects the modern interface
+            CpuNative.OutL(s_base, 0);
+            CpuNative.OutB((ushort)(s_base + 5), CommandSelectNextEvent);
+            if (CpuNative.InL(s_base) != 0)
+            {
+                Log.Warn("hotplug", $"QEMU's CPU hot-plug block at 0x{s_base:x} stayed in legacy mode: no physical hot-plug");
+                s_base = 0;
+                return;
+            }
+            int present = 0;
+            for (uint selector = 0; selector < (uint)slots; selector++)
+                if ((Flags(selector) & FlagEnabled) != 0) present++;
+
+            s_gpeStatus = (ushort)fadt.Gpe0Port;
+            s_gpeEnable = (ushort)(fadt.Gpe0Port + fadt.Gpe0BlockLength / 2u);
+            CpuNative.OutB(s_gpeStatus, GpeCpuHotplugBit);                                        // write 1 to clear
+            CpuNative.OutB(s_gpeEnable, (byte)(CpuNative.InB(s_gpeEnable) | GpeCpuHotplugBit));
+            RouteSci(fadt.SciInterrupt);
+            Log.Info("hotplug", $"ready: QEMU CPU hot-plug registers at 0x{s_base:x} (modern), {slots} slots, {present} CPUs present{(s_polling ? ", polling" : "")}");
+        }
+
+        /// <summary>Called from the boot CPU's idle loop: handles whatever the SCI announced (or polling found).</summary>
+        public static void ProcessPendingEvents()
+        {
+            if (!Present) return;
+            if (s_polling && (CpuNative.InB(s_gpeStatus) & GpeCpuHotplugBit) != 0)
+            {
+                CpuNative.OutB(s_gpeStatus, GpeCpuHotplugBit);
+                Atomic.Write(ref s_pending, 1);
+            }
+            if (Atomic.Swap(ref s_pending, 0) == 0) return;
+            for (int i = 0; i < MaxEventsPerPass; i++)
+            {
+                CpuNative.OutL(s_base, 0);
+                CpuNative.OutB((ushort)(s_base + 5), CommandSelectNextEvent);
+                byte flags = CpuNative.InB((ushort)(s_base + 4));
+                if ((flags & (FlagInsert | FlagRemove)) == 0) return;
+                uint selector = CpuNative.InL((ushort)(s_base + 8));
+                CpuNative.OutL(s_base, selector);
+                CpuNative.OutB((ushort)(s_base + 5), CommandArchId);
+                uint apicId = CpuNative.InL((ushort)(s_base + 8));
+                if ((flags & FlagInsert) != 0) Insert(selector, apicId);
+                else Remove(selector, apicId, flags);
+                EventsHandled++;
+            }
+        }
+
+        private static void Insert(uint selector, uint apicId)
+        {
+            CpuNative.OutB((ushort)(s_base + 4), FlagInsert);                         // clear the insert event
+            Ost(OstEventInsert, OstStatusSuccess);
+            PerCpu* cpu = Cpus.FindByApicId(apicId);
+            if (cpu == null)
+            {
+                cpu = SmpBoot.PrepareCpu(apicId, selector);
+                if (cpu == null) { Log.Warn("hotplug", $"CPU with APIC ID {apicId} added, but the CPU table is full"); return; }
+                Atomic.Write(ref cpu->State, (int)CpuState.Parked);
+            }
+            HotplugResult result = CpuHotplug.CpuUp((int)cpu->Index);
+            if (result != HotplugResult.Done) Log.Warn("hotplug", $"CPU with APIC ID {apicId} added but could not be started");
+            else Log.Info("hotplug", $"CPU added: APIC ID {apicId}, {Cpus.OnlineCount} CPUs online, alternatives {ModeName()}");
+        }
+
+        private static void Remove(uint selector, uint apicId, byte flags)
+        {
+            PerCpu* cpu = Cpus.FindByApicId(apicId);
+            if ((flags & FlagEnabled) != 0 && cpu != null && cpu->CpuState == CpuState.Online)
+            {
+                HotplugResult result = CpuHotplug.CpuDown((int)cpu->Index);
+                if (result != HotplugResult.Done)
+                {
+                    Log.Warn("hotplug", $"CPU with APIC ID {apicId}: removal refused ({(result == HotplugResult.BootCpu ? "the boot CPU" : "a step failed")})");
+                    CpuNative.OutB((ushort)(s_base + 4), FlagRemove);
+                    return;
+                }
+            }
+            CpuNative.OutB((ushort)(s_base + 4), FlagRemove);                         // clear the remove event
+            if ((flags & FlagEnabled) == 0) return;                                   // a repeated device_del: nothing to eject
+            Ost(OstEventEject, OstStatusEjectSuccess);
+            CpuNative.OutL(s_base, selector);
+            CpuNative.OutB((ushort)(s_base + 4), ActionEject);                         // QEMU removes the CPU synchronously
+            Log.Info("hotplug", $"CPU removed: APIC ID {apicId}, {Cpus.OnlineCount} CPUs online, alternatives {ModeName()}");
+        }
+
+        private static void Ost(uint eventCode, uint status)
+        {
+            CpuNative.OutB((ushort)(s_base + 5), CommandOstEvent);
+            CpuNative.OutL((ushort)(s_base + 8), eventCode);
+            CpuNative.OutB((ushort)(s_base + 5), CommandOstStatus);
+            CpuNative.OutL((ushort)(s_base + 8), status);
+        }
+
+        private static byte Flags(uint selector)
+        {
+            CpuNative.OutL(s_base, selector);
+            return CpuNative.InB((ushort)(s_base + 4));
+        }
+
+        // The SCI is an ISA IRQ (level, active high per QEMU's override); its handler acknowledges GPE bit 2.
+        private static void RouteSci(ushort sci)
+        {
+            Interrupts.Register(InterruptVectors.AcpiSci, &OnSci, takesBigKernelLock: true);
+            if (sci < 16 && IoApic.RouteIsaIrq((byte)sci, InterruptVectors.AcpiSci, Cpus.Get(0)->ApicId, masked: false)) return;
+            s_polling = true;   // no route: the idle loop looks at the GPE status on every tick instead
+        }
+
+        private static void OnSci(TrapFrame* frame)
+        {
+            if ((CpuNative.InB(s_gpeStatus) & GpeCpuHotplugBit) == 0) return;
+            CpuNative.OutB(s_gpeStatus, GpeCpuHotplugBit);   // clear before EOI: the SCI is level-triggered
+            Atomic.Write(ref s_pending, 1);
+        }
+
+        private static string ModeName() => Alternatives.Mode == AlternativesMode.Up ? "UP" : "SMP";
+
+        private static ushort PciHostBridgeDevice()
+        {
+            CpuNative.OutL(PciAddress, 0x8000_0000);         // enable, bus 0, device 0, function 0, register 0
+            uint id = CpuNative.InL(PciData);
+            return (ushort)(id & 0xFFFF) == IntelVendor ? (ushort)(id >> 16) : (ushort)0;
+        }
+    }
+}
