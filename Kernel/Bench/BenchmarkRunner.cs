@@ -24,9 +24,9 @@ namespace Kernel.Bench
 
         public static void RunAndExit()
         {
-            s_names = new string[64];
-            s_values = new ulong[64];
-            s_units = new string[64];
+            s_names = new string[128];
+            s_values = new ulong[128];
+            s_units = new string[128];
             Interrupts.Register(InterruptVectors.LatencyProbe, &OnProbe, takesBigKernelLock: false);
             Interrupts.Register(InterruptVectors.LatencyEcho, &OnEcho, takesBigKernelLock: false);
             CpuNative.EnableInterrupts();
@@ -44,6 +44,7 @@ namespace Kernel.Bench
                 Record("ipi.raw_roundtrip", RawRoundTripCycles(), "cycles");
                 Record("ipi.callon_roundtrip", CallOnRoundTripCycles(), "cycles");
                 Record(string.Concat("ipi.broadcast_call.", Cpus.OnlineCount.ToString(), "cpus"), BroadcastCycles(), "cycles");
+                MeasureHotplug();
             }
 
             PrintTable();
@@ -184,6 +185,27 @@ namespace Kernel.Bench
         }
 
         private static void Nothing(void* unused) { }
+
+        private const int StopMachineRounds = 20;
+
+        // stop_machine latency with N, N-1, ... 2 CPUs online (taking the highest AP down each time, timed), then every AP back up (timed).
+        private static void MeasureHotplug()
+        {
+            int cpus = Cpus.OnlineCount;
+            for (int online = cpus; online >= 2; online--)
+            {
+                ulong start = Tsc.Read();
+                for (int i = 0; i < StopMachineRounds; i++) StopMachine.Run(&Nothing, null, CpuSet.Of(0));
+                Record(string.Concat("stop_machine.", online.ToString(), "cpus"), Tsc.ToMicroseconds(Tsc.Read() - start) / StopMachineRounds, "us");
+                CpuHotplug.CpuDown(online - 1);
+                Record(string.Concat("cpu_down.to_", (online - 1).ToString(), "cpus"), CpuHotplug.LastDownMicros, "us");
+            }
+            for (int cpu = 1; cpu < cpus; cpu++)
+            {
+                CpuHotplug.CpuUp(cpu);
+                Record(string.Concat("cpu_up.to_", (cpu + 1).ToString(), "cpus"), CpuHotplug.LastUpMicros, "us");
+            }
+        }
 
         private static void PrintTable()
         {

@@ -34,6 +34,7 @@ namespace Kernel.Boot
             new KnownOption("noalternatives", false, false, "leave the code exactly as built: no lock-prefix or CPU-feature patching"),
             new KnownOption("hotplug.selftest", true, false, "after each CPU hot-plug event, run the self-tests whose suite.name starts with the value (QEMU keeps running)"),
             new KnownOption("hotplug.fail", true, false, "test-only: make the named CPU hot-plug step fail once (e.g. take-offline, switch-to-smp)"),
+            new KnownOption("torture.transitions", true, false, "how many CPU downs and ups selftest=hotplug-torture makes (default 10)"),
             new KnownOption("torture.seconds", true, false, "how long selftest=locktorture runs (default 1 second)"),
             new KnownOption("test.double-lock", false, false, "test-only: make harness.Canary take a spinlock it holds (a debug-build panic)"),
             new KnownOption("test.fail", false, false, "test-only: make the self-test harness.Canary fail"),

@@ -9,7 +9,7 @@ namespace Kernel.SelfTests
     [SelfTestSuite("hotplug")]
     public static unsafe class HotplugTests
     {
-        private const ulong BurstMicros = 100_000;
+        private const ulong BurstMicros = 50_000;
         private const byte RouteProbeIrq = 7;   // an ISA line nothing uses: routed at the departing CPU to give RetargetInterrupts work
         private static int s_ran;
 
