@@ -25,31 +25,42 @@ public sealed record KernelBoot(string Name, QemuRunResult Run, SelfTestLog Log,
     /// <summary>Boots <paramref name="configuration"/> with <paramref name="kernelCmdline"/>; fails the caller if there is no ISO.</summary>
     public static KernelBoot Start(string name, BootConfiguration configuration, string kernelCmdline)
     {
-        if (!File.Exists(Repo.KernelIso))
-            Assert.Fail($"{Repo.KernelIso} does not exist: {RepoLayout.BuildHint}");
-        if (!HostPrerequisites.IsQemuInstalled())
-            Assert.Fail(HostPrerequisites.QemuMissingMessage);
-
+        RequireIsoAndQemu();
         var options = configuration.ToQemuOptions(Repo.KernelIso, kernelCmdline, Timeout);
-        QemuSlots.Wait();
         QemuRunResult run;
-        try
-        {
+        using (TakeQemuSlot())
             run = QemuRunner.RunCaptured(options);
-        }
-        finally
-        {
-            QemuSlots.Release();
-        }
-
-        var logDirectory = Path.Combine(Repo.Root, "artifacts", "boot-tests");
-        Directory.CreateDirectory(logDirectory);
-        var serialLogPath = Path.Combine(logDirectory, $"{name}.serial.log");
-        File.WriteAllText(serialLogPath, run.Serial);
+        var serialLogPath = SaveSerialLog(name, run.Serial);
 
         var boot = new KernelBoot(name, run, SelfTestLog.Parse(run.Serial), serialLogPath);
         TestContext.Progress.WriteLine($"{name}: {boot.Timing} ({run.Exit.Description})");
         return boot;
+    }
+
+    /// <summary>Fails the caller if there is no ISO to boot or no QEMU to boot it with.</summary>
+    public static void RequireIsoAndQemu()
+    {
+        if (!File.Exists(Repo.KernelIso))
+            Assert.Fail($"{Repo.KernelIso} does not exist: {RepoLayout.BuildHint}");
+        if (!HostPrerequisites.IsQemuInstalled())
+            Assert.Fail(HostPrerequisites.QemuMissingMessage);
+    }
+
+    /// <summary>Waits for one of the host's QEMU slots, for tests that run QEMU themselves; disposing frees it.</summary>
+    public static IDisposable TakeQemuSlot()
+    {
+        QemuSlots.Wait();
+        return new QemuSlot();
+    }
+
+    /// <summary>Keeps a run's COM1 output in artifacts/boot-tests/NAME.serial.log and returns that path.</summary>
+    public static string SaveSerialLog(string name, string serial)
+    {
+        var logDirectory = Path.Combine(Repo.Root, "artifacts", "boot-tests");
+        Directory.CreateDirectory(logDirectory);
+        var serialLogPath = Path.Combine(logDirectory, $"{name}.serial.log");
+        File.WriteAllText(serialLogPath, serial);
+        return serialLogPath;
     }
 
     /// <summary>The guest hung, panicked, triple-faulted or never started: none of its test reports can be trusted.</summary>
@@ -68,6 +79,17 @@ public sealed record KernelBoot(string Name, QemuRunResult Run, SelfTestLog Log,
                $"serial log: {SerialLogPath}\n" +
                stderr +
                $"last serial lines:\n{Run.SerialTail()}";
+    }
+
+    sealed class QemuSlot : IDisposable
+    {
+        int released;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref released, 1) == 0)
+                QemuSlots.Release();
+        }
     }
 
     static string Seconds(TimeSpan? span) => span is { } value ? $"{value.TotalSeconds:F2} s" : "never";

@@ -36,6 +36,8 @@ public static class QemuCommand
         args.AddRange(mode == QemuMode.Interactive ? ["-serial", "mon:stdio"] : ["-serial", "stdio", "-monitor", "none"]);
         if (options.KernelCmdline.Length > 0)
             args.AddRange(["-fw_cfg", $"name={KernelCmdlineFwCfgName},string={EscapeOptionValue(options.KernelCmdline)}"]);
+        if (options.QmpSocketPath is { } qmpSocket)
+            args.AddRange(["-qmp", $"unix:{EscapeOptionValue(qmpSocket)},server=on,wait=off"]);
         if (options.Gdb)
             args.AddRange(["-s", "-S"]);
         args.AddRange(options.ExtraArgs);

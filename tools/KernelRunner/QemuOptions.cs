@@ -20,11 +20,14 @@ public sealed record QemuOptions
     /// <summary>Start halted with a gdb stub on localhost:1234.</summary>
     public bool Gdb { get; init; }
 
+    /// <summary>Where QEMU listens for QMP (a unix socket it creates), or null for no QMP.</summary>
+    public string? QmpSocketPath { get; init; }
+
     /// <summary>Appended to the command line verbatim, after everything else.</summary>
     public IReadOnlyList<string> ExtraArgs { get; init; } = [];
 
     public required string IsoPath { get; init; }
 
-    /// <summary>How long a captured run may take before it counts as a hang.</summary>
+    /// <summary>How long a captured run may take before it counts as a hang; a <see cref="QemuSession"/> is killed after it.</summary>
     public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(180);
 }

@@ -51,9 +51,7 @@ public static class QemuRunner
 
             var serialText = serial.Text;
             var stderr = stderrReading.Result;
-            var exit = !exited ? QemuExit.TimedOut
-                : qemu.ExitCode == 1 && serialText.Length == 0 && stderr.Length > 0 ? QemuExit.StartupError
-                : QemuExit.FromStatus(qemu.ExitCode);
+            var exit = !exited ? QemuExit.TimedOut : ExitOf(qemu.ExitCode, serialText, stderr);
             return new QemuRunResult
             {
                 Exit = exit,
@@ -70,6 +68,10 @@ public static class QemuRunner
             Forget(qemu);
         }
     }
+
+    /// <summary>How a QEMU that exited by itself ended; status 1 is also what QEMU returns when it refuses its command line.</summary>
+    internal static QemuExit ExitOf(int status, string serial, string stderr) =>
+        status == 1 && serial.Length == 0 && stderr.Length > 0 ? QemuExit.StartupError : QemuExit.FromStatus(status);
 
     /// <summary>Boots with COM1 and the QEMU monitor on this terminal and waits for QEMU to end.</summary>
     public static QemuExit RunInteractive(QemuOptions options)
@@ -90,7 +92,7 @@ public static class QemuRunner
         }
     }
 
-    static Process Start(IReadOnlyList<string> argv, bool redirect)
+    internal static Process Start(IReadOnlyList<string> argv, bool redirect)
     {
         var startInfo = new ProcessStartInfo(argv[0])
         {
@@ -106,7 +108,8 @@ public static class QemuRunner
         return process;
     }
 
-    static void Forget(Process qemu)
+    /// <summary>Kills <paramref name="qemu"/> if it still runs and stops tracking it.</summary>
+    internal static void Forget(Process qemu)
     {
         if (!qemu.HasExited)
             KillTree(qemu);
@@ -125,28 +128,115 @@ public static class QemuRunner
         }
     }
 
-    /// <summary>Collects COM1 bytes as they arrive and timestamps the first byte and the first kernel log line.</summary>
-    sealed class SerialCapture
+    /// <summary>
+    /// Collects COM1 bytes as they arrive, split into lines stamped with their arrival, and timestamps the first byte
+    /// and the first kernel log line. Thread-safe, so a live <see cref="QemuSession"/> can wait on it while it fills.
+    /// </summary>
+    internal sealed class SerialCapture
     {
+        readonly object gate = new(); // an object, not a Lock: waiters use Monitor.Wait
         readonly StringBuilder text = new();
+        readonly StringBuilder unfinishedLine = new();
+        readonly List<SerialLine> lines = [];
         readonly Decoder decoder = Encoding.UTF8.GetDecoder();
+        bool ended;
 
         public TimeSpan? FirstByteAt { get; private set; }
         public TimeSpan? FirstKernelLogLineAt { get; private set; }
-        public string Text => text.ToString();
+
+        public string Text
+        {
+            get
+            {
+                lock (gate)
+                    return text.ToString();
+            }
+        }
+
+        public int LineCount
+        {
+            get
+            {
+                lock (gate)
+                    return lines.Count;
+            }
+        }
+
+        /// <summary>Complete lines from <paramref name="from"/> up to, not including, <paramref name="to"/>.</summary>
+        public IReadOnlyList<SerialLine> Lines(int from, int to)
+        {
+            lock (gate)
+                return lines.GetRange(from, Math.Min(to, lines.Count) - from);
+        }
 
         public async Task ReadAsync(Stream serial, Stopwatch clock)
         {
             var bytes = new byte[4096];
             var chars = new char[Encoding.UTF8.GetMaxCharCount(bytes.Length)];
-            int count;
-            while ((count = await serial.ReadAsync(bytes)) > 0)
+            try
             {
-                FirstByteAt ??= clock.Elapsed;
-                var searchFrom = Math.Max(0, text.Length - FirstKernelLogMarker.Length);
-                text.Append(chars, 0, decoder.GetChars(bytes, 0, count, chars, 0));
-                if (FirstKernelLogLineAt is null && text.ToString(searchFrom, text.Length - searchFrom).Contains(FirstKernelLogMarker))
-                    FirstKernelLogLineAt = clock.Elapsed;
+                int count;
+                while ((count = await serial.ReadAsync(bytes)) > 0)
+                {
+                    var now = clock.Elapsed;
+                    var charCount = decoder.GetChars(bytes, 0, count, chars, 0);
+                    lock (gate)
+                    {
+                        FirstByteAt ??= now;
+                        text.Append(chars, 0, charCount);
+                        AddLines(chars.AsSpan(0, charCount), now);
+                        Monitor.PulseAll(gate);
+                    }
+                }
+            }
+            finally
+            {
+                lock (gate)
+                {
+                    ended = true;
+                    Monitor.PulseAll(gate);
+                }
+            }
+        }
+
+        /// <summary>
+        /// The first complete line from index <paramref name="fromLine"/> on that <paramref name="match"/> accepts,
+        /// or null after <paramref name="timeout"/> or once the output has ended (QEMU exited).
+        /// </summary>
+        public SerialLine? WaitForLine(Func<SerialLine, bool> match, int fromLine, TimeSpan timeout)
+        {
+            var waited = Stopwatch.StartNew();
+            lock (gate)
+            {
+                for (var next = fromLine; ; next++)
+                {
+                    while (next >= lines.Count)
+                    {
+                        var left = timeout - waited.Elapsed;
+                        if (ended || left <= TimeSpan.Zero)
+                            return null;
+                        Monitor.Wait(gate, left);
+                    }
+                    if (match(lines[next]))
+                        return lines[next];
+                }
+            }
+        }
+
+        void AddLines(ReadOnlySpan<char> received, TimeSpan now)
+        {
+            foreach (var c in received)
+            {
+                if (c != '\n')
+                {
+                    unfinishedLine.Append(c);
+                    continue;
+                }
+                var line = unfinishedLine.ToString().TrimEnd('\r');
+                unfinishedLine.Clear();
+                lines.Add(new SerialLine(lines.Count, line, now));
+                if (FirstKernelLogLineAt is null && line.Contains(FirstKernelLogMarker))
+                    FirstKernelLogLineAt = now;
             }
         }
     }
