@@ -38,6 +38,7 @@ namespace Kernel.Arch
         public CaughtFault* CaughtFault;
         public int State;                      // CpuState, changed with Atomic: other CPUs watch it
         public int ReportedDead;               // 1 once a departing CPU has finished everything and halted
+        public ulong IdleWork;                 // delegate*<void>: what an idle AP runs, interrupts on (Kernel/Smp/IdleWork.cs)
         public ulong OnlineSinceTsc;
         public ulong TimerTicks;               // local APIC timer interrupts taken by this CPU
         public ulong StackTop;

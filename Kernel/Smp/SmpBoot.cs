@@ -168,6 +168,7 @@ namespace Kernel.Smp
             while (true)
             {
                 CpuNative.Halt();                                // idle until an interrupt brings work
+                IdleWork.RunIfAny(cpu);
                 if (cpu->CpuState != CpuState.Parked) continue;
                 // Taken offline: every request it was running has completed (we are back in the idle loop), so it
                 // can report itself dead and stop, as Linux's cpuhp_report_idle_dead does. INIT follows.

@@ -1,0 +1,31 @@
+using Kernel.Arch;
+using Kernel.Sync;
+
+namespace Kernel.Smp
+{
+    /// <summary>
+    /// Work an idle AP picks up in its idle loop and runs with interrupts on, like a kernel thread: the load
+    /// the hot-plug torture runs on the other CPUs while it takes one down. Because interrupts stay on, the
+    /// CPUs running it keep answering calls and stop_machine. The work must return soon after its CPU leaves
+    /// the online set. (The scheduler will give this loop real processes to run.)
+    /// </summary>
+    public static unsafe class IdleWork
+    {
+        /// <summary>Hands <paramref name="work"/> to an idle online AP and wakes it.</summary>
+        public static bool Start(int cpu, delegate*<void> work)
+        {
+            PerCpu* target = Cpus.Get(cpu);
+            if (target == null || cpu == 0 || target->CpuState != CpuState.Online) return false;
+            Atomic.Write(ref target->IdleWork, (ulong)work);
+            return Ipi.Send(cpu, IpiKind.Reschedule);
+        }
+
+        internal static void RunIfAny(PerCpu* cpu)
+        {
+            ulong work = Atomic.Read(ref cpu->IdleWork);
+            if (work == 0) return;
+            Atomic.Write(ref cpu->IdleWork, 0);
+            ((delegate*<void>)work)();
+        }
+    }
+}
