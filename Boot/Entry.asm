@@ -7,6 +7,7 @@
 ; page tables with the kernel's own (W^X) as one of its first steps.
 
 %include "layout.inc"
+%include "LongMode.inc"
 
 MB2_MAGIC          equ 0xE85250D6     ; Multiboot2 spec §3.1.2, header magic
 MB2_ARCH_I386      equ 0              ; §3.1.3, architecture 0 = 32-bit protected mode i386
@@ -95,20 +96,7 @@ _start:
     cmp ecx, 2048
     jb .pd
 
-    ; SDM Vol. 3A §10.8.5 "Initializing IA-32e Mode": PAE, CR3, EFER.LME, then CR0.PG.
-    mov eax, cr4
-    or eax, Cr4.PhysicalAddressExtension | Cr4.OsFxsr | Cr4.OsXmmExceptions
-    mov cr4, eax
-    mov eax, boot_pml4
-    mov cr3, eax
-    mov ecx, Efer.Msr
-    rdmsr
-    or eax, Efer.LongModeEnable | Efer.NoExecuteEnable
-    wrmsr
-    mov eax, cr0
-    and eax, ~Cr0.Emulation
-    or eax, Cr0.ProtectionEnable | Cr0.MonitorCoprocessor | Cr0.Paging | Cr0.WriteProtect
-    mov cr0, eax
+    ENTER_LONG_MODE boot_pml4
 
     lgdt [boot_gdt_pointer]
     jmp Selectors.KernelCode:long_mode

@@ -8,6 +8,7 @@
 ; by ticket and calls ApEntry(ticket) in C#.
 
 %include "layout.inc"
+%include "LongMode.inc"
 
 %define BLOCK(field) (TrampolineLayout.BlockPageOffset + ApBootBlock.%+field)
 
@@ -36,20 +37,7 @@ trampoline_protected_entry:
     mov ds, ax
     mov es, ax
     mov ss, ax
-    ; SDM Vol. 3A §10.8.5 "Initializing IA-32e Mode": PAE, CR3, EFER.LME (+NXE), then CR0.PG.
-    mov eax, cr4
-    or eax, Cr4.PhysicalAddressExtension | Cr4.OsFxsr | Cr4.OsXmmExceptions
-    mov cr4, eax
-    mov eax, [ebx + BLOCK(Cr3)]
-    mov cr3, eax
-    mov ecx, Efer.Msr
-    rdmsr
-    or eax, Efer.LongModeEnable | Efer.NoExecuteEnable
-    wrmsr
-    mov eax, cr0
-    and eax, ~Cr0.Emulation
-    or eax, Cr0.Paging | Cr0.WriteProtect | Cr0.MonitorCoprocessor
-    mov cr0, eax
+    ENTER_LONG_MODE [ebx + BLOCK(Cr3)]
     jmp far [ebx + BLOCK(LongEntry)]
 
 bits 64
