@@ -1,9 +1,9 @@
-using Kernel.Sync;
 using Kernel.Acpi;
 using Kernel.Arch;
 using Kernel.Boot;
 using Kernel.Diagnostics;
 using Kernel.Memory;
+using Kernel.Sync;
 
 namespace Kernel.Smp
 {
@@ -28,8 +28,6 @@ namespace Kernel.Smp
         private static ulong* s_stackTable;   // handed to the trampoline: APs take entries by arrival ticket
 
         public static int Limit { get; private set; } = Cpus.MaxCpus;
-        public static int Requested { get; private set; }
-        public static ulong BringUpMicros { get; private set; }
 
         public static void StartApplicationProcessors(MadtInfo madt, CommandLine options)
         {
@@ -45,7 +43,6 @@ namespace Kernel.Smp
                 if (cpu == null) break;
                 started[count++] = cpu;
             }
-            Requested = count;
             if (count == 0)
             {
                 EnterUniprocessorMode(madt, options);
@@ -54,13 +51,15 @@ namespace Kernel.Smp
             }
             if (ApTrampoline.CodePage == 0 || Paging.KernelRoot >= 1UL << 32)
             {
+                EnterUniprocessorMode(madt, options);
                 Log.Warn("smp", "1 CPU online (boot CPU only: no usable AP trampoline, or page tables above 4 GiB)");
                 return;
             }
             for (int i = 0; i < count; i++) Atomic.Write(ref started[i]->State, (int)CpuState.Starting);
-            Log.Info("alternatives", $"SMP (as built): {Alternatives.LockSiteCount} lock sites, {Alternatives.SequenceCount} sequences");
-            BringUpMicros = Start(started, count);
-            Log.Info("smp", $"{Cpus.OnlineCount} CPUs online ({count} APs started in parallel, bring-up {BringUpMicros / 1000}.{BringUpMicros % 1000:d3} ms)");
+            if (Alternatives.Mode == AlternativesMode.Smp)
+                Log.Info("alternatives", $"SMP (as built): {Alternatives.LockSiteCount} lock sites, {Alternatives.SequenceCount} sequences");
+            ulong micros = Start(started, count);
+            Log.Info("smp", $"{Cpus.OnlineCount} CPUs online ({count} APs started in parallel, bring-up {micros / 1000}.{micros % 1000:d3} ms)");
         }
 
         /// <summary>A new entry in the CPU table with its GDT, TSS and kernel stack: everything an AP needs before its first SIPI.</summary>
