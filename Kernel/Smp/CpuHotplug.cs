@@ -192,7 +192,10 @@ namespace Kernel.Smp
             Cpus.MarkParked(PerCpu.Current);
         }
 
-        private const ulong DeadTimeoutMicros = 1_000_000;
+        private const ulong HardwareDeadTimeoutMicros = 1_000_000;
+        private const ulong VirtualDeadTimeoutMicros = 10_000_000;   // under load a vCPU can wait long for the host
+
+        private static ulong DeadTimeoutMicros => Cpuid.UnderHypervisor ? VirtualDeadTimeoutMicros : HardwareDeadTimeoutMicros;
 
         // The departing CPU reports itself dead from its idle loop, after its last request completed: only then is INIT safe.
         private static bool WaitUntilDead(PerCpu* cpu)

@@ -114,6 +114,17 @@ namespace Kernel.Smp
             state.Restore();
         }
 
+        /// <summary>
+        /// A CPU restarted by INIT abandons the request it was running when the INIT arrived (its caller has timed
+        /// out, or did not wait); requests posted but not yet started stay and run once it is back.
+        /// </summary>
+        public static void AbandonInterruptedRequests(PerCpu* cpu)
+        {
+            var inbox = (CallSlot*)cpu->CallInbox;
+            for (int sender = 0; sender < Cpus.MaxCpus; sender++)
+                if (inbox[sender].Started != inbox[sender].Completed) Atomic.Write(ref inbox[sender].Completed, inbox[sender].Started);
+        }
+
         // Waits (servicing our own inbox) until the previous request from self to target is done, then posts.
         private static int Post(PerCpu* self, PerCpu* target, delegate*<void*, void> fn, void* argument)
         {
