@@ -32,6 +32,7 @@ namespace Kernel.Arch
         private static int s_managedLockCount;
         private static int s_sequenceCount;
         private static byte* s_pristineText;       // the text as built, for verification and the way back
+        private static byte* s_expectedText;       // FindMismatch's scratch: the heap never frees, so it is made once
         private static bool* s_featureChosen;      // per record: the feature variant is in place
         private static ulong s_textPages;
         private static uint s_chosenFeatures;      // bit per AltFeature: survives the tables' release
@@ -138,7 +139,8 @@ namespace Kernel.Arch
         {
             if (s_pristineText == null || TablesReleased) return 0;
             ulong textSize = s_image->TextEnd - s_image->TextStart;
-            var expected = (byte*)Memory.KernelHeap.Allocate(textSize);
+            if (s_expectedText == null) s_expectedText = (byte*)Memory.KernelHeap.Allocate(textSize);
+            byte* expected = s_expectedText;
             Lib.Memory.Move(expected, s_pristineText, (nuint)textSize);
             for (int i = 0; i < s_recordCount; i++)
             {
