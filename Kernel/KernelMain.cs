@@ -74,7 +74,7 @@ namespace Kernel
             if (Options.Has("bench"))
                 Bench.BenchmarkRunner.RunAndExit();   // in-guest benchmarks; ends QEMU
 
-            Log.Info("boot", "nothing more to do yet: halting (Ctrl-A X leaves QEMU)");
+            Log.Info("boot", "up: idling, handling hot-plug events (Ctrl-A X leaves QEMU)");
             Idle();
         }
 

@@ -203,7 +203,11 @@ namespace Kernel.Smp
             ulong deadline = Tsc.Read() + DeadTimeoutMicros * (Tsc.Hz / 1_000_000);
             while (Atomic.Read(ref cpu->ReportedDead) == 0)
             {
-                if (Tsc.Read() > deadline) return false;
+                if (Tsc.Read() > deadline)
+                {
+                    Log.Warn("hotplug", $"CPU {cpu->Index} left the online set but did not report dead within {DeadTimeoutMicros / 1000} ms (idle work pending: {Atomic.Read(ref cpu->IdleWork) != 0}, calls served: {cpu->CallsServed})");
+                    return false;
+                }
                 CpuNative.Pause();
             }
             return true;
