@@ -143,7 +143,7 @@ namespace Kernel
             Options.TryGetValue("hotplug.selftest", out string hotplugTests);
             while (true)
             {
-                CpuNative.Halt();
+                CpuNative.EnableInterruptsAndHalt();   // interrupts are on while awake; each one wakes the CPU
                 ulong handled = QemuCpuHotplug.EventsHandled;
                 QemuCpuHotplug.ProcessPendingEvents();
                 if (hotplugTests != null && QemuCpuHotplug.EventsHandled != handled) SelfTestRunner.Run(hotplugTests);

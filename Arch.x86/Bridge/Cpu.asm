@@ -127,7 +127,10 @@ export cpu_sti
     sti
     ret
 
-export cpu_hlt
+; sti; hlt: STI enables interrupts only after the next instruction, so no interrupt can slip in between
+; (SDM Vol. 2B "STI"). With interrupts off while deciding to sleep, no wake-up is ever lost.
+export cpu_enable_interrupts_and_halt
+    sti
     hlt
     ret
 

@@ -45,8 +45,8 @@ namespace Kernel.Arch
         [RuntimeImport("*", "cpu_read_rsp"), MethodImpl(MethodImplOptions.InternalCall)] public static extern ulong ReadRsp();
         [RuntimeImport("*", "cpu_cli"), MethodImpl(MethodImplOptions.InternalCall)] public static extern void DisableInterrupts();
         [RuntimeImport("*", "cpu_sti"), MethodImpl(MethodImplOptions.InternalCall)] public static extern void EnableInterrupts();
-        [RuntimeImport("*", "cpu_hlt"), MethodImpl(MethodImplOptions.InternalCall)] public static extern void Halt();
         [RuntimeImport("*", "cpu_pause"), MethodImpl(MethodImplOptions.InternalCall)] public static extern void Pause();
+        [RuntimeImport("*", "cpu_enable_interrupts_and_halt"), MethodImpl(MethodImplOptions.InternalCall)] public static extern void EnableInterruptsAndHalt();
         [RuntimeImport("*", "cpu_halt_forever"), MethodImpl(MethodImplOptions.InternalCall)] public static extern void HaltForever();
         [RuntimeImport("*", "cpu_lidt"), MethodImpl(MethodImplOptions.InternalCall)] public static extern void LoadIdt(DescriptorTablePointer* pointer);
         [RuntimeImport("*", "cpu_ltr"), MethodImpl(MethodImplOptions.InternalCall)] public static extern void LoadTaskRegister(ushort selector);

@@ -20,6 +20,8 @@ namespace Kernel.Smp
             return Ipi.Send(cpu, IpiKind.Reschedule);
         }
 
+        internal static bool Pending(PerCpu* cpu) => Atomic.Read(ref cpu->IdleWork) != 0;
+
         internal static void RunIfAny(PerCpu* cpu)
         {
             ulong work = Atomic.Read(ref cpu->IdleWork);
