@@ -48,9 +48,12 @@ namespace Kernel.Arch
             Log.Info("tsc", $"{s_hz / 1_000_000}.{(s_hz / 1000) % 1000:d3} MHz, invariant={Cpuid.InvariantTsc}");
         }
 
+        /// <summary>The TSC value <paramref name="micros"/> from now: what every bounded wait compares against.</summary>
+        public static ulong DeadlineAfter(ulong micros) => Read() + micros * (s_hz / 1_000_000);
+
         public static void SpinMicroseconds(ulong micros)
         {
-            ulong end = Read() + micros * (s_hz / 1_000_000);
+            ulong end = DeadlineAfter(micros);
             while (Read() < end) CpuNative.Pause();
         }
 

@@ -97,7 +97,7 @@ namespace Kernel
             Sync.Atomic.Write(ref s_panickingCpuPlusOne, (int)self + 1);
             int others = Smp.Cpus.OnlineCount - 1;
             if (others <= 0 || !Smp.Ipi.SendNmiToAllButSelf()) return;
-            ulong deadline = Tsc.Read() + StopTimeoutMicros * (Tsc.Hz / 1_000_000);
+            ulong deadline = Tsc.DeadlineAfter(StopTimeoutMicros);
             while (Sync.Atomic.Read(ref s_stopped) < others && Tsc.Read() < deadline) CpuNative.Pause();
             var line = new TextBuffer();
             line.Append("panic: ");

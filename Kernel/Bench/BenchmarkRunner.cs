@@ -137,7 +137,7 @@ namespace Kernel.Bench
         {
             Atomic.Increment(ref s_arrived);
             while (Atomic.Read(ref s_arrived) < (int)(ulong)participants) CpuNative.Pause();
-            if (PerCpu.Current->Index == 0) Atomic.Write(ref s_deadline, Tsc.Read() + ContendedMicros * (Tsc.Hz / 1_000_000));
+            if (PerCpu.Current->Index == 0) Atomic.Write(ref s_deadline, Tsc.DeadlineAfter(ContendedMicros));
             while (Atomic.Read(ref s_deadline) == 0) CpuNative.Pause();
             long done = 0;
             while (Tsc.Read() < s_deadline)

@@ -73,7 +73,7 @@ namespace Kernel.SelfTests
             Atomic.Increment(ref s_arrived);
             ulong patience = Tsc.Read() + 10 * Tsc.Hz;                // a CPU that never comes fails the run, not hangs it
             while (Atomic.Read(ref s_arrived) < Cpus.OnlineCount && Tsc.Read() < patience) CpuNative.Pause();
-            if (PerCpu.Current->Index == 0) Atomic.Write(ref s_deadline, Tsc.Read() + (ulong)microsArgument * (Tsc.Hz / 1_000_000));
+            if (PerCpu.Current->Index == 0) Atomic.Write(ref s_deadline, Tsc.DeadlineAfter((ulong)microsArgument));
             while (Atomic.Read(ref s_deadline) == 0 && Tsc.Read() < patience + 10 * Tsc.Hz) CpuNative.Pause();
 
             uint cpu = PerCpu.Current->Index;

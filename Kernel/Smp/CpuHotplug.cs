@@ -200,7 +200,7 @@ namespace Kernel.Smp
         // The departing CPU reports itself dead from its idle loop, after its last request completed: only then is INIT safe.
         private static bool WaitUntilDead(PerCpu* cpu)
         {
-            ulong deadline = Tsc.Read() + DeadTimeoutMicros * (Tsc.Hz / 1_000_000);
+            ulong deadline = Tsc.DeadlineAfter(DeadTimeoutMicros);
             while (Atomic.Read(ref cpu->ReportedDead) == 0)
             {
                 if (Tsc.Read() > deadline)

@@ -75,7 +75,7 @@ namespace Kernel.Smp
             }
             if (!wait) return ok;
 
-            ulong deadline = Tsc.Read() + timeoutMicros * (Tsc.Hz / 1_000_000);
+            ulong deadline = Tsc.DeadlineAfter(timeoutMicros);
             for (int cpu = 0; cpu < Cpus.Count; cpu++)
             {
                 if (!targets.Contains(cpu) || cpu == (int)self->Index || sequences[cpu] < 0) continue;
@@ -129,7 +129,7 @@ namespace Kernel.Smp
         private static int Post(PerCpu* self, PerCpu* target, delegate*<void*, void> fn, void* argument)
         {
             CallSlot* slot = SlotFor(target, self);
-            ulong deadline = Tsc.Read() + DefaultTimeoutMicros * (Tsc.Hz / 1_000_000);
+            ulong deadline = Tsc.DeadlineAfter(DefaultTimeoutMicros);
             while (Atomic.Read(ref slot->Completed) != slot->Requested)
             {
                 if (Tsc.Read() > deadline) return -1;

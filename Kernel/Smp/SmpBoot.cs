@@ -121,7 +121,7 @@ namespace Kernel.Smp
 
         private static void WaitForArrivals(PerCpu** started, int count)
         {
-            ulong deadline = Tsc.Read() + ArrivalTimeoutMicros * (Tsc.Hz / 1_000_000);
+            ulong deadline = Tsc.DeadlineAfter(ArrivalTimeoutMicros);
             while (Tsc.Read() < deadline && !AllArrived(started, count)) CpuNative.Pause();
             for (int i = 0; i < count; i++)
             {

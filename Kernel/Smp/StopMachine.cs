@@ -80,7 +80,7 @@ namespace Kernel.Smp
 
         private static void WaitFor(int step)
         {
-            ulong deadline = Tsc.Read() + RendezvousTimeoutMicros * (Tsc.Hz / 1_000_000);
+            ulong deadline = Tsc.DeadlineAfter(RendezvousTimeoutMicros);
             while (Atomic.Read(ref s_step) != step)
             {
                 if (Tsc.Read() > deadline) Panic.Halt("stop_machine: a CPU never reached the rendezvous");
