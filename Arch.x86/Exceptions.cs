@@ -63,6 +63,8 @@ namespace Kernel.Arch
                 text.Append(" cr2 0x");
                 text.AppendHex(cr2, 16);
             }
+            bool pageFaultOrItsDoubleFault = frame->Vector == (ulong)ExceptionVector.PageFault || frame->Vector == (ulong)ExceptionVector.DoubleFault;
+            if (pageFaultOrItsDoubleFault && Paging.IsStackGuard(cr2)) text.Append(" (kernel stack overflow: guard page hit)");
         }
 
         public static void Write(TrapFrame* frame, ulong cr2, uint cpu, delegate*<ref TextBuffer, void> emit)

@@ -53,17 +53,19 @@ namespace Kernel.Arch
             }
             else ((delegate*<TrapFrame*, void>)handler)(frame);
             LocalApic.EndOfInterrupt();
+            Proc.Scheduler.OnInterruptExit();   // after EOI: a switch may not come back here for a long time
         }
 
         private static void HandleException(TrapFrame* frame)
         {
             ulong cr2 = CpuNative.ReadCr2();
             PerCpu* cpu = PerCpu.Current;
+            var reason = new TextBuffer();
+            ExceptionReport.AppendSummary(ref reason, frame, cr2);
+            if (Proc.Scheduler.KillFaultingProcess(ref reason)) return;   // a process's fault ends the process only
             if (FaultCatcher.TryRecover(cpu, frame, cr2)) return;
 
             ExceptionReport.Write(frame, cr2, PerCpu.CurrentIndex, &Console.WriteLine);
-            var reason = new TextBuffer();
-            ExceptionReport.AppendSummary(ref reason, frame, cr2);
             Panic.Halt(ref reason);
         }
     }

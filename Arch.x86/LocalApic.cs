@@ -130,6 +130,14 @@ namespace Kernel.Arch
             Write(LapicRegister.TimerInitialCount, initialCount);
         }
 
+        /// <summary>One interrupt after <paramref name="initialCount"/> timer ticks, then silence (one-shot mode, SDM Vol. 3A §11.5.4).</summary>
+        public static void StartOneShotTimer(uint initialCount)
+        {
+            Write(LapicRegister.TimerDivide, TimerDivideBy16);
+            Write(LapicRegister.LvtTimer, InterruptVectors.Timer);
+            Write(LapicRegister.TimerInitialCount, initialCount);
+        }
+
         /// <summary>Lets the timer count down from the maximum with its interrupt masked (for calibration).</summary>
         public static void StartFreeRunningTimer()
         {

@@ -6,7 +6,8 @@ namespace Kernel.Arch
     /// this CPU's own counters, so it does not take the big kernel lock: N CPUs × 100 Hz of lock
     /// hand-overs for nothing shared is the overhead MINIX measured at up to 45 % in VMs, and under
     /// TCG on an overcommitted host it starves everything else. A tick that has shared work to do (the
-    /// scheduler's, later) enters the lock for that work.
+    /// scheduler's) enters the lock for that work, on the way out of the interrupt (Kernel/Proc/Scheduler.cs).
+    /// An idle CPU stops its tick altogether, or arms a one-shot for the kernel alarm (tickless idle).
     /// </summary>
     public static unsafe class LocalApicTimer
     {
@@ -26,8 +27,22 @@ namespace Kernel.Arch
             LocalApic.StartPeriodicTimer((uint)count);
         }
 
+        /// <summary>One interrupt at TSC <paramref name="deadline"/> (at once if it has passed), instead of the periodic tick.</summary>
+        public static void ArmOneShotAt(ulong deadline)
+        {
+            ulong now = Tsc.Read();
+            ulong micros = deadline > now ? Tsc.ToMicroseconds(deadline - now) : 0;
+            ulong count = micros * (s_hz / 1000) / 1000 + 1;
+            LocalApic.StartOneShotTimer(count > uint.MaxValue ? uint.MaxValue : (uint)count);
+        }
+
         public static void InstallHandler() => Interrupts.Register(InterruptVectors.Timer, &OnTick, takesBigKernelLock: false);
 
-        private static void OnTick(TrapFrame* frame) => PerCpu.Current->TimerTicks++;
+        private static void OnTick(TrapFrame* frame)
+        {
+            PerCpu* cpu = PerCpu.Current;
+            cpu->TimerTicks++;
+            Proc.Scheduler.OnTick(cpu);
+        }
     }
 }

@@ -1,6 +1,7 @@
 using Kernel.Boot;
 using Kernel.Diagnostics;
 using Kernel.Memory;
+using Kernel.Sync;
 
 namespace Kernel.Arch
 {
@@ -19,6 +20,7 @@ namespace Kernel.Arch
         private const ulong MinimumMappedTop = 4 * OneGiB;   // the MMIO hole (LAPIC, I/O APIC, HPET) lies below 4 GiB
 
         private static PageTables s_kernel;
+        private static SpinLock s_lock;   // edits after boot: the text alias (hot-plug) and kernel stacks (process creation) may race
 
         public static ulong KernelRoot => s_kernel.Root;
         public static ulong MappedTop { get; private set; }
@@ -51,20 +53,50 @@ namespace Kernel.Arch
 
         public static ulong MapWritableAlias(ulong physical, ulong pages)
         {
+            InterruptState state = s_lock.AcquireIrqSave();
             for (ulong i = 0; i < pages; i++)
                 if (!s_kernel.Map4K(AliasBase + i * PageTables.PageSize, physical + i * PageTables.PageSize, PageFlags.Writable | PageFlags.NoExecute))
                     Panic.Halt("no memory for the kernel text's writable alias");
+            s_lock.ReleaseIrqRestore(state);
             return AliasBase;
         }
 
         public static void UnmapAlias(ulong pages)
         {
+            InterruptState state = s_lock.AcquireIrqSave();
             for (ulong i = 0; i < pages; i++)
             {
                 s_kernel.Unmap4K(AliasBase + i * PageTables.PageSize);
                 CpuNative.Invlpg(AliasBase + i * PageTables.PageSize);
             }
+            s_lock.ReleaseIrqRestore(state);
         }
+
+        /// <summary>
+        /// Kernel stacks of processes and idle threads: one StackSlotBytes slot each, far above the identity map,
+        /// whose lowest page stays unmapped. A stack that overflows faults on that guard page (a double fault, on
+        /// its own IST stack, since the faulting stack cannot take the exception frame) instead of silently
+        /// overwriting whatever lies below it.
+        /// </summary>
+        public const ulong StackRegionBase = 0x0000_7E00_0000_0000;
+        public const ulong StackSlotBytes = 64 * 1024;
+
+        /// <summary>Maps <paramref name="pages"/> pages at <paramref name="physical"/> into stack slot <paramref name="slot"/>; returns the stack's top.</summary>
+        public static ulong MapStack(int slot, ulong physical, ulong pages)
+        {
+            ulong bottom = StackRegionBase + (ulong)slot * StackSlotBytes + PageTables.PageSize;
+            if ((pages + 1) * PageTables.PageSize > StackSlotBytes) Panic.Halt("a kernel stack larger than its slot in the stack region");
+            InterruptState state = s_lock.AcquireIrqSave();
+            for (ulong i = 0; i < pages; i++)
+                if (!s_kernel.Map4K(bottom + i * PageTables.PageSize, physical + i * PageTables.PageSize, PageFlags.Writable | PageFlags.NoExecute))
+                    Panic.Halt("no memory for a kernel stack's page tables");
+            s_lock.ReleaseIrqRestore(state);
+            return bottom + pages * PageTables.PageSize;
+        }
+
+        /// <summary>Whether <paramref name="address"/> lies in the guard page of a stack slot.</summary>
+        public static bool IsStackGuard(ulong address) =>
+            address >= StackRegionBase && (address - StackRegionBase) % StackSlotBytes < PageTables.PageSize;
 
         /// <summary>Makes image pages ordinary writable data, before they are handed to the page allocator.</summary>
         public static void MakeWritableData(ulong start, ulong end)

@@ -32,6 +32,9 @@ namespace Kernel.Arch
         private static bool s_polling;
 
         public static bool Present => s_base != 0;
+
+        /// <summary>True when no SCI route exists, so the kernel task must look for events periodically.</summary>
+        public static bool Polling => s_polling;
         public static ulong EventsHandled { get; private set; }
 
         public static void Initialize(FadtInfo fadt, int slots)
@@ -62,7 +65,7 @@ namespace Kernel.Arch
             Log.Info("hotplug", $"ready: QEMU CPU hot-plug registers at 0x{s_base:x} (modern), {slots} slots, {present} CPUs present{(s_polling ? ", polling" : "")}");
         }
 
-        /// <summary>Called from the boot CPU's idle loop: handles whatever the SCI announced (or polling found).</summary>
+        /// <summary>Called from the kernel task's event loop: handles whatever the SCI announced (or polling found).</summary>
         public static void ProcessPendingEvents()
         {
             if (!Present) return;
@@ -144,7 +147,7 @@ namespace Kernel.Arch
         {
             Interrupts.Register(InterruptVectors.AcpiSci, &OnSci, takesBigKernelLock: true);
             if (sci < 16 && IoApic.RouteIsaIrq((byte)sci, InterruptVectors.AcpiSci, Cpus.Get(0)->ApicId, masked: false)) return;
-            s_polling = true;   // no route: the idle loop looks at the GPE status on every tick instead
+            s_polling = true;   // no route: the kernel task looks at the GPE status periodically instead
         }
 
         private static void OnSci(TrapFrame* frame)
@@ -152,6 +155,7 @@ namespace Kernel.Arch
             if ((CpuNative.InB(s_gpeStatus) & GpeCpuHotplugBit) == 0) return;
             CpuNative.OutB(s_gpeStatus, GpeCpuHotplugBit);   // clear before EOI: the SCI is level-triggered
             Atomic.Write(ref s_pending, 1);
+            Proc.Ipc.NotifyFromKernel(Proc.ProcessTable.KernelTask.Endpoint);   // the kernel task handles it
         }
 
         private static string ModeName() => Alternatives.Mode == AlternativesMode.Up ? "UP" : "SMP";

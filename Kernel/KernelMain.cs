@@ -4,8 +4,10 @@ using Kernel.Arch;
 using Kernel.Boot;
 using Kernel.Diagnostics;
 using Kernel.Memory;
+using Kernel.Proc;
 using Kernel.Runtime;
 using Kernel.SelfTest;
+using Kernel.Servers;
 using Kernel.Smp;
 
 namespace Kernel
@@ -62,20 +64,23 @@ namespace Kernel
             LocalApicTimer.InstallHandler();          // per-CPU tick
             CrossCpuCall.InstallHandler();            // run-this-on-that-CPU requests
             Ipi.InstallHandlers();                    // reschedule and stop requests
+            Scheduler.Initialize(Image->BootStackBottom, Image->BootStackTop);  // this thread becomes the kernel task; run queues
             LocalApicTimer.StartThisCpu();            // the boot CPU ticks
             CpuNative.EnableInterrupts();             // from here the boot CPU takes interrupts
             Log.Info("boot", $"heap {KernelHeap.BytesAllocated / 1024} KiB used, {PhysicalMemory.FreePages} pages free");
             SmpBoot.StartApplicationProcessors(AcpiFirmware.Madt, Options);  // INIT-SIPI-SIPI, in parallel; logs the CPU count last
             ArmHotplugFaultInjection(Options);        // test-only: hotplug.fail=<step>
             QemuCpuHotplug.Initialize(AcpiFirmware.Fadt, AcpiFirmware.Madt.Cpus.Length);  // physical hot-plug (QEMU)
+            ConsoleServer.Start();                    // the process that owns processes' console output
+            ClockServer.Start();                      // sleeps and alarms for every process
 
             if (Options.TryGetValue("selftest", out string filter))
                 SelfTestRunner.RunAndExit(filter);    // in-guest tests; ends QEMU with their verdict
             if (Options.Has("bench"))
                 Bench.BenchmarkRunner.RunAndExit();   // in-guest benchmarks; ends QEMU
 
-            Log.Info("boot", "up: idling, handling hot-plug events (Ctrl-A X leaves QEMU)");
-            Idle();
+            Log.Info("boot", "up: the kernel task waits for hot-plug events (Ctrl-A X leaves QEMU)");
+            HandleEvents();
         }
 
         private static BootInfo ParseBootInfo(ulong address)
@@ -137,17 +142,21 @@ namespace Kernel
             Log.Warn("apic", $"local APIC error 0x{LocalApic.Read(LapicRegister.ErrorStatus):x2} on CPU {PerCpu.Current->Index}");
         }
 
-        // The boot CPU's loop once booted: sleep until an interrupt, then do the work interrupts only announce.
-        private static void Idle()
+        // The kernel task's loop once booted: block until the kernel notifies it of an event, then handle it.
+        private static void HandleEvents()
         {
             Options.TryGetValue("hotplug.selftest", out string hotplugTests);
+            var message = new Message();
             while (true)
             {
-                CpuNative.EnableInterruptsAndHalt();   // interrupts are on while awake; each one wakes the CPU
+                if (QemuCpuHotplug.Polling) ClockServer.SleepFor(PollMicros);
+                else Ipc.Receive(Endpoint.Any, &message);
                 ulong handled = QemuCpuHotplug.EventsHandled;
                 QemuCpuHotplug.ProcessPendingEvents();
                 if (hotplugTests != null && QemuCpuHotplug.EventsHandled != handled) SelfTestRunner.Run(hotplugTests);
             }
         }
+
+        private const ulong PollMicros = 10_000;
     }
 }

@@ -54,6 +54,8 @@ namespace Kernel.Arch
         [RuntimeImport("*", "cpu_percpu_self"), MethodImpl(MethodImplOptions.InternalCall)] public static extern PerCpu* PerCpuSelf();
         [RuntimeImport("*", "cpu_try_call"), MethodImpl(MethodImplOptions.InternalCall)] public static extern int TryCall(delegate*<void*, void> body, void* argument, RecoveryPoint* point);
         [RuntimeImport("*", "cpu_resume_at"), MethodImpl(MethodImplOptions.InternalCall)] public static extern void ResumeAt(RecoveryPoint* point, int code);
+        [RuntimeImport("*", "cpu_switch_context"), MethodImpl(MethodImplOptions.InternalCall)] public static extern void SwitchContext(ulong* saveRsp, ulong newRsp);
+        [RuntimeImport("*", "cpu_process_start_address"), MethodImpl(MethodImplOptions.InternalCall)] public static extern ulong ProcessStartAddress();
         [RuntimeImport("*", "lock_take_ticket"), MethodImpl(MethodImplOptions.InternalCall)] public static extern int TakeTicket(int* next);
         [RuntimeImport("*", "cpu_full_fence"), MethodImpl(MethodImplOptions.InternalCall)] public static extern void FullFence();
         [RuntimeImport("*", "lapic_eoi"), MethodImpl(MethodImplOptions.InternalCall)] public static extern void LapicEoi();
@@ -61,6 +63,7 @@ namespace Kernel.Arch
         [RuntimeImport("*", "image_layout"), MethodImpl(MethodImplOptions.InternalCall)] public static extern void GetImageLayout(ImageLayout* layout);
         [RuntimeImport("*", "probe_invalid_opcode"), MethodImpl(MethodImplOptions.InternalCall)] public static extern void ProbeInvalidOpcode();
         [RuntimeImport("*", "probe_divide_error"), MethodImpl(MethodImplOptions.InternalCall)] public static extern void ProbeDivideError();
+        [RuntimeImport("*", "probe_hold_sse_state"), MethodImpl(MethodImplOptions.InternalCall)] public static extern ulong ProbeHoldSseState(ulong pattern, ulong tscTicks);
         [RuntimeImport("*", "probe_breakpoint"), MethodImpl(MethodImplOptions.InternalCall)] public static extern void ProbeBreakpoint();
     }
 }

@@ -112,21 +112,6 @@ namespace Kernel.SelfTests
             }
         }
 
-        [SelfTest]
-        public static void TimerInterruptsArriveOnEveryCpu()
-        {
-            var before = (ulong*)Memory.KernelHeap.Allocate((ulong)(sizeof(ulong) * Cpus.Count));
-            for (int i = 0; i < Cpus.Count; i++) before[i] = Atomic.Read(ref Cpus.Get(i)->TimerTicks);
-            // A few periods, or as long as a descheduled vCPU needs (the host decides when it runs).
-            ulong deadline = Tsc.Read() + 2 * Tsc.Hz;
-            for (int i = 0; i < Cpus.Count; i++)
-            {
-                if (!Online(i)) continue;
-                while (Atomic.Read(ref Cpus.Get(i)->TimerTicks) == before[i] && Tsc.Read() < deadline) CpuNative.Pause();
-                Assert.True(Atomic.Read(ref Cpus.Get(i)->TimerTicks) > before[i], "the CPU took timer interrupts while idle");
-            }
-        }
-
         private static TimerSample* s_samples;
 
         // Runs on every CPU at once, inside the call: lets its timer count down from the top (no reload to miss,

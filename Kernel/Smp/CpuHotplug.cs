@@ -10,6 +10,7 @@ namespace Kernel.Smp
         None = 0,
         // Down, in order
         DrainCalls,            // finish what other CPUs asked of it
+        MigrateProcesses,      // its processes move to other CPUs and it takes no new ones
         RetargetInterrupts,    // I/O APIC entries aimed at it go to the boot CPU
         StopTimer,             // its tick stops
         TakeOffline,           // under stop_machine: it leaves the online set, finishes what it was doing, reports dead
@@ -107,6 +108,7 @@ namespace Kernel.Smp
         public static string StepName(HotplugStep step) => step switch
         {
             HotplugStep.DrainCalls => "drain-calls",
+            HotplugStep.MigrateProcesses => "migrate-processes",
             HotplugStep.RetargetInterrupts => "retarget-interrupts",
             HotplugStep.StopTimer => "stop-timer",
             HotplugStep.TakeOffline => "take-offline",
@@ -139,6 +141,10 @@ namespace Kernel.Smp
             {
                 case HotplugStep.DrainCalls:
                     return CrossCpuCall.CallOn((int)cpu->Index, &Nothing, null);   // FIFO per sender: everything before it ran
+                case HotplugStep.MigrateProcesses:
+                    if (Proc.Scheduler.Evacuate((int)cpu->Index, DeadTimeoutMicros)) return true;
+                    Proc.Scheduler.Readmit((int)cpu->Index);   // a failing step undoes itself; the loop undoes the earlier ones
+                    return false;
                 case HotplugStep.RetargetInterrupts:
                     RetargetInterruptsAway(cpu->ApicId);
                     return true;
@@ -160,6 +166,9 @@ namespace Kernel.Smp
         {
             switch (step)
             {
+                case HotplugStep.MigrateProcesses:
+                    Proc.Scheduler.Readmit((int)cpu->Index);
+                    break;
                 case HotplugStep.RetargetInterrupts:
                     RestoreRetargetedInterrupts();
                     break;

@@ -15,6 +15,11 @@ namespace Kernel.Smp
         /// <summary>CPUs 0 .. count-1.</summary>
         public static CpuSet FirstN(int count) => new CpuSet { _bits = count >= 64 ? ~0UL : (1UL << count) - 1 };
 
+        public static CpuSet FromMask(ulong mask) => new CpuSet { _bits = mask };
+
+        /// <summary>Bit n set for CPU n.</summary>
+        public ulong Mask => _bits;
+
         public void Add(int cpu) => _bits |= 1UL << cpu;
         public void Remove(int cpu) => _bits &= ~(1UL << cpu);
         public bool Contains(int cpu) => (uint)cpu < 64 && (_bits & (1UL << cpu)) != 0;

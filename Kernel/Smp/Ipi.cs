@@ -5,7 +5,7 @@ namespace Kernel.Smp
 {
     public enum IpiKind
     {
-        Reschedule,      // look at the run queue (the scheduler, later, acts on it)
+        Reschedule,      // look at the run queue: the scheduler switches on the way out of the interrupt
         CallFunction,    // run the requests in this CPU's call inbox (CrossCpuCall)
         Stop,            // park: interrupts off, timer stopped, halted until INIT-SIPI-SIPI
     }
@@ -52,7 +52,12 @@ namespace Kernel.Smp
 
         public static bool SendNmiToAllButSelf() => LocalApic.SendIpi(0, IpiDelivery.Nmi, 0, IpiShorthand.AllExcludingSelf);
 
-        private static void OnReschedule(TrapFrame* frame) => PerCpu.Current->RescheduleRequests++;
+        private static void OnReschedule(TrapFrame* frame)
+        {
+            PerCpu* cpu = PerCpu.Current;
+            cpu->RescheduleRequests++;
+            cpu->NeedResched = 1;
+        }
 
         // Parks this CPU for good (until INIT-SIPI-SIPI): it leaves the online set first so no one waits on it.
         private static void OnStop(TrapFrame* frame)

@@ -164,25 +164,11 @@ namespace Kernel.Smp
                 LocalApic.StopTimer();
                 CpuNative.HaltForever();
             }
-            while (true)
-            {
-                // Decide with interrupts off, then sleep with sti; hlt: a request arriving in between still wakes us.
-                CpuNative.DisableInterrupts();
-                if (cpu->CpuState == CpuState.Parked)
-                {
-                    // Taken offline: every request it was running has completed (we are back in the idle loop), so it
-                    // can report itself dead and stop, as Linux's cpuhp_report_idle_dead does. INIT follows.
-                    Atomic.Write(ref cpu->ReportedDead, 1);
-                    CpuNative.HaltForever();
-                }
-                if (IdleWork.Pending(cpu))
-                {
-                    CpuNative.EnableInterrupts();
-                    IdleWork.RunIfAny(cpu);
-                    continue;
-                }
-                CpuNative.EnableInterruptsAndHalt();             // idle until an interrupt brings work
-            }
+            Proc.Scheduler.RunIdleThisCpu(cpu->StackTop - StackBytes, cpu->StackTop);   // runs processes; returns once offline
+            // Taken offline: every request it was running has completed (we are back in the idle loop), so it
+            // can report itself dead and stop, as Linux's cpuhp_report_idle_dead does. INIT follows.
+            Atomic.Write(ref cpu->ReportedDead, 1);
+            CpuNative.HaltForever();
         }
 
         private static int CpuLimit(CommandLine options)

@@ -1,0 +1,97 @@
+using Kernel.Smp;
+
+namespace Kernel.Proc
+{
+    /// <summary>
+    /// Why a process cannot run, as bits (MINIX's RTS_* flags): a process runs only when none is set, so a
+    /// process can be, say, receiving and stopped at once, and becomes runnable only when both are cleared.
+    /// </summary>
+    [System.Flags]
+    public enum ProcessFlags
+    {
+        None = 0,
+        SlotFree = 1 << 0,     // no process in this slot
+        Sending = 1 << 1,      // blocked in Send until the partner receives
+        Receiving = 1 << 2,    // blocked in Receive until a message or notification arrives
+        Stopped = 1 << 3,      // suspended by another process until resumed
+        Dead = 1 << 4,         // exited or killed; the slot is reused once no CPU runs it any more
+        Inhibited = 1 << 5,    // another CPU is changing it (MINIX's RTS_VMINHIBIT): it must not run meanwhile
+    }
+
+    public enum ProcessState { Free, Runnable, Sending, Receiving, Stopped, Dead }
+
+    /// <summary>
+    /// One process: a managed task on its own kernel stack that shares no mutable state with other processes and
+    /// talks to them only through IPC (Ipc.cs). Its entry gets one number as argument, never a reference. The
+    /// scheduler's and IPC's fields are changed only under the big kernel lock; RunningOn is also read without it.
+    /// Idle threads are Processes too (one per CPU, Slot -1, never in the process table or a run queue).
+    /// </summary>
+    public sealed unsafe class Process
+    {
+        public const int NoCpu = -1;
+
+        public readonly int Slot;
+        public int Generation;
+        public string Name = "";
+        public ProcessFlags Flags = ProcessFlags.SlotFree;
+        public readonly bool IsIdle;
+
+        // Scheduling
+        public int Priority;
+        public CpuSet Affinity;
+        public int QueuedOn = NoCpu;         // the CPU whose run queue holds it
+        public int RunningOn = NoCpu;        // the CPU running it now (written under the lock, polled without it)
+        public int LastCpu = NoCpu;
+        public ulong SavedRsp;               // its SwitchFrame while it is not running
+        public ulong StackBottom, StackTop;
+        public delegate*<ulong, void> Entry;
+        public ulong Argument;
+
+        // IPC
+        public int SendTo = Proc.Endpoint.None;
+        public int ReceiveFrom = Proc.Endpoint.None;
+        public bool AwaitingReply;           // in SendRec's receive half: only the partner's reply will do
+        public Message* Buffer;              // the message it sends, or where a received one goes (on its own stack)
+        public int FirstCaller = -1;         // processes blocked sending to it, in arrival order (slots)
+        public int NextCaller = -1;
+        public ulong PendingNotifications;   // bit n: the process in slot n notified it
+        public IpcStatus Status;             // the result of the IPC call it is blocked in
+
+        // Accounting
+        public ulong CpuCycles;              // TSC cycles spent running
+        public ulong RunningSinceTsc;
+        public ulong Switches;               // times switched to
+        public ulong Migrations;             // times run on a different CPU than the time before
+        public string DeathReason;
+
+        public Process(int slot, bool isIdle)
+        {
+            Slot = slot;
+            IsIdle = isIdle;
+        }
+
+        public int Endpoint => Proc.Endpoint.Make(Slot, Generation);
+
+        public bool IsRunnable => Flags == ProcessFlags.None;
+
+        public bool IsDead => (Flags & (ProcessFlags.Dead | ProcessFlags.SlotFree)) != 0;
+
+        public ProcessState State =>
+            (Flags & ProcessFlags.SlotFree) != 0 ? ProcessState.Free
+            : (Flags & ProcessFlags.Dead) != 0 ? ProcessState.Dead
+            : (Flags & (ProcessFlags.Stopped | ProcessFlags.Inhibited)) != 0 ? ProcessState.Stopped
+            : (Flags & ProcessFlags.Sending) != 0 ? ProcessState.Sending
+            : (Flags & ProcessFlags.Receiving) != 0 ? ProcessState.Receiving
+            : ProcessState.Runnable;
+
+        public static string StateName(ProcessState state) => state switch
+        {
+            ProcessState.Free => "free",
+            ProcessState.Runnable => "runnable",
+            ProcessState.Sending => "sending",
+            ProcessState.Receiving => "receiving",
+            ProcessState.Stopped => "stopped",
+            _ => "dead",
+        };
+    }
+}

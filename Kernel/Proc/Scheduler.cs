@@ -1,0 +1,514 @@
+using System.Runtime;
+using Kernel.Arch;
+using Kernel.Diagnostics;
+using Kernel.Smp;
+using Kernel.Sync;
+
+namespace Kernel.Proc
+{
+    /// <summary>
+    /// The SMP scheduler, after MINIX 3's: per-CPU run queues with priorities, all changed under the big kernel
+    /// lock, which a CPU also holds across a context switch (so a process's saved state is complete before any
+    /// other CPU can take it). Processes are preempted when their quantum runs out (the local APIC tick) or when a
+    /// higher-priority process becomes runnable on their CPU; the switch happens on the way out of the interrupt,
+    /// after EOI. A process made runnable on another CPU costs that CPU a reschedule IPI only if it is idle or runs
+    /// something of lower priority (Placement.NeedsIpi). Idle CPUs sleep with their tick stopped. Load is balanced
+    /// where processes are placed (Placement.ChooseCpu), when a quantum runs out (Placement.RebalanceTarget), and by
+    /// idle CPUs stealing. Floating-point state needs no work here: a preempted process's full FXSAVE image is on
+    /// its own stack (InterruptStubs.asm), and a process that blocks in a call has none live (SysV ABI).
+    /// </summary>
+    public static unsafe class Scheduler
+    {
+        public const int KernelPriority = 0;
+        public const int ServerPriority = 1;
+        public const int UserPriority = 4;
+        public const int LowestPriority = RunQueue.Priorities - 1;
+        public const int QuantumTicks = 2;          // 20 ms at LocalApicTimer.TicksPerSecond
+        public const int TimekeeperCpu = 0;         // never taken down: it keeps the kernel alarm while idle
+
+        private static RunQueue[] s_queues;
+        private static Process[] s_current;
+        private static Process[] s_idle;
+        private static int[] s_waiting;             // scratch for Placement: queue lengths, filled under the lock
+        private static ulong s_usable;              // CPUs that take processes: online and not being taken down
+        private static ulong s_idleMask;            // CPUs running their idle thread
+
+        public static bool Initialized => s_queues != null;
+
+        /// <summary>Scheduler state for every possible CPU, the boot thread as the kernel task, and the boot CPU's idle thread.</summary>
+        public static void Initialize(ulong bootStackBottom, ulong bootStackTop)
+        {
+            ProcessTable.Initialize();
+            s_queues = new RunQueue[Cpus.MaxCpus];
+            for (int cpu = 0; cpu < Cpus.MaxCpus; cpu++) s_queues[cpu] = new RunQueue(Endpoint.Slots);
+            s_current = new Process[Cpus.MaxCpus];
+            s_idle = new Process[Cpus.MaxCpus];
+            s_waiting = new int[Cpus.MaxCpus];
+            Process task = ProcessTable.AdoptKernelTask(bootStackBottom, bootStackTop);
+            task.RunningOn = task.LastCpu = 0;
+            task.RunningSinceTsc = Tsc.Read();
+            s_current[0] = task;
+            s_idle[0] = ProcessTable.CreateIdleThread(0, &IdleThreadEntry);
+            s_usable = 1;
+            PerCpu.Current->QuantumLeft = QuantumTicks;
+        }
+
+        // ---- Queries ----
+
+        /// <summary>The process running on this CPU. Read with interrupts off: a process could migrate between the two loads.</summary>
+        public static Process Current
+        {
+            get
+            {
+                InterruptState state = InterruptState.Disable();
+                Process current = s_current[PerCpu.Current->Index];
+                state.Restore();
+                return current;
+            }
+        }
+
+        /// <summary>The same, for code that holds the big kernel lock (interrupts are off).</summary>
+        internal static Process CurrentLocked => s_current[PerCpu.Current->Index];
+
+        public static Process RunningOn(int cpu) => (uint)cpu < Cpus.MaxCpus ? s_current[cpu] : null;
+
+        public static bool IsIdle(int cpu) => (Atomic.Read(ref s_idleMask) & (1UL << cpu)) != 0;
+
+        public static int Waiting(int cpu) => s_queues[cpu].Count;
+
+        public static CpuSet Usable => CpuSet.FromMask(Atomic.Read(ref s_usable));
+
+        // ---- Creating and ending processes ----
+
+        /// <summary>Starts a process; its endpoint, or Endpoint.None if the table is full.</summary>
+        public static int Spawn(string name, delegate*<ulong, void> entry, ulong argument, int priority = UserPriority, CpuSet affinity = default)
+        {
+            if (affinity.IsEmpty) affinity = CpuSet.FirstN(Cpus.MaxCpus);
+            if (priority < 0 || priority > LowestPriority) priority = UserPriority;
+            BigKernelLock.Enter();
+            Process process = ProcessTable.Claim(name, entry, argument, priority, affinity);
+            int endpoint = Endpoint.None;
+            if (process != null)
+            {
+                endpoint = process.Endpoint;
+                MakeRunnable(process);
+            }
+            LeaveKernel();
+            BigKernelLock.Exit();
+            if (process == null) Log.Warn("sched", string.Concat("process table full: '", name, "' not started"));
+            return endpoint;
+        }
+
+        /// <summary>Ends the calling process (what returning from its entry does).</summary>
+        public static void Exit(string reason)
+        {
+            BigKernelLock.Enter();
+            Process self = s_current[PerCpu.Current->Index];
+            if (self.IsIdle || self.Slot == ProcessTable.KernelTaskSlot) Panic.Halt("the kernel task or an idle thread tried to exit");
+            MarkDead(self, reason);
+            Schedule();
+            Panic.Halt("a dead process was scheduled again");
+        }
+
+        /// <summary>
+        /// Kills a process wherever it is: blocked, queued, or running on another CPU (which is told to switch away at once;
+        /// its slot is reused only after that CPU has). Partners blocked on it get IpcStatus.DeadEndpoint.
+        /// </summary>
+        public static IpcStatus Kill(int endpoint, string reason)
+        {
+            BigKernelLock.Enter();
+            Process target = ProcessTable.Lookup(endpoint, out IpcStatus status);
+            if (target != null && target.Slot == ProcessTable.KernelTaskSlot) { target = null; status = IpcStatus.BadEndpoint; }
+            if (target != null) MarkDead(target, reason);
+            LeaveKernel();
+            BigKernelLock.Exit();
+            return status;
+        }
+
+        /// <summary>
+        /// Called for an exception: if it happened in a process (not in the kernel task, an idle thread, or code holding
+        /// the big kernel lock), the process is killed and reported and this CPU runs something else. Otherwise false.
+        /// </summary>
+        public static bool KillFaultingProcess(ref Lib.TextBuffer summary)
+        {
+            if (!Initialized || BigKernelLock.HeldByCurrentCpu) return false;
+            Process self = s_current[PerCpu.Current->Index];
+            if (self == null || self.IsIdle || self.Slot == ProcessTable.KernelTaskSlot) return false;
+            BigKernelLock.Enter();
+            Log.Error("sched", $"process '{self.Name}' (endpoint {self.Endpoint}) on CPU {PerCpu.Current->Index} killed: {summary.ToString()}");
+            MarkDead(self, "fault");
+            Schedule();
+            Panic.Halt("a dead process was scheduled again");
+            return true;
+        }
+
+        // ---- Suspending, affinity, migration ----
+
+        /// <summary>Stops a process until Resume; if it runs on another CPU, that CPU switches away at once.</summary>
+        public static IpcStatus Suspend(int endpoint)
+        {
+            BigKernelLock.Enter();
+            Process target = ProcessTable.Lookup(endpoint, out IpcStatus status);
+            if (target != null && !target.IsIdle && target.Slot != ProcessTable.KernelTaskSlot) Block(target, ProcessFlags.Stopped);
+            else if (target != null) status = IpcStatus.BadEndpoint;
+            LeaveKernel();
+            BigKernelLock.Exit();
+            return status;
+        }
+
+        public static IpcStatus Resume(int endpoint)
+        {
+            BigKernelLock.Enter();
+            Process target = ProcessTable.Lookup(endpoint, out IpcStatus status);
+            if (target != null) Unblock(target, ProcessFlags.Stopped);
+            LeaveKernel();
+            BigKernelLock.Exit();
+            return status;
+        }
+
+        /// <summary>
+        /// Where a process may run. It moves at once: out of a queue it may no longer be in, or off a CPU it may no
+        /// longer use (the calling process itself switches away before this returns).
+        /// </summary>
+        public static IpcStatus SetAffinity(int endpoint, CpuSet allowed)
+        {
+            if ((allowed.Mask & Atomic.Read(ref s_usable)) == 0) return IpcStatus.BadMessage;
+            BigKernelLock.Enter();
+            Process target = ProcessTable.Lookup(endpoint, out IpcStatus status);
+            if (target != null && target.Slot == ProcessTable.KernelTaskSlot) { target = null; status = IpcStatus.BadEndpoint; }
+            if (target != null)
+            {
+                target.Affinity = allowed;
+                if (target.QueuedOn != Process.NoCpu && !allowed.Contains(target.QueuedOn))
+                {
+                    Dequeue(target);
+                    MakeRunnable(target);
+                }
+                else if (target.RunningOn != Process.NoCpu && !allowed.Contains(target.RunningOn)) ReschedulePromptly(target.RunningOn);
+            }
+            LeaveKernel();
+            BigKernelLock.Exit();
+            return status;
+        }
+
+        /// <summary>
+        /// Waits, outside the lock, until no CPU runs the process (after Suspend or Kill, which only ask its CPU to
+        /// switch away). MINIX's RTS_VMINHIBIT wait: the caller may then rely on its state staying put.
+        /// </summary>
+        public static bool WaitUntilOffCpu(int endpoint, ulong timeoutMicros)
+        {
+            Process process = ProcessTable.At(Endpoint.SlotOf(endpoint));
+            if (process == null) return true;
+            ulong deadline = Tsc.DeadlineAfter(timeoutMicros);
+            while (Atomic.Read(ref process.RunningOn) != Process.NoCpu)
+            {
+                if (Tsc.Read() > deadline) return false;
+                Yield();
+            }
+            return true;
+        }
+
+        /// <summary>Gives up the rest of the quantum to processes of the same priority.</summary>
+        public static void Yield()
+        {
+            BigKernelLock.Enter();
+            PerCpu.Current->QuantumLeft = 0;
+            Schedule();
+            BigKernelLock.Exit();
+        }
+
+        // ---- CPU hot-plug ----
+
+        /// <summary>
+        /// Takes a CPU out of scheduling before it goes offline: nothing new is placed there, its queued processes move
+        /// to other CPUs now and the one it runs moves at its next switch, which is asked for at once. Returns once
+        /// the CPU runs its idle thread (false on time-out). A process allowed only there gets every usable CPU instead.
+        /// </summary>
+        public static bool Evacuate(int cpu, ulong timeoutMicros)
+        {
+            BigKernelLock.Enter();
+            Atomic.Write(ref s_usable, s_usable & ~(1UL << cpu));
+            RunQueue queue = s_queues[cpu];
+            for (int slot = queue.Dequeue(); slot >= 0; slot = queue.Dequeue())
+            {
+                Process process = ProcessTable.At(slot);
+                process.QueuedOn = Process.NoCpu;
+                MakeRunnable(process);
+            }
+            if (!IsIdle(cpu)) ReschedulePromptly(cpu);
+            BigKernelLock.Exit();
+
+            ulong deadline = Tsc.DeadlineAfter(timeoutMicros);
+            while (!IsIdle(cpu) || s_queues[cpu].Count != 0)
+            {
+                if (Tsc.Read() > deadline) return false;
+                CpuNative.Pause();
+            }
+            return true;
+        }
+
+        /// <summary>Lets a CPU take processes again (it came online, or its evacuation was rolled back).</summary>
+        public static void Readmit(int cpu)
+        {
+            BigKernelLock.Enter();
+            Atomic.Write(ref s_usable, s_usable | (1UL << cpu));
+            BigKernelLock.Exit();
+        }
+
+        // ---- Idle ----
+
+        /// <summary>An AP's start: its boot stack becomes its idle thread, it takes processes, and it idles until it goes offline.</summary>
+        public static void RunIdleThisCpu(ulong stackBottom, ulong stackTop)
+        {
+            PerCpu* cpu = PerCpu.Current;
+            int index = (int)cpu->Index;
+            BigKernelLock.Enter();
+            Process idle = s_idle[index] ?? (s_idle[index] = ProcessTable.AdoptIdleThread());
+            ProcessTable.UseStack(idle, stackBottom, stackTop);   // a restarted AP may have drawn another stack
+            idle.RunningOn = index;
+            s_current[index] = idle;
+            Atomic.Write(ref s_idleMask, s_idleMask | (1UL << index));
+            Atomic.Write(ref s_usable, s_usable | (1UL << index));
+            BigKernelLock.Exit();
+            IdleLoop();
+        }
+
+        private static void IdleThreadEntry(ulong unused) => IdleLoop();
+
+        /// <summary>
+        /// A CPU with nothing to run: it decides with interrupts off and sleeps with sti; hlt, so a wake-up arriving in
+        /// between is not lost. While asleep its tick is stopped — only the timekeeper CPU arms a one-shot for the
+        /// kernel alarm. Returns when the CPU has been taken offline (an AP's caller then reports it dead).
+        /// </summary>
+        private static void IdleLoop()
+        {
+            while (true)
+            {
+                CpuNative.DisableInterrupts();
+                PerCpu* cpu = PerCpu.Current;
+                if (cpu->CpuState == CpuState.Parked) return;
+                if (s_queues[cpu->Index].Count != 0 || Atomic.Read(ref cpu->NeedResched) != 0)
+                {
+                    BigKernelLock.Enter();
+                    Schedule();
+                    BigKernelLock.Exit();
+                    continue;
+                }
+                if (IdleWork.Pending(cpu))
+                {
+                    CpuNative.EnableInterrupts();
+                    IdleWork.RunIfAny(cpu);
+                    continue;
+                }
+                if (cpu->Index == TimekeeperCpu && Alarm.Armed) LocalApicTimer.ArmOneShotAt(Alarm.Deadline);
+                else LocalApic.StopTimer();
+                CpuNative.EnableInterruptsAndHalt();
+            }
+        }
+
+        // ---- Kernel entry and exit points ----
+
+        /// <summary>The tick's part, without the lock: count down the quantum; the switch happens at interrupt exit.</summary>
+        public static void OnTick(PerCpu* cpu)
+        {
+            if (cpu->QuantumLeft > 0 && --cpu->QuantumLeft == 0) cpu->NeedResched = 1;
+        }
+
+        /// <summary>
+        /// After an interrupt's EOI: fire the kernel alarm if due, and switch if a reschedule is pending and the
+        /// interrupted code is a process (idle threads reschedule from their loop).
+        /// </summary>
+        public static void OnInterruptExit()
+        {
+            if (!Initialized) return;
+            PerCpu* cpu = PerCpu.Current;
+            if (Alarm.Due()) Alarm.Fire();
+            if (cpu->NeedResched == 0 || s_current[cpu->Index].IsIdle) return;
+            BigKernelLock.Enter();
+            Schedule();
+            BigKernelLock.Exit();
+        }
+
+        /// <summary>
+        /// The last thing every kernel call does before releasing the lock: switch if the caller may no longer run
+        /// (it blocked, was stopped or killed meanwhile) or a higher-priority process became runnable here.
+        /// </summary>
+        public static void LeaveKernel()
+        {
+            PerCpu* cpu = PerCpu.Current;
+            Process self = s_current[cpu->Index];
+            if (!self.IsIdle && (!self.IsRunnable || cpu->NeedResched != 0)) Schedule();
+        }
+
+        // ---- Under the lock ----
+
+        /// <summary>Sets a blocking flag; a process that was runnable leaves its queue or, if running elsewhere, its CPU.</summary>
+        internal static void Block(Process process, ProcessFlags flag)
+        {
+            bool wasRunnable = process.IsRunnable;
+            process.Flags |= flag;
+            if (!wasRunnable) return;
+            if (process.QueuedOn != Process.NoCpu) Dequeue(process);
+            else if (process.RunningOn != Process.NoCpu && process.RunningOn != (int)PerCpu.Current->Index) ReschedulePromptly(process.RunningOn);
+        }
+
+        /// <summary>Clears a blocking flag; a process left with none becomes runnable.</summary>
+        internal static void Unblock(Process process, ProcessFlags flag)
+        {
+            if ((process.Flags & flag) == 0) return;
+            process.Flags &= ~flag;
+            if (process.IsRunnable && process.RunningOn == Process.NoCpu && process.QueuedOn == Process.NoCpu) MakeRunnable(process);
+        }
+
+        private static void MarkDead(Process process, string reason)
+        {
+            Block(process, ProcessFlags.Dead);
+            process.DeathReason = reason;
+            Ipc.ForgetEndpoint(process);
+        }
+
+        /// <summary>Queues a runnable process on the CPU Placement chooses and wakes that CPU if it must.</summary>
+        private static void MakeRunnable(Process process)
+        {
+            int cpu = Placement.ChooseCpu(process.Affinity.Mask, s_usable, process.LastCpu, Lengths(), s_idleMask);
+            if (cpu < 0) cpu = WidenAffinity(process);
+            Enqueue(process, cpu, front: false);
+        }
+
+        private static int WidenAffinity(Process process)
+        {
+            Log.Warn("sched", string.Concat("process '", process.Name, "' may run on no usable CPU: allowing all of them"));
+            process.Affinity = CpuSet.FromMask(s_usable);
+            return Placement.ChooseCpu(s_usable, s_usable, process.LastCpu, Lengths(), s_idleMask);
+        }
+
+        private static void Enqueue(Process process, int cpu, bool front)
+        {
+            if (front) s_queues[cpu].EnqueueFront(process.Slot, process.Priority);
+            else s_queues[cpu].Enqueue(process.Slot, process.Priority);
+            process.QueuedOn = cpu;
+            PerCpu* self = PerCpu.Current;
+            Process running = s_current[cpu];
+            bool idle = running == null || running.IsIdle;
+            if (cpu == (int)self->Index)
+            {
+                if (idle || process.Priority < running.Priority) self->NeedResched = 1;
+            }
+            else if (Placement.NeedsIpi(false, idle, idle ? RunQueue.Priorities : running.Priority, process.Priority))
+                ReschedulePromptly(cpu);
+        }
+
+        private static void Dequeue(Process process)
+        {
+            s_queues[process.QueuedOn].Remove(process.Slot, process.Priority);
+            process.QueuedOn = Process.NoCpu;
+        }
+
+        private static void ReschedulePromptly(int cpu)
+        {
+            PerCpu* target = Cpus.Get(cpu);
+            if (target == null) return;
+            Atomic.Write(ref target->NeedResched, 1);
+            CpuNative.FullFence();   // the queue and flag stores before the IPI (an x2APIC ICR write is not serialising)
+            Ipi.Send(cpu, IpiKind.Reschedule);
+        }
+
+        private static int[] Lengths()
+        {
+            for (int cpu = 0; cpu < Cpus.Count; cpu++) s_waiting[cpu] = s_queues[cpu].Count;
+            return s_waiting;
+        }
+
+        /// <summary>
+        /// Picks what this CPU runs next and switches to it; returns when the caller's thread runs again (perhaps on
+        /// another CPU). The caller, still runnable, goes back in a queue: at the front if a higher-priority process
+        /// cut its quantum short, else at the back — of another CPU's queue if that evens out the load.
+        /// </summary>
+        internal static void Schedule()
+        {
+            PerCpu* cpu = PerCpu.Current;
+            int index = (int)cpu->Index;
+            cpu->NeedResched = 0;
+            Process previous = s_current[index];
+            if (!previous.IsIdle && previous.IsRunnable) Requeue(previous, index, cpu->QuantumLeft == 0);
+            Process next = PickNext(index) ?? s_idle[index];
+            if (next == previous)
+            {
+                if (!next.IsIdle) cpu->QuantumLeft = QuantumTicks;
+                return;
+            }
+            Switch(cpu, index, previous, next);
+        }
+
+        private static void Requeue(Process process, int cpu, bool quantumSpent)
+        {
+            bool mayStay = process.Affinity.Contains(cpu) && (s_usable & (1UL << cpu)) != 0;
+            if (!mayStay) { MakeRunnable(process); return; }
+            if (!quantumSpent) { Enqueue(process, cpu, front: true); return; }
+            int target = Placement.RebalanceTarget(cpu, process.Affinity.Mask, s_usable, Lengths(), s_idleMask);
+            Enqueue(process, target < 0 ? cpu : target, front: false);
+        }
+
+        private static Process PickNext(int cpu)
+        {
+            int slot = s_queues[cpu].Dequeue();
+            if (slot < 0 && (s_usable & (1UL << cpu)) != 0) slot = Steal(cpu);
+            if (slot < 0) return null;
+            Process next = ProcessTable.At(slot);
+            next.QueuedOn = Process.NoCpu;
+            return next;
+        }
+
+        // An idle CPU takes the first process it may run from the busiest other queue.
+        private static int Steal(int cpu)
+        {
+            int victim = Placement.StealFrom(s_usable & ~(1UL << cpu), Lengths());
+            if (victim < 0) return -1;
+            RunQueue queue = s_queues[victim];
+            for (int priority = 0; priority < RunQueue.Priorities; priority++)
+                for (int slot = queue.First(priority); slot >= 0; slot = queue.Next(slot))
+                    if (ProcessTable.At(slot).Affinity.Contains(cpu))
+                    {
+                        queue.Remove(slot, priority);
+                        return slot;
+                    }
+            return -1;
+        }
+
+        private static void Switch(PerCpu* cpu, int index, Process previous, Process next)
+        {
+            ulong now = Tsc.Read();
+            previous.CpuCycles += now - previous.RunningSinceTsc;
+            if (!ProcessTable.StackIntact(previous))
+                Panic.Halt(string.Concat("process '", previous.Name, "' overflowed its kernel stack"));
+            next.RunningSinceTsc = now;
+            next.Switches++;
+            if (next.LastCpu != index && next.LastCpu != Process.NoCpu) next.Migrations++;
+            next.LastCpu = index;
+            Atomic.Write(ref previous.RunningOn, Process.NoCpu);
+            next.RunningOn = index;
+            s_current[index] = next;
+            ulong idleBit = 1UL << index;
+            Atomic.Write(ref s_idleMask, next.IsIdle ? s_idleMask | idleBit : s_idleMask & ~idleBit);
+            cpu->QuantumLeft = next.IsIdle ? 0 : QuantumTicks;
+            cpu->ContextSwitches++;
+            if (previous.IsIdle) LocalApicTimer.StartThisCpu();   // a tickless idle CPU starts ticking for its process
+
+            int interruptsWereEnabled = cpu->BklInterruptsWereEnabled;   // the lock's record is per CPU; ours travels with us
+            fixed (ulong* save = &previous.SavedRsp) CpuNative.SwitchContext(save, next.SavedRsp);
+            PerCpu.Current->BklInterruptsWereEnabled = interruptsWereEnabled;
+        }
+
+        /// <summary>A new process's (or idle thread's) first code, reached through process_start with the lock held.</summary>
+        [RuntimeExport("process_first_run")]
+        private static void FirstRun()
+        {
+            PerCpu* cpu = PerCpu.Current;
+            Process self = s_current[cpu->Index];
+            cpu->BklInterruptsWereEnabled = 1;
+            BigKernelLock.Exit();
+            self.Entry(self.Argument);
+            Exit("returned");
+        }
+    }
+}

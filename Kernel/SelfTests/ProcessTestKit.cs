@@ -1,0 +1,119 @@
+using Kernel.Arch;
+using Kernel.Proc;
+using Kernel.SelfTest;
+using Kernel.Servers;
+using Kernel.Smp;
+using Kernel.Sync;
+
+namespace Kernel.SelfTests
+{
+    /// <summary>
+    /// What the process self-tests share. Tests run in the kernel task; the processes they start report back with
+    /// messages (Report), which the test waits for with a bounded wait (Expect). Waits sleep through the clock
+    /// server between looks, so the kernel task never keeps CPU 0 from the processes it is waiting for.
+    /// </summary>
+    internal static unsafe class ProcessTestKit
+    {
+        public const ulong ReportTimeoutMicros = 30_000_000;   // TCG on an overcommitted host can stall a vCPU for long
+        private const ulong PollMicros = 1_000;
+
+        public static int KernelTask => ProcessTable.KernelTask.Endpoint;
+
+        /// <summary>Starts a process or fails the test.</summary>
+        public static int Spawn(string name, delegate*<ulong, void> entry, ulong argument, int priority = Scheduler.UserPriority, CpuSet affinity = default)
+        {
+            int endpoint = Scheduler.Spawn(name, entry, argument, priority, affinity);
+            Assert.True(endpoint != Endpoint.None, "the process table had room");
+            return endpoint;
+        }
+
+        /// <summary>The next message from <paramref name="from"/> (or anyone); fails the test if none comes in time.</summary>
+        public static Message Expect(int from, string what, ulong timeoutMicros = ReportTimeoutMicros)
+        {
+            var message = new Message();
+            IpcStatus status = ReceiveWithin(from, &message, timeoutMicros);
+            if (status != IpcStatus.Ok) Assert.Fail(string.Concat(what, ": no message (", StatusName(status), ")"));
+            return message;
+        }
+
+        public static IpcStatus ReceiveWithin(int from, Message* message, ulong timeoutMicros)
+        {
+            ulong deadline = Tsc.DeadlineAfter(timeoutMicros);
+            while (true)
+            {
+                IpcStatus status = Ipc.TryReceive(from, message);
+                if (status != IpcStatus.NotReady) return status;
+                if (Tsc.Read() > deadline) return IpcStatus.Timeout;
+                ClockServer.SleepFor(PollMicros);
+            }
+        }
+
+        /// <summary>From a process: a message to the kernel task, where the test waits for it.</summary>
+        public static IpcStatus Report(int type, ulong p0 = 0, ulong p1 = 0, ulong p2 = 0)
+        {
+            Message message = Message.Of(type, p0, p1, p2);
+            return Ipc.Send(KernelTask, &message);
+        }
+
+        /// <summary>A CPU-bound process: spins until killed.</summary>
+        public static void Spin(ulong unused)
+        {
+            while (true) CpuNative.Pause();
+        }
+
+        /// <summary>One CPU-bound process pinned to each online CPU; their endpoints in <paramref name="endpoints"/>.</summary>
+        public static void SpinOnEveryCpu(int* endpoints)
+        {
+            for (int cpu = 0; cpu < Cpus.Count; cpu++)
+                endpoints[cpu] = Cpus.Get(cpu)->CpuState == CpuState.Online ? Spawn("spinner", &Spin, 0, Scheduler.UserPriority, CpuSet.Of(cpu)) : Endpoint.None;
+        }
+
+        /// <summary>The CPU the caller runs on (interrupts off for the read, or it could move in between).</summary>
+        public static int CurrentCpu()
+        {
+            InterruptState state = InterruptState.Disable();
+            int cpu = (int)PerCpu.Current->Index;
+            state.Restore();
+            return cpu;
+        }
+
+        /// <summary>Kills every process but the kernel task and the servers, and drains reports they left: a failed test leaves nothing behind.</summary>
+        public static void KillStrays()
+        {
+            for (int slot = 1; slot < Endpoint.Slots; slot++)
+            {
+                Process process = ProcessTable.At(slot);
+                int endpoint = process.Endpoint;
+                if (process.IsDead || endpoint == ConsoleServer.Endpoint || endpoint == ClockServer.Endpoint) continue;
+                Scheduler.Kill(endpoint, "test cleanup");
+                Assert.True(Scheduler.WaitUntilOffCpu(endpoint, ReportTimeoutMicros), "a killed process left its CPU");
+            }
+            var message = new Message();
+            while (Ipc.TryReceive(Endpoint.Any, &message) == IpcStatus.Ok) { }
+        }
+
+        /// <summary>Waits until the process is in <paramref name="state"/>; false on time-out.</summary>
+        public static bool WaitForState(int endpoint, ProcessState state, ulong timeoutMicros = ReportTimeoutMicros)
+        {
+            Process process = ProcessTable.At(Endpoint.SlotOf(endpoint));
+            ulong deadline = Tsc.DeadlineAfter(timeoutMicros);
+            while (process.State != state)
+            {
+                if (Tsc.Read() > deadline) return false;
+                ClockServer.SleepFor(PollMicros);
+            }
+            return true;
+        }
+
+        public static string StatusName(IpcStatus status) => status switch
+        {
+            IpcStatus.Ok => "ok",
+            IpcStatus.BadEndpoint => "bad endpoint",
+            IpcStatus.DeadEndpoint => "dead endpoint",
+            IpcStatus.Deadlock => "deadlock",
+            IpcStatus.BadMessage => "bad message",
+            IpcStatus.NotReady => "not ready",
+            _ => "timeout",
+        };
+    }
+}

@@ -1,0 +1,84 @@
+using Kernel.Arch;
+using Kernel.Proc;
+
+namespace Kernel.Servers
+{
+    /// <summary>
+    /// The clock server: sleeps and alarms for every process, multiplexed onto the kernel's single alarm (Alarm.cs).
+    /// Sleep blocks the caller (a SendRec answered at the deadline); SetAlarm returns at once and the caller gets a
+    /// notification from the clock server at the deadline. One pending request per process: a new one replaces it.
+    /// Replies go out with SendNonBlocking, so a client that stopped listening cannot stall the server.
+    /// </summary>
+    public static unsafe class ClockServer
+    {
+        public const int Sleep = 1;      // P0 = microseconds; the reply comes at the deadline
+        public const int SetAlarm = 2;   // P0 = microseconds; immediate reply, notification at the deadline
+        public const int Now = 3;        // reply P0 = microseconds since boot
+
+        public static int Endpoint { get; private set; } = Proc.Endpoint.None;
+
+        public static void Start() => Endpoint = Scheduler.Spawn("clock", &Run, 0, Scheduler.ServerPriority);
+
+        /// <summary>Client side: blocks the calling process for at least <paramref name="micros"/> microseconds.</summary>
+        public static IpcStatus SleepFor(ulong micros)
+        {
+            Message message = Message.Of(Sleep, micros);
+            return Ipc.SendRec(Endpoint, &message);
+        }
+
+        /// <summary>Client side: a notification from the clock server in <paramref name="micros"/> microseconds.</summary>
+        public static IpcStatus AlarmIn(ulong micros)
+        {
+            Message message = Message.Of(SetAlarm, micros);
+            return Ipc.SendRec(Endpoint, &message);
+        }
+
+        private static void Run(ulong unused)
+        {
+            var deadlines = new ulong[Proc.Endpoint.Slots];   // TSC, 0 = nothing pending
+            var clients = new int[Proc.Endpoint.Slots];
+            var isAlarm = new bool[Proc.Endpoint.Slots];
+            var message = new Message();
+            while (true)
+            {
+                if (Ipc.Receive(Proc.Endpoint.Any, &message) != IpcStatus.Ok) continue;
+                int slot = Proc.Endpoint.SlotOf(message.Source);
+                if (message.Type == Message.Notification) { }   // the kernel's alarm: expiry below
+                else if (message.Type == Sleep || message.Type == SetAlarm)
+                {
+                    deadlines[slot] = Tsc.DeadlineAfter(message.P0);
+                    if (deadlines[slot] == 0) deadlines[slot] = 1;
+                    clients[slot] = message.Source;
+                    isAlarm[slot] = message.Type == SetAlarm;
+                    if (isAlarm[slot]) Reply(message.Source, 0);
+                }
+                else if (message.Type == Now) Reply(message.Source, Tsc.MicrosecondsSinceBoot);
+                Expire(deadlines, clients, isAlarm);
+            }
+        }
+
+        private static void Expire(ulong[] deadlines, int[] clients, bool[] isAlarm)
+        {
+            ulong now = Tsc.Read();
+            ulong next = 0;
+            for (int slot = 0; slot < deadlines.Length; slot++)
+            {
+                if (deadlines[slot] == 0) continue;
+                if (deadlines[slot] <= now)
+                {
+                    deadlines[slot] = 0;
+                    if (isAlarm[slot]) Ipc.Notify(clients[slot]);
+                    else Reply(clients[slot], Tsc.MicrosecondsSinceBoot);
+                }
+                else if (next == 0 || deadlines[slot] < next) next = deadlines[slot];
+            }
+            Alarm.Set(next);
+        }
+
+        private static void Reply(int client, ulong p0)
+        {
+            Message reply = Message.Of(0, p0);
+            Ipc.SendNonBlocking(client, &reply);
+        }
+    }
+}
