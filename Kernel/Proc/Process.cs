@@ -42,6 +42,7 @@ namespace Kernel.Proc
         public int QueuedOn = NoCpu;         // the CPU whose run queue holds it
         public int RunningOn = NoCpu;        // the CPU running it now (written under the lock, polled without it)
         public int LastCpu = NoCpu;
+        public int QuantumLeft;              // ticks left of its quantum when it last stopped running (0: a fresh one next time)
         public ulong SavedRsp;               // its SwitchFrame while it is not running
         public ulong StackBottom, StackTop;
         public delegate*<ulong, void> Entry;

@@ -83,6 +83,7 @@ namespace Kernel.Proc
             process.Entry = entry;
             process.Argument = argument;
             process.LastCpu = Process.NoCpu;
+            process.QuantumLeft = 0;
             process.SendTo = process.ReceiveFrom = Endpoint.None;
             process.AwaitingReply = false;
             process.FirstCaller = process.NextCaller = -1;

@@ -434,7 +434,7 @@ namespace Kernel.Proc
             Process next = PickNext(index) ?? s_idle[index];
             if (next == previous)
             {
-                if (!next.IsIdle) cpu->QuantumLeft = QuantumTicks;
+                if (!next.IsIdle && cpu->QuantumLeft == 0) cpu->QuantumLeft = QuantumTicks;
                 return;
             }
             Switch(cpu, index, previous, next);
@@ -485,12 +485,17 @@ namespace Kernel.Proc
             next.Switches++;
             if (next.LastCpu != index && next.LastCpu != Process.NoCpu) next.Migrations++;
             next.LastCpu = index;
+            if (next.RunningOn != Process.NoCpu)
+                Panic.Halt(string.Concat("process '", next.Name, "' chosen to run on two CPUs at once"));
             Atomic.Write(ref previous.RunningOn, Process.NoCpu);
             next.RunningOn = index;
             s_current[index] = next;
             ulong idleBit = 1UL << index;
             Atomic.Write(ref s_idleMask, next.IsIdle ? s_idleMask | idleBit : s_idleMask & ~idleBit);
-            cpu->QuantumLeft = next.IsIdle ? 0 : QuantumTicks;
+            // A process cut short keeps what was left of its quantum; otherwise one that is woken often would never use
+            // one up, and the processes of its priority waiting behind it would starve.
+            previous.QuantumLeft = cpu->QuantumLeft;
+            cpu->QuantumLeft = next.IsIdle ? 0 : next.QuantumLeft > 0 ? next.QuantumLeft : QuantumTicks;
             cpu->ContextSwitches++;
             if (previous.IsIdle) LocalApicTimer.StartThisCpu();   // a tickless idle CPU starts ticking for its process
 
