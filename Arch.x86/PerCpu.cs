@@ -2,11 +2,6 @@ using System.Runtime.InteropServices;
 
 namespace Kernel.Arch
 {
-    /// <summary>
-    /// Each CPU's private block, found through the GS base: `mov rax, [gs:0]` yields the block itself
-    /// (Self at offset 0). Index is the dense CPU number (0..N-1) every per-CPU array uses; ApicId is
-    /// the hardware's name for the CPU, sparse, and never an index.
-    /// </summary>
     /// <summary>A CPU's life as the kernel sees it.</summary>
     public enum CpuState
     {
@@ -26,6 +21,11 @@ namespace Kernel.Arch
         public ulong LongestWait;      // the longest single spin, in TSC cycles
     }
 
+    /// <summary>
+    /// Each CPU's private block, found through the GS base: `mov rax, [gs:0]` yields the block itself
+    /// (Self at offset 0). Index is the dense CPU number (0..N-1) every per-CPU array uses; ApicId is
+    /// the hardware's name for the CPU, sparse, and never an index.
+    /// </summary>
     [StructLayout(LayoutKind.Sequential)]
     public unsafe struct PerCpu
     {

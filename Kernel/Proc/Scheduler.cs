@@ -167,8 +167,9 @@ namespace Kernel.Proc
         }
 
         /// <summary>
-        /// Where a process may run. It moves at once: out of a queue it may no longer be in, or off a CPU it may no
-        /// longer use (the calling process itself switches away before this returns).
+        /// Where a process may run. It moves before this returns: out of a queue it may no longer be in, or off a CPU it
+        /// may no longer use. A process running on another CPU is inhibited (MINIX's RTS_VMINHIBIT) — it may not run
+        /// while this CPU changes it — its CPU is told to switch away, and once it has, the process is placed anew.
         /// </summary>
         public static IpcStatus SetAffinity(int endpoint, CpuSet allowed)
         {
@@ -176,20 +177,37 @@ namespace Kernel.Proc
             BigKernelLock.Enter();
             Process target = ProcessTable.Lookup(endpoint, out IpcStatus status);
             if (target != null && target.Slot == ProcessTable.KernelTaskSlot) { target = null; status = IpcStatus.BadEndpoint; }
+            bool inhibited = false;
             if (target != null)
             {
                 target.Affinity = allowed;
+                int running = target.RunningOn;
                 if (target.QueuedOn != Process.NoCpu && !allowed.Contains(target.QueuedOn))
                 {
                     Dequeue(target);
                     MakeRunnable(target);
                 }
-                else if (target.RunningOn != Process.NoCpu && !allowed.Contains(target.RunningOn)) ReschedulePromptly(target.RunningOn);
+                else if (running == (int)PerCpu.Current->Index && !allowed.Contains(running)) PerCpu.Current->NeedResched = 1;   // the caller itself: moves in LeaveKernel
+                else if (running != Process.NoCpu && !allowed.Contains(running))
+                {
+                    Block(target, ProcessFlags.Inhibited);
+                    inhibited = true;
+                }
             }
             LeaveKernel();
             BigKernelLock.Exit();
+            if (!inhibited) return status;
+
+            bool left = WaitUntilOffCpu(endpoint, InhibitTimeoutMicros);
+            BigKernelLock.Enter();
+            Unblock(target, ProcessFlags.Inhibited);
+            LeaveKernel();
+            BigKernelLock.Exit();
+            if (!left) Log.Warn("sched", string.Concat("process '", target.Name, "' did not leave its CPU in time to be moved"));
             return status;
         }
+
+        private const ulong InhibitTimeoutMicros = 10_000_000;
 
         /// <summary>
         /// Waits, outside the lock, until no CPU runs the process (after Suspend or Kill, which only ask its CPU to

@@ -68,6 +68,20 @@ namespace Kernel.SelfTests
                 endpoints[cpu] = Cpus.Get(cpu)->CpuState == CpuState.Online ? Spawn("spinner", &Spin, 0, Scheduler.UserPriority, CpuSet.Of(cpu)) : Endpoint.None;
         }
 
+        /// <summary>Waits until every online CPU has taken a timer interrupt (idle ones do not tick); fails the test otherwise.</summary>
+        public static void WaitUntilEveryCpuTicks()
+        {
+            var ticks = stackalloc ulong[Cpus.MaxCpus];
+            for (int cpu = 0; cpu < Cpus.Count; cpu++) ticks[cpu] = Atomic.Read(ref Cpus.Get(cpu)->TimerTicks);
+            for (int cpu = 0; cpu < Cpus.Count; cpu++)
+            {
+                if (Cpus.Get(cpu)->CpuState != CpuState.Online) continue;
+                ulong deadline = Tsc.DeadlineAfter(ReportTimeoutMicros);
+                while (Atomic.Read(ref Cpus.Get(cpu)->TimerTicks) == ticks[cpu] && Tsc.Read() < deadline) ClockServer.SleepFor(PollMicros);
+                Assert.True(Atomic.Read(ref Cpus.Get(cpu)->TimerTicks) > ticks[cpu], "a CPU running a process ticks");
+            }
+        }
+
         /// <summary>The CPU the caller runs on (interrupts off for the read, or it could move in between).</summary>
         public static int CurrentCpu()
         {

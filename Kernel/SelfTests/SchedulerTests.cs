@@ -71,6 +71,22 @@ namespace Kernel.SelfTests
         }
 
         [SelfTest]
+        public static void MoveAProcessRunningOnAnotherCpu()
+        {
+            ProcessTestKit.KillStrays();
+            if (Cpus.OnlineCount < 2) Assert.Skip("one CPU: nowhere to move to");
+            int from = HighestOnlineCpu();
+            int to = OnlineCpu(0) == from ? OnlineCpu(1) : OnlineCpu(0);
+            int mover = ProcessTestKit.Spawn("mover", &ProcessTestKit.Spin, 0, Scheduler.UserPriority, CpuSet.Of(from));
+            Assert.True(WaitUntilRanOn(mover, from), "it ran on its first CPU");
+            Assert.True(Scheduler.SetAffinity(mover, CpuSet.Of(to)) == IpcStatus.Ok, "set affinity");
+            Assert.True(Atomic.Read(ref ProcessOf(mover).RunningOn) != from, "it had left its old CPU when the call returned");
+            Assert.True(WaitUntilRanOn(mover, to), "it runs on its new CPU");
+            Assert.False(ProcessOf(mover).IsDead, "it is alive");
+            ProcessTestKit.KillStrays();
+        }
+
+        [SelfTest]
         public static void SuspendAndResumeAProcessRunningOnAnotherCpu()
         {
             ProcessTestKit.KillStrays();
@@ -306,14 +322,7 @@ namespace Kernel.SelfTests
             ProcessTestKit.KillStrays();
             var ticks = stackalloc ulong[Cpus.MaxCpus];
             ProcessTestKit.SpinOnEveryCpu(s_endpoints);
-            for (int cpu = 0; cpu < Cpus.Count; cpu++) ticks[cpu] = Atomic.Read(ref Cpus.Get(cpu)->TimerTicks);
-            for (int cpu = 0; cpu < Cpus.Count; cpu++)
-            {
-                if (!Online(cpu)) continue;
-                ulong deadline = Tsc.DeadlineAfter(ProcessTestKit.ReportTimeoutMicros);
-                while (Atomic.Read(ref Cpus.Get(cpu)->TimerTicks) == ticks[cpu] && Tsc.Read() < deadline) ClockServer.SleepFor(1_000);
-                Assert.True(Atomic.Read(ref Cpus.Get(cpu)->TimerTicks) > ticks[cpu], "a CPU running a process ticks");
-            }
+            ProcessTestKit.WaitUntilEveryCpuTicks();
             ProcessTestKit.KillStrays();
             for (int cpu = 1; cpu < Cpus.Count; cpu++)
             {

@@ -20,8 +20,13 @@ namespace Kernel.SelfTests
             if (Cpus.Count > 1) selected.Add(Cpus.Count - 1);
             s_ticksSeen = (ulong*)Memory.KernelHeap.Allocate((ulong)(sizeof(ulong) * Cpus.MaxCpus));
             s_heldStill = 0;
+            var spinners = stackalloc int[Cpus.MaxCpus];
+            ProcessTestKit.KillStrays();
+            ProcessTestKit.SpinOnEveryCpu(spinners);   // busy CPUs tick: a held CPU's silence then means something
+            ProcessTestKit.WaitUntilEveryCpuTicks();
 
             StopMachine.Run(&WatchTheOthers, null, selected);
+            ProcessTestKit.KillStrays();
 
             for (int cpu = 0; cpu < Cpus.Count; cpu++)
                 Assert.Equal(before[cpu] + (selected.Contains(cpu) ? 1UL : 0UL), StopMachine.RunsOn(cpu), "fn ran exactly once on each selected CPU and nowhere else");

@@ -7,7 +7,9 @@ namespace Kernel.Smp
     /// Work an idle AP picks up in its idle loop and runs with interrupts on, like a kernel thread: the load
     /// the hot-plug torture runs on the other CPUs while it takes one down. Because interrupts stay on, the
     /// CPUs running it keep answering calls and stop_machine. The work must return soon after its CPU leaves
-    /// the online set. (The scheduler will give this loop real processes to run.)
+    /// the online set. It is kernel work, not a process: it may share kernel state and make cross-CPU calls, which
+    /// processes may not (a call's inbox slot belongs to the sending CPU, and a process can move). The idle thread
+    /// runs it only while no process wants the CPU (Kernel/Proc/Scheduler.cs).
     /// </summary>
     public static unsafe class IdleWork
     {

@@ -6,7 +6,7 @@ namespace Kernel.Sync
 {
     /// <summary>
     /// The big kernel lock, after MINIX 3: one CPU at a time runs core kernel code. Interrupt handlers
-    /// and kernel calls enter it and leave it on exit; processes (later) run in parallel outside it. It is
+    /// and kernel calls enter it and leave it on exit; processes run in parallel outside it. It is
     /// a ticket lock, so CPUs get it in the order they asked. Its holder runs with interrupts off, which
     /// makes re-entry from an interrupt on the same CPU impossible (and a bug, caught by a panic). A CPU
     /// spinning for it keeps servicing cross-CPU requests — the holder may be waiting for exactly that —
