@@ -1,4 +1,5 @@
 using Kernel.Diagnostics;
+using Kernel.Sync;
 
 namespace Kernel.Arch
 {
@@ -167,14 +168,18 @@ namespace Kernel.Arch
                 Msrs.Write((Msr)(X2ApicMsrBase + ((uint)LapicRegister.IcrLow >> 4)), ((ulong)destinationApicId << 32) | low);
                 return true;
             }
+            // Two writes: an interrupt between them whose handler sends an IPI of its own would redirect ours.
+            InterruptState state = InterruptState.Disable();
             Write(LapicRegister.IcrHigh, destinationApicId << 24);
             Write(LapicRegister.IcrLow, low);
-            for (int spin = 0; spin < DeliverySpinLimit; spin++)
+            bool accepted = false;
+            for (int spin = 0; spin < DeliverySpinLimit && !accepted; spin++)
             {
-                if ((Read(LapicRegister.IcrLow) & IcrDeliveryPending) == 0) return true;
-                CpuNative.Pause();
+                accepted = (Read(LapicRegister.IcrLow) & IcrDeliveryPending) == 0;
+                if (!accepted) CpuNative.Pause();
             }
-            return false;
+            state.Restore();
+            return accepted;
         }
 
         public static uint Read(LapicRegister register) => s_x2Apic

@@ -19,11 +19,20 @@ namespace Kernel.Proc
 
         public static ulong Deadline => Atomic.Read(ref s_deadline);
 
-        /// <summary>Arms (or, with 0, disarms) the alarm for the calling process at TSC <paramref name="deadline"/>.</summary>
-        public static void Set(ulong deadline)
+        /// <summary>
+        /// Arms (or, with 0, disarms) the alarm at TSC <paramref name="deadline"/>. The first process to call this owns
+        /// the alarm for good (the clock server, started at boot); anyone else is refused.
+        /// </summary>
+        public static bool Set(ulong deadline)
         {
             BigKernelLock.Enter();
-            s_owner = Scheduler.CurrentLocked.Endpoint;
+            int caller = Scheduler.CurrentLocked.Endpoint;
+            if (s_owner == Endpoint.None) s_owner = caller;
+            if (s_owner != caller)
+            {
+                BigKernelLock.Exit();
+                return false;
+            }
             ulong previous = s_deadline;
             Atomic.Write(ref s_deadline, deadline);
             bool earlier = deadline != 0 && (previous == 0 || deadline < previous);
@@ -31,6 +40,7 @@ namespace Kernel.Proc
                 Ipi.Send(Scheduler.TimekeeperCpu, IpiKind.Reschedule);   // it re-arms its one-shot for the new deadline
             Scheduler.LeaveKernel();
             BigKernelLock.Exit();
+            return true;
         }
 
         internal static bool Due()

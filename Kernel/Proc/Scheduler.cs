@@ -117,8 +117,7 @@ namespace Kernel.Proc
         public static IpcStatus Kill(int endpoint, string reason)
         {
             BigKernelLock.Enter();
-            Process target = ProcessTable.Lookup(endpoint, out IpcStatus status);
-            if (target != null && target.Slot == ProcessTable.KernelTaskSlot) { target = null; status = IpcStatus.BadEndpoint; }
+            Process target = LookupChangeable(endpoint, out IpcStatus status);
             if (target != null) MarkDead(target, reason);
             LeaveKernel();
             BigKernelLock.Exit();
@@ -148,9 +147,8 @@ namespace Kernel.Proc
         public static IpcStatus Suspend(int endpoint)
         {
             BigKernelLock.Enter();
-            Process target = ProcessTable.Lookup(endpoint, out IpcStatus status);
-            if (target != null && !target.IsIdle && target.Slot != ProcessTable.KernelTaskSlot) Block(target, ProcessFlags.Stopped);
-            else if (target != null) status = IpcStatus.BadEndpoint;
+            Process target = LookupChangeable(endpoint, out IpcStatus status);
+            if (target != null) Block(target, ProcessFlags.Stopped);
             LeaveKernel();
             BigKernelLock.Exit();
             return status;
@@ -175,8 +173,7 @@ namespace Kernel.Proc
         {
             if ((allowed.Mask & Atomic.Read(ref s_usable)) == 0) return IpcStatus.BadMessage;
             BigKernelLock.Enter();
-            Process target = ProcessTable.Lookup(endpoint, out IpcStatus status);
-            if (target != null && target.Slot == ProcessTable.KernelTaskSlot) { target = null; status = IpcStatus.BadEndpoint; }
+            Process target = LookupChangeable(endpoint, out IpcStatus status);
             bool inhibited = false;
             if (target != null)
             {
@@ -208,6 +205,15 @@ namespace Kernel.Proc
         }
 
         private const ulong InhibitTimeoutMicros = 10_000_000;
+
+        // The process an endpoint names, if it may be stopped, killed or moved: any but the kernel task. Lock held.
+        private static Process LookupChangeable(int endpoint, out IpcStatus status)
+        {
+            Process target = ProcessTable.Lookup(endpoint, out status);
+            if (target == null || target.Slot != ProcessTable.KernelTaskSlot) return target;
+            status = IpcStatus.BadEndpoint;
+            return null;
+        }
 
         /// <summary>
         /// Waits, outside the lock, until no CPU runs the process (after Suspend or Kill, which only ask its CPU to

@@ -47,9 +47,13 @@ namespace Kernel.Smp
             s_participants = others.Count + 1;
             s_acknowledged = 0;
             Atomic.Write(ref s_step, (int)Step.Prepare);
+            // Interrupts off from the first request posted until this CPU has joined: an interrupt exit in between could
+            // switch processes and so wait for the big kernel lock behind a CPU already held in the rendezvous.
+            InterruptState posting = InterruptState.Disable();
             if (!CrossCpuCall.CallOnSet(others, &Participate, null, wait: false))
                 Panic.Halt("stop_machine: an online CPU would not take its stopper request");
             Participate(null);
+            posting.Restore();
             WaitFor((int)Step.Idle);   // every CPU has acknowledged Exit: none can count towards the next call's steps
             s_callers.Release();
         }
