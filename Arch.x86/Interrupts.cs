@@ -43,6 +43,8 @@ namespace Kernel.Arch
             // Spurious interrupts get no EOI (SDM Vol. 3A §11.9); the retired 8259s only ever send spurious ones.
             if (vector == InterruptVectors.Spurious || InterruptVectors.IsLegacyPic(vector)) return;
             ulong handler = s_handlers[(byte)vector];
+            PerCpu* cpu = PerCpu.Current;
+            cpu->HandlerNesting++;
             if (handler == 0)
                 Log.Warn("irq", $"interrupt on vector {vector} with no handler (CPU {PerCpu.Current->Index})");
             else if (s_takesBigKernelLock[(byte)vector])
@@ -52,6 +54,7 @@ namespace Kernel.Arch
                 BigKernelLock.Exit();
             }
             else ((delegate*<TrapFrame*, void>)handler)(frame);
+            cpu->HandlerNesting--;
             LocalApic.EndOfInterrupt();
             Proc.Scheduler.OnInterruptExit();   // after EOI: a switch may not come back here for a long time
         }

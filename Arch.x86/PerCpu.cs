@@ -48,6 +48,7 @@ namespace Kernel.Arch
         public ulong RescheduleRequests;
         public LockStatistics Bkl;
         public int BklWaiting;                 // 1 while spinning for the big kernel lock
+        public int HandlerNesting;             // interrupt handlers and cross-CPU requests running: a fault there is the kernel's
         public int BklInterruptsWereEnabled;   // restored when the holder leaves the lock
         public int NeedResched;                // 1: reschedule at the next interrupt exit or kernel exit (Kernel/Proc/Scheduler.cs)
         public int QuantumLeft;                // ticks the running process has left before the next process of its priority gets a turn

@@ -19,6 +19,7 @@ namespace Kernel.Proc
         private const ulong StackCanary = 0x5AFE_57AC_CA4A_121EUL;   // at the stack's lowest word: checked at every switch away
 
         private static Process[] s_slots;
+        private static int s_nextSlot = KernelTaskSlot;
 
         public static void Initialize()
         {
@@ -69,9 +70,10 @@ namespace Kernel.Proc
         public static Process Claim(string name, delegate*<ulong, void> entry, ulong argument, int priority, CpuSet affinity)
         {
             Process process = null;
-            for (int slot = KernelTaskSlot + 1; slot < Endpoint.Slots && process == null; slot++)
+            for (int tried = 0; tried < Endpoint.Slots - 1 && process == null; tried++)
             {
-                Process candidate = s_slots[slot];
+                s_nextSlot = s_nextSlot % (Endpoint.Slots - 1) + 1;   // round robin over 1..Slots-1: the latest dead stay inspectable longest
+                Process candidate = s_slots[s_nextSlot];
                 if (candidate.IsDead && Atomic.Read(ref candidate.RunningOn) == Process.NoCpu) process = candidate;
             }
             if (process == null) return null;

@@ -125,13 +125,15 @@ namespace Kernel.Proc
         }
 
         /// <summary>
-        /// Called for an exception: if it happened in a process (not in the kernel task, an idle thread, or code holding
-        /// the big kernel lock), the process is killed and reported and this CPU runs something else. Otherwise false.
+        /// Called for an exception: if it happened in a process's own code (not in the kernel task, an idle thread, code
+        /// holding or waiting for the big kernel lock, or an interrupt handler or cross-CPU request that happened to
+        /// interrupt the process), the process is killed and reported and this CPU runs something else. Otherwise false.
         /// </summary>
         public static bool KillFaultingProcess(ref Lib.TextBuffer summary)
         {
-            if (!Initialized || BigKernelLock.HeldByCurrentCpu) return false;
-            Process self = s_current[PerCpu.Current->Index];
+            PerCpu* cpu = PerCpu.Current;
+            if (!Initialized || BigKernelLock.HeldByCurrentCpu || cpu->BklWaiting != 0 || cpu->HandlerNesting != 0) return false;
+            Process self = s_current[cpu->Index];
             if (self == null || self.IsIdle || self.Slot == ProcessTable.KernelTaskSlot) return false;
             BigKernelLock.Enter();
             Log.Error("sched", $"process '{self.Name}' (endpoint {self.Endpoint}) on CPU {PerCpu.Current->Index} killed: {summary.ToString()}");
@@ -287,6 +289,14 @@ namespace Kernel.Proc
             PerCpu* cpu = PerCpu.Current;
             int index = (int)cpu->Index;
             BigKernelLock.Enter();
+            Process lost = s_current[index];
+            if (lost != null && !lost.IsIdle)
+            {
+                // The CPU was stopped (by a stop IPI, or INIT) while it ran this process, whose state was never saved.
+                Log.Error("sched", $"CPU {index} was stopped while it ran process '{lost.Name}': its state is lost, so it is killed");
+                lost.RunningOn = Process.NoCpu;
+                MarkDead(lost, "its CPU was stopped under it");
+            }
             Process idle = s_idle[index] ?? (s_idle[index] = ProcessTable.AdoptIdleThread());
             ProcessTable.UseStack(idle, stackBottom, stackTop);   // a restarted AP may have drawn another stack
             idle.RunningOn = index;

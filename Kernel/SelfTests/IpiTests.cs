@@ -130,6 +130,8 @@ namespace Kernel.SelfTests
             if (Cpus.Count == 1) Assert.Skip("one CPU: nothing to stop");
             int victim = Cpus.Count - 1;
             int online = Cpus.OnlineCount;
+            // A stop IPI freezes whatever runs there; the scheduler must have moved its processes away first.
+            Assert.True(Proc.Scheduler.Evacuate(victim, 10_000_000), "its processes moved away");
             Assert.True(Ipi.Send(victim, IpiKind.Stop), "sent");
             ulong deadline = Tsc.Read() + Tsc.Hz;
             while (Cpus.Get(victim)->CpuState != CpuState.Parked && Tsc.Read() < deadline) CpuNative.Pause();

@@ -111,7 +111,7 @@ namespace Kernel.SelfTests
         {
             Process process = ProcessTable.At(Endpoint.SlotOf(endpoint));
             ulong deadline = Tsc.DeadlineAfter(timeoutMicros);
-            while (process.State != state)
+            while (process.State != state && !(state == ProcessState.Dead && process.Endpoint != endpoint))   // a reused slot: it died
             {
                 if (Tsc.Read() > deadline) return false;
                 ClockServer.SleepFor(PollMicros);

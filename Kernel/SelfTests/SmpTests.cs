@@ -14,7 +14,7 @@ namespace Kernel.SelfTests
         private struct Identity
         {
             public uint CpuidApicId, LapicId, Index, TablesDiffer;
-            public ulong GsBase, Rsp;
+            public ulong GsBase, Rsp, StackBottom, StackTop;   // the stack of the thread the call interrupted
         }
 
         private static Identity* s_identities;
@@ -46,8 +46,7 @@ namespace Kernel.SelfTests
                 Assert.Equal(cpu->ApicId, s_identities[i].CpuidApicId, "CPUID's APIC ID matches the MADT's");
                 Assert.Equal(cpu->ApicId, s_identities[i].LapicId, "the local APIC's ID register matches the MADT's");
                 Assert.EqualHex((ulong)cpu, s_identities[i].GsBase, "GS base points at the CPU's own block");
-                if (i > 0)
-                    Assert.True(s_identities[i].Rsp < cpu->StackTop && s_identities[i].Rsp > cpu->StackTop - SmpBoot.StackBytes, "runs on its own stack");
+                Assert.True(s_identities[i].Rsp < s_identities[i].StackTop && s_identities[i].Rsp > s_identities[i].StackBottom, "runs on the stack of the thread it interrupted there");
                 Assert.Equal(0ul, s_identities[i].TablesDiffer, "its GDT and TSS are its own");
                 for (int j = 0; j < i; j++)
                     if (Online(j)) Assert.True(s_identities[j].GsBase != s_identities[i].GsBase, "per-CPU blocks are distinct");
@@ -63,6 +62,9 @@ namespace Kernel.SelfTests
             identity->LapicId = LocalApic.Id;
             identity->GsBase = Msrs.Read(Msr.Ia32GsBase);
             identity->Rsp = CpuNative.ReadRsp();
+            Proc.Process interrupted = Proc.Scheduler.Current;
+            identity->StackBottom = interrupted.StackBottom;
+            identity->StackTop = interrupted.StackTop;
             for (int other = 0; other < Cpus.Count; other++)
                 if (other != (int)cpu->Index && Cpus.Get(other)->Tables == cpu->Tables) identity->TablesDiffer = 1;
         }

@@ -107,7 +107,9 @@ namespace Kernel.Smp
                 int requested = Atomic.Read(ref slot->Requested);
                 if (requested == slot->Started) continue;
                 slot->Started = requested;
+                cpu->HandlerNesting++;
                 ((delegate*<void*, void>)slot->Function)((void*)slot->Argument);
+                cpu->HandlerNesting--;
                 cpu->CallsServed++;
                 Atomic.Write(ref slot->Completed, requested);
             }

@@ -151,6 +151,7 @@ namespace Kernel.Smp
             PerCpu* cpu = Cpus.FindByApicId(Cpuid.ApicId);
             if (cpu == null) CpuNative.HaltForever();            // not a CPU we started: stay out of the way
             cpu->ReportedDead = 0;
+            cpu->HandlerNesting = 0;                             // the handler or request that parked it never returned
             CrossCpuCall.AbandonInterruptedRequests(cpu);        // if INIT cut a request short, free its slot
             cpu->StackTop = ((ulong*)ApTrampoline.Block->StackTable)[ticket];   // stacks go by arrival order
             PerCpu.Install(cpu);                                 // GS → its block: exception reports need it
