@@ -34,7 +34,7 @@ namespace Kernel.Proc
             BigKernelLock.Enter();
             Process self = Scheduler.CurrentLocked;
             Process target = ProcessTable.Lookup(to, out IpcStatus status);
-            if (target != null) DeliverNotification(self.Slot, target);
+            if (target != null && !self.IsDead) DeliverNotification(self.Slot, target);   // killed on its way in: it never runs again
             Scheduler.LeaveKernel();
             BigKernelLock.Exit();
             return status;
@@ -53,7 +53,8 @@ namespace Kernel.Proc
             if (send && message->Type < 0) return IpcStatus.BadMessage;
             BigKernelLock.Enter();
             Process self = Scheduler.CurrentLocked;
-            IpcStatus status = send ? DoSend(self, partner, message, nonBlocking, thenReceive: receive)
+            IpcStatus status = self.IsDead ? IpcStatus.DeadEndpoint   // killed while waiting for the lock: LeaveKernel switches away for good
+                             : send ? DoSend(self, partner, message, nonBlocking, thenReceive: receive)
                                     : DoReceive(self, partner, message, nonBlocking);
             Scheduler.LeaveKernel();   // a caller that blocked runs again from here, its result in Status
             if (self.Status != IpcStatus.Ok && status == IpcStatus.Ok) status = self.Status;
@@ -98,7 +99,7 @@ namespace Kernel.Proc
             if (from != Endpoint.Any)
             {
                 source = ProcessTable.Lookup(from, out IpcStatus status);
-                if (source == null && !HasNotificationFrom(self, from)) return status;
+                if (source == null) return status;   // its notifications were dropped when it died; a bit for its slot is the slot's new owner's
             }
             if (TakeNotification(self, from, message)) return IpcStatus.Ok;
             if (TakeQueuedMessage(self, from, message)) return IpcStatus.Ok;
@@ -179,9 +180,6 @@ namespace Kernel.Proc
             }
             else target.PendingNotifications |= 1UL << fromSlot;
         }
-
-        private static bool HasNotificationFrom(Process self, int from) =>
-            Endpoint.IsProcess(from) && (self.PendingNotifications & (1UL << Endpoint.SlotOf(from))) != 0;
 
         private static bool TakeNotification(Process self, int from, Message* message)
         {
