@@ -85,6 +85,8 @@ namespace Kernel.SelfTests
 
         private static void StopAndWait(int cpu)
         {
+            // A stop IPI freezes whatever runs there; the scheduler must have moved its processes away first.
+            Assert.True(Proc.Scheduler.Evacuate(cpu, 10_000_000), "its processes moved away");
             Assert.True(Ipi.Send(cpu, IpiKind.Stop), "stop sent");
             ulong deadline = Tsc.Read() + 2 * Tsc.Hz;
             while (Cpus.Get(cpu)->CpuState != CpuState.Parked && Tsc.Read() < deadline) CpuNative.Pause();
