@@ -126,6 +126,10 @@ namespace Kernel.Arch
         /// <summary>Starts the periodic timer: <paramref name="initialCount"/> timer ticks (bus clock / 16) per interrupt.</summary>
         public static void StartPeriodicTimer(uint initialCount)
         {
+            // Stop the count first: a mode change to periodic while a tiny one-shot count (1, for a deadline already
+            // past) is still loaded would run a timer firing every few nanoseconds until the new count lands, which
+            // livelocks QEMU 7.2's timer loop.
+            Write(LapicRegister.TimerInitialCount, 0);
             Write(LapicRegister.TimerDivide, TimerDivideBy16);
             Write(LapicRegister.LvtTimer, LvtTimerPeriodic | InterruptVectors.Timer);
             Write(LapicRegister.TimerInitialCount, initialCount);
@@ -134,6 +138,7 @@ namespace Kernel.Arch
         /// <summary>One interrupt after <paramref name="initialCount"/> timer ticks, then silence (one-shot mode, SDM Vol. 3A §11.5.4).</summary>
         public static void StartOneShotTimer(uint initialCount)
         {
+            Write(LapicRegister.TimerInitialCount, 0);
             Write(LapicRegister.TimerDivide, TimerDivideBy16);
             Write(LapicRegister.LvtTimer, InterruptVectors.Timer);
             Write(LapicRegister.TimerInitialCount, initialCount);

@@ -73,6 +73,7 @@ namespace Kernel
             if (!InProgress)
             {
                 ExceptionReport.Write(frame, CpuNative.ReadCr2(), PerCpu.CurrentIndex, &Console.WriteLine);
+                Proc.Scheduler.Report();
                 Halt("unexpected non-maskable interrupt (hardware error or watchdog)");
             }
             var line = new TextBuffer();

@@ -78,6 +78,21 @@ namespace Kernel.Proc
 
         public static CpuSet Usable => CpuSet.FromMask(Atomic.Read(ref s_usable));
 
+        /// <summary>Every CPU's current process and queue, and every live process's state, for a report after a hang (no lock taken).</summary>
+        public static void Report()
+        {
+            if (!Initialized) return;
+            for (int cpu = 0; cpu < Cpus.Count; cpu++)
+                Log.Error("sched", $"CPU {cpu}: running '{s_current[cpu]?.Name}', {s_queues[cpu].Count} waiting, need-resched {Cpus.Get(cpu)->NeedResched}, idle {IsIdle(cpu)}");
+            for (int slot = 0; slot < Endpoint.Slots; slot++)
+            {
+                Process p = ProcessTable.At(slot);
+                if (p.IsDead) continue;
+                Log.Error("sched", $"slot {slot} '{p.Name}' flags 0x{(int)p.Flags:x} running-on {p.RunningOn} queued-on {p.QueuedOn} send-to {p.SendTo} receive-from {p.ReceiveFrom} reply {p.AwaitingReply} pending 0x{p.PendingNotifications:x}");
+            }
+            Log.Error("sched", $"alarm armed {Alarm.Armed} deadline {Alarm.Deadline} now {Tsc.Read()} usable 0x{s_usable:x} idle 0x{s_idleMask:x} bkl owner {BigKernelLock.Owner}");
+        }
+
         // ---- Creating and ending processes ----
 
         /// <summary>Starts a process; its endpoint, or Endpoint.None if the table is full.</summary>

@@ -824,11 +824,7 @@ namespace Kernel.SelfTests
         private static void NotifyForever(ulong target)
         {
             ProcessTestKit.Report(Ready);
-            while (true)
-            {
-                Ipc.Notify((int)target);
-                Tsc.SpinMicroseconds(20);   // a storm, but one that leaves the big kernel lock free most of the time
-            }
+            while (true) Ipc.Notify((int)target);
         }
 
         // ======================================================================================================

@@ -13,6 +13,8 @@ namespace Kernel.Servers
         public const int Write = 1;
         public const int WriteLine = 2;
         private const int PieceBytes = Message.PayloadBytes - sizeof(ulong);   // P0 holds the length
+        private const int NameRoom = 32;                                        // "[name] " takes at most this much of an output line
+        private const int LineLimit = TextBuffer.Capacity - NameRoom - PieceBytes;   // a partial line this long is written out before the next piece
 
         public static int Endpoint { get; private set; } = Proc.Endpoint.None;
 
@@ -50,15 +52,16 @@ namespace Kernel.Servers
                 byte* bytes = (byte*)&message.P1;
                 int count = message.P0 > PieceBytes ? PieceBytes : (int)message.P0;
                 for (int i = 0; i < count; i++) lines[slot].Append((char)bytes[i]);
-                if (message.Type == WriteLine || lines[slot].Length > TextBuffer.Capacity - PieceBytes) Emit(ref lines[slot], slot);
+                if (message.Type == WriteLine || lines[slot].Length > LineLimit) Emit(ref lines[slot], slot);
             }
         }
 
         private static void Emit(ref TextBuffer line, int slot)
         {
             var output = new TextBuffer();
+            string name = ProcessTable.At(slot).Name;
             output.Append('[');
-            output.Append(ProcessTable.At(slot).Name);
+            for (int i = 0; i < name.Length && i < NameRoom - 3; i++) output.Append(name[i]);
             output.Append("] ");
             for (int i = 0; i < line.Length; i++) output.Append(line[i]);
             Diagnostics.Console.WriteLine(ref output);
