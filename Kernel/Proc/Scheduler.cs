@@ -120,6 +120,12 @@ namespace Kernel.Proc
             BigKernelLock.Enter();
             Process self = s_current[PerCpu.Current->Index];
             if (self.IsIdle || self.Slot == ProcessTable.KernelTaskSlot) Panic.Halt("the kernel task or an idle thread tried to exit");
+            EndRunningProcess(self, reason);
+        }
+
+        // The running process dies and this CPU switches away from it for good. Lock held.
+        private static void EndRunningProcess(Process self, string reason)
+        {
             MarkDead(self, reason);
             Schedule();
             Panic.Halt("a dead process was scheduled again");
@@ -152,9 +158,7 @@ namespace Kernel.Proc
             if (self == null || self.IsIdle || self.Slot == ProcessTable.KernelTaskSlot) return false;
             BigKernelLock.Enter();
             Log.Error("sched", $"process '{self.Name}' (endpoint {self.Endpoint}) on CPU {PerCpu.Current->Index} killed: {summary.ToString()}");
-            MarkDead(self, "fault");
-            Schedule();
-            Panic.Halt("a dead process was scheduled again");
+            EndRunningProcess(self, "fault");
             return true;
         }
 
