@@ -10,6 +10,8 @@ namespace Kernel.Arch
         public const byte Timer = 0x30;              // local APIC timer
         public const byte DeviceBase = 0x40;         // I/O APIC routed device interrupts: 0x40 + GSI
         public const byte DeviceLast = 0xDF;
+        public const byte Keyboard = 0x41;           // DeviceBase + 1: ISA IRQ 1, the 8042's keyboard port
+        public const byte SerialCom1 = 0x44;         // DeviceBase + 4: ISA IRQ 4, COM1
         public const byte AcpiSci = 0x49;            // DeviceBase + 9: QEMU's SCI_INT
         public const byte Reschedule = 0xE0;         // "look at your run queue": a lower class than the IPIs below
         public const byte LatencyProbe = 0xE1;       // the IPI round-trip benchmark's ping...

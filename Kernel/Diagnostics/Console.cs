@@ -5,7 +5,7 @@ using Kernel.Sync;
 namespace Kernel.Diagnostics
 {
     /// <summary>
-    /// Where kernel text goes: the serial port today (the screen joins later). Whole lines only, each
+    /// Where kernel text goes: the serial port and the screen. Whole lines only, each
     /// written under a lock with interrupts off, so lines from several CPUs never interleave and the
     /// serial protocol the host tests parse stays line-based. A panicking CPU stops waiting for the
     /// lock after a bounded time: the holder may be the CPU that just died.
@@ -20,8 +20,8 @@ namespace Kernel.Diagnostics
         public static void WriteLine(string text)
         {
             InterruptState state = Lock(out bool locked);
-            for (int i = 0; i < text.Length; i++) Serial.Write(text[i]);
-            Serial.Write('\n');
+            for (int i = 0; i < text.Length; i++) Put(text[i]);
+            Put('\n');
             Unlock(state, locked);
         }
 
@@ -30,9 +30,23 @@ namespace Kernel.Diagnostics
             char* chars = stackalloc char[TextBuffer.Capacity + 1];
             int count = line.CopyTo(chars, TextBuffer.Capacity + 1);
             InterruptState state = Lock(out bool locked);
-            for (int i = 0; i < count; i++) Serial.Write(chars[i]);
-            Serial.Write('\n');
+            for (int i = 0; i < count; i++) Put(chars[i]);
+            Put('\n');
             Unlock(state, locked);
+        }
+
+        /// <summary>Text as it is, no line end added: a prompt, an echo, a terminal control sequence.</summary>
+        public static void Write(byte* text, int count)
+        {
+            InterruptState state = Lock(out bool locked);
+            for (int i = 0; i < count; i++) Put((char)text[i]);
+            Unlock(state, locked);
+        }
+
+        // Every character of console output passes here, lock held.
+        private static void Put(char c)
+        {
+            Serial.Write(c);
         }
 
         /// <summary>From now on, lock acquisition gives up after a bounded wait (Panic calls this).</summary>
