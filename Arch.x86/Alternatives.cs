@@ -43,7 +43,9 @@ namespace Kernel.Arch
         public static int ManagedLockSiteCount => s_managedLockCount;
         public static int SequenceCount => s_sequenceCount;
         public static int FeatureSiteCount => s_recordCount - s_sequenceCount;
-        public static ulong LastSwitchMicros { get; private set; }
+        public static ulong LastSwitchMicros { get; private set; }     // how long the last UP⇄SMP switch took
+        public static ulong LastSwitchAtMicros { get; private set; }   // when it ended, since boot
+        public static ulong Switches { get; private set; }
 
         /// <summary>Reads the tables, keeps a pristine copy of the text and applies the CPU-feature variants.</summary>
         public static void Initialize(ImageLayout* image, bool disabled)
@@ -170,6 +172,8 @@ namespace Kernel.Arch
             Mode = target;
             Patch(&ApplyMode);
             LastSwitchMicros = Tsc.ToMicroseconds(Tsc.Read() - start);
+            LastSwitchAtMicros = Tsc.MicrosecondsSinceBoot;
+            Switches++;
         }
 
         // Maps the alias, lets `apply` write through it, unmaps it, serialises, then verifies every site.

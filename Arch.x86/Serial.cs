@@ -1,12 +1,16 @@
+using Kernel.Diagnostics;
+using Kernel.Smp;
+
 namespace Kernel.Arch
 {
     /// <summary>
-    /// The COM1 16550 UART, 115200 baud 8N1, polled. Machines without a UART are common now: the
+    /// The COM1 16550 UART, 115200 baud 8N1: output polled, input by interrupt (ISA IRQ 4) into
+    /// <see cref="ConsoleInput"/>. Machines without a UART are common now: the
     /// port is probed first (scratch register, then loopback) and, if absent or if the transmitter
     /// stops draining, output is dropped instead of spinning forever.
     /// Register map: PC16550D datasheet (TI SNLS378C) Table 2; also OSDev "Serial Ports".
     /// </summary>
-    public static class Serial
+    public static unsafe class Serial
     {
         private const ushort Com1 = 0x3F8;
         private const ushort Data = 0, InterruptEnable = 1, FifoControl = 2, LineControl = 3, ModemControl = 4, LineStatus = 5, Scratch = 7;
@@ -17,6 +21,10 @@ namespace Kernel.Arch
         private const byte ModemDtrRtsOut2 = 0x0B;
         private const byte ModemLoopback = 0x10;
         private const byte LineStatusTransmitterEmpty = 0x20;      // THRE
+        private const byte LineStatusDataReady = 0x01;             // DR
+        private const byte InterruptOnReceivedData = 0x01;         // IER bit 0: "received data available"
+        private const byte ComIsaIrq = 4;                          // COM1's IRQ on the PC/AT (OSDev "Serial Ports")
+        private const int ReceiveDrainLimit = 64;                  // more than any 16550 FIFO (16 bytes) holds
         private const ushort Divisor115200 = 1;                    // 115200 = 1.8432 MHz / 16 / 1
         private const int TransmitSpinLimit = 200_000;             // ≈ several ms on real hardware; a byte takes 87 µs
 
@@ -42,6 +50,36 @@ namespace Kernel.Arch
                 echoed = (CpuNative.InB(Com1 + LineStatus) & 1) != 0 && CpuNative.InB(Com1 + Data) == 0xAE;
             CpuNative.OutB(Com1 + ModemControl, ModemDtrRtsOut2);
             Present = echoed;
+        }
+
+        /// <summary>Routes COM1's receive interrupt to the boot CPU: typed bytes go to the console's input ring.</summary>
+        public static void EnableInput()
+        {
+            if (!Present) return;
+            Interrupts.Register(InterruptVectors.SerialCom1, &OnInterrupt, takesBigKernelLock: true);
+            if (!IoApic.RouteIsaIrq(ComIsaIrq, InterruptVectors.SerialCom1, Cpus.Get(0)->ApicId, masked: false))
+            {
+                Log.Warn("serial", "no I/O APIC input serves IRQ 4: COM1 input disabled");
+                return;
+            }
+            DrainReceived();   // bytes typed before now would hold the interrupt line
+            CpuNative.OutB(Com1 + InterruptEnable, InterruptOnReceivedData);
+        }
+
+        private static void OnInterrupt(TrapFrame* frame)
+        {
+            if (DrainReceived() > 0) ConsoleInput.WakeReader();
+        }
+
+        private static int DrainReceived()
+        {
+            int count = 0;
+            while (count < ReceiveDrainLimit && (CpuNative.InB(Com1 + LineStatus) & LineStatusDataReady) != 0)
+            {
+                ConsoleInput.Push(CpuNative.InB(Com1 + Data));
+                count++;
+            }
+            return count;
         }
 
         public static void Write(char c)

@@ -22,6 +22,9 @@ namespace Kernel.Arch
 
         public static ulong MicrosecondsSinceBoot => ToMicroseconds(Read() - s_bootTsc);
 
+        /// <summary>A TSC reading as microseconds since boot (0 for readings before it).</summary>
+        public static ulong MicrosecondsAt(ulong tsc) => tsc > s_bootTsc ? ToMicroseconds(tsc - s_bootTsc) : 0;
+
         public static ulong ToMicroseconds(ulong ticks) => s_hz == 0 ? 0 : ticks / (s_hz / 1_000_000);
 
         public static void Calibrate()

@@ -8,6 +8,7 @@ using Kernel.Proc;
 using Kernel.Runtime;
 using Kernel.SelfTest;
 using Kernel.Servers;
+using Kernel.Shell;
 using Kernel.Smp;
 
 namespace Kernel
@@ -57,6 +58,7 @@ namespace Kernel
             LocalApic.InitializeBootCpu(AcpiFirmware.Madt.LocalApicAddress, HighestApicId(AcpiFirmware.Madt));  // xAPIC or x2APIC
             LocalApic.ConfigureNmiPins(AcpiFirmware.Madt.LocalNmis, PerCpu.Current->AcpiUid);  // LINT pins per the MADT
             IoApic.InitializeAll(AcpiFirmware.Madt);      // device interrupts masked until routed
+            Serial.EnableInput();                     // COM1's receive interrupt feeds the console's input ring
             ConfigurePmTimer(AcpiFirmware.Fadt);          // the reference clock modern machines have
             TimerCalibration.Run();                   // TSC and local APIC timer rates
             Alternatives.Initialize(Image, Options.Has("noalternatives"));  // CPU-feature variants; pristine text kept
@@ -79,8 +81,10 @@ namespace Kernel
             if (Options.Has("bench"))
                 Bench.BenchmarkRunner.RunAndExit();   // in-guest benchmarks; ends QEMU
 
-            Log.Info("boot", "up: the kernel task waits for hot-plug events (Ctrl-A X leaves QEMU)");
-            HandleEvents();
+            ShellProcess.Start();                     // the interactive shell on the console
+            Log.Info("boot", "up: shell on the console; the kernel task serves hot-plug events and the shell's requests");
+            Options.TryGetValue("hotplug.selftest", out string hotplugTests);
+            SystemTask.Run(hotplugTests);             // never returns
         }
 
         private static BootInfo ParseBootInfo(ulong address)
@@ -141,22 +145,5 @@ namespace Kernel
             LocalApic.Write(LapicRegister.ErrorStatus, 0);   // latch the error bits (SDM Vol. 3A §11.5.3)
             Log.Warn("apic", $"local APIC error 0x{LocalApic.Read(LapicRegister.ErrorStatus):x2} on CPU {PerCpu.Current->Index}");
         }
-
-        // The kernel task's loop once booted: block until the kernel notifies it of an event, then handle it.
-        private static void HandleEvents()
-        {
-            Options.TryGetValue("hotplug.selftest", out string hotplugTests);
-            var message = new Message();
-            while (true)
-            {
-                if (QemuCpuHotplug.Polling) ClockServer.SleepFor(PollMicros);
-                else Ipc.Receive(Endpoint.Any, &message);
-                ulong handled = QemuCpuHotplug.EventsHandled;
-                QemuCpuHotplug.ProcessPendingEvents();
-                if (hotplugTests != null && QemuCpuHotplug.EventsHandled != handled) SelfTestRunner.Run(hotplugTests);
-            }
-        }
-
-        private const ulong PollMicros = 10_000;
     }
 }

@@ -18,45 +18,68 @@ namespace Kernel.Bench
         private const int RoundTrips = 2_000;
         private const ulong ContendedMicros = 100_000;
 
-        private static string[] s_names;
-        private static ulong[] s_values;
-        private static string[] s_units;
+        private const int MaxMeasurements = 128;
+
+        /// <summary>What `bench GROUP` can name; every measurement belongs to one.</summary>
+        public static readonly string[] Groups = { "locks", "alternatives", "ipi", "processes", "hotplug" };
+
+        private static readonly string[] s_names = new string[MaxMeasurements];
+        private static readonly ulong[] s_values = new ulong[MaxMeasurements];
+        private static readonly string[] s_units = new string[MaxMeasurements];
         private static int s_count;
 
         public static void RunAndExit()
         {
-            s_names = new string[128];
-            s_values = new ulong[128];
-            s_units = new string[128];
+            Run("");
+            QemuDebugExit.Exit(GuestExitCode.Success);
+        }
+
+        /// <summary>
+        /// Runs the groups whose name starts with <paramref name="group"/> ("" = all), then prints the table, the lock
+        /// statistics and the BENCH line. Returns the number of measurements: 0 when no group matched.
+        /// </summary>
+        public static int Run(string group)
+        {
+            s_count = 0;
             Interrupts.Register(InterruptVectors.LatencyProbe, &OnProbe, takesBigKernelLock: false);
             Interrupts.Register(InterruptVectors.LatencyEcho, &OnEcho, takesBigKernelLock: false);
             CpuNative.EnableInterrupts();
 
-            Record("spinlock.uncontended", LockUnlockCycles(useBkl: false), "cycles/op");
-            Record("bkl.uncontended", LockUnlockCycles(useBkl: true), "cycles/op");
-            for (int cpus = 2; cpus <= Cpus.OnlineCount; cpus++)
-                Record(string.Concat("spinlock.contended.", cpus.ToString(), "cpus"), Contended(cpus, useBkl: false), "ops/ms");
-            for (int cpus = 2; cpus <= Cpus.OnlineCount; cpus++)
-                Record(string.Concat("bkl.contended.", cpus.ToString(), "cpus"), Contended(cpus, useBkl: true), "ops/ms");
-            if (Alternatives.Mode == AlternativesMode.Up && !Alternatives.TablesReleased) MeasureAlternatives();
-            else Record(string.Concat("atomic.fetch_add.", ModeName()), AtomicCycles(), "cycles/op");
-            if (Cpus.OnlineCount > 1)
+            if (Wanted(group, "locks"))
+            {
+                Record("spinlock.uncontended", LockUnlockCycles(useBkl: false), "cycles/op");
+                Record("bkl.uncontended", LockUnlockCycles(useBkl: true), "cycles/op");
+                for (int cpus = 2; cpus <= Cpus.OnlineCount; cpus++)
+                    Record(string.Concat("spinlock.contended.", cpus.ToString(), "cpus"), Contended(cpus, useBkl: false), "ops/ms");
+                for (int cpus = 2; cpus <= Cpus.OnlineCount; cpus++)
+                    Record(string.Concat("bkl.contended.", cpus.ToString(), "cpus"), Contended(cpus, useBkl: true), "ops/ms");
+            }
+            if (Wanted(group, "alternatives"))
+            {
+                if (Alternatives.Mode == AlternativesMode.Up && !Alternatives.TablesReleased) MeasureAlternatives();
+                else Record(string.Concat("atomic.fetch_add.", ModeName()), AtomicCycles(), "cycles/op");
+            }
+            if (Wanted(group, "ipi") && Cpus.OnlineCount > 1)
             {
                 Record("ipi.raw_roundtrip", RawRoundTripCycles(), "cycles");
                 Record("ipi.callon_roundtrip", CallOnRoundTripCycles(), "cycles");
                 Record(string.Concat("ipi.broadcast_call.", Cpus.OnlineCount.ToString(), "cpus"), BroadcastCycles(), "cycles");
             }
-            ProcessBenchmarks.Run();   // before hot-plug, which takes CPUs down and back up
-            if (Cpus.OnlineCount > 1) MeasureHotplug();
+            if (Wanted(group, "processes")) ProcessBenchmarks.Run();   // before hot-plug, which takes CPUs down and back up
+            if (Wanted(group, "hotplug") && Cpus.OnlineCount > 1) MeasureHotplug();
+            if (s_count == 0) return 0;
 
             PrintTable();
             PrintLockStatistics();
             Console.WriteLine(Json());
-            QemuDebugExit.Exit(GuestExitCode.Success);
+            return s_count;
         }
+
+        private static bool Wanted(string group, string name) => group == null || name.StartsWith(group);
 
         internal static void Record(string name, ulong value, string unit)
         {
+            if (s_count == MaxMeasurements) return;
             s_names[s_count] = name;
             s_values[s_count] = value;
             s_units[s_count] = unit;

@@ -9,7 +9,7 @@ namespace Kernel.Diagnostics
     /// <summary>
     /// The kernel log: `Log.Info("boot", $"{n} CPUs")` formats into a stack buffer (LogLine), so logging
     /// allocates nothing and works in any context. Each line carries the time since boot from the TSC
-    /// and a level: `[    0.012345] info  boot: ...`.
+    /// and a level: `[    0.012345] info  boot: ...`. The last lines stay readable in <see cref="LogRing"/>.
     /// </summary>
     public static class Log
     {
@@ -31,7 +31,7 @@ namespace Kernel.Diagnostics
             var line = new TextBuffer();
             AppendPrefix(ref line, level, component);
             message.AppendTo(ref line);
-            Console.WriteLine(ref line);
+            Emit(ref line);
         }
 
         public static void Write(LogLevel level, string component, string message)
@@ -40,6 +40,12 @@ namespace Kernel.Diagnostics
             var line = new TextBuffer();
             AppendPrefix(ref line, level, component);
             line.Append(message);
+            Emit(ref line);
+        }
+
+        private static void Emit(ref TextBuffer line)
+        {
+            LogRing.Append(ref line);
             Console.WriteLine(ref line);
         }
 

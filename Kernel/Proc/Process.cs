@@ -33,6 +33,7 @@ namespace Kernel.Proc
         public readonly int Slot;
         public int Generation;
         public string Name = "";
+        public bool IsSystem;                // a server or the shell: not a target for `kill` or test clean-up
         public ProcessFlags Flags = ProcessFlags.SlotFree;
         public readonly bool IsIdle;
 

@@ -67,7 +67,7 @@ namespace Kernel.Proc
         /// Claims a free slot (one never used, or whose process died and runs nowhere any more) for a new process
         /// whose first switch-to starts <paramref name="entry"/>. Null if the table is full.
         /// </summary>
-        public static Process Claim(string name, delegate*<ulong, void> entry, ulong argument, int priority, CpuSet affinity)
+        public static Process Claim(string name, delegate*<ulong, void> entry, ulong argument, int priority, CpuSet affinity, bool isSystem)
         {
             Process process = null;
             for (int tried = 0; tried < Endpoint.Slots - 1 && process == null; tried++)
@@ -80,6 +80,7 @@ namespace Kernel.Proc
             if (process.StackTop == 0) AllocateStack(process, process.Slot);
             process.Generation = Endpoint.NextGeneration(process.Generation);
             process.Name = name;
+            process.IsSystem = isSystem;
             process.Priority = priority;
             process.Affinity = affinity;
             process.Entry = entry;

@@ -95,13 +95,16 @@ namespace Kernel.Proc
 
         // ---- Creating and ending processes ----
 
-        /// <summary>Starts a process; its endpoint, or Endpoint.None if the table is full.</summary>
-        public static int Spawn(string name, delegate*<ulong, void> entry, ulong argument, int priority = UserPriority, CpuSet affinity = default)
+        /// <summary>
+        /// Starts a process; its endpoint, or Endpoint.None if the table is full. A system process (a server, the
+        /// shell) is part of the running system: the shell's `kill` and the tests' clean-up leave it alone.
+        /// </summary>
+        public static int Spawn(string name, delegate*<ulong, void> entry, ulong argument, int priority = UserPriority, CpuSet affinity = default, bool isSystem = false)
         {
             if (affinity.IsEmpty) affinity = CpuSet.FirstN(Cpus.MaxCpus);
             if (priority < 0 || priority > LowestPriority) priority = UserPriority;
             BigKernelLock.Enter();
-            Process process = ProcessTable.Claim(name, entry, argument, priority, affinity);
+            Process process = ProcessTable.Claim(name, entry, argument, priority, affinity, isSystem);
             int endpoint = Endpoint.None;
             if (process != null)
             {

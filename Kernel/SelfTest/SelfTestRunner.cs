@@ -20,6 +20,7 @@ namespace Kernel.SelfTest
     {
         public static bool Active { get; private set; }
 
+        private static SelfTestCase[] s_tests;
         private static RecoveryPoint s_recovery;
         private static TestOutcome s_outcome;
         private static TextBuffer s_message;
@@ -35,7 +36,8 @@ namespace Kernel.SelfTest
         public static int Run(string filter)
         {
             Active = true;
-            SelfTestCase[] tests = SelfTestRegistry.Create();
+            s_tests ??= SelfTestRegistry.Create();
+            SelfTestCase[] tests = s_tests;
             int passed = 0, failed = 0, skipped = 0;
             for (int i = 0; i < tests.Length; i++)
             {
@@ -112,8 +114,13 @@ namespace Kernel.SelfTest
         private static bool Matches(SelfTestCase test, string filter)
         {
             if (filter == null || filter.Length == 0) return true;
-            string full = string.Concat(test.Suite, ".", test.Name);
-            return full.StartsWith(filter);
+            for (int i = 0; i < filter.Length; i++)   // a prefix of "suite.name", compared in place: the shell runs tests again and again
+            {
+                int inName = i - test.Suite.Length - 1;
+                char c = i < test.Suite.Length ? test.Suite[i] : inName < 0 ? '.' : inName < test.Name.Length ? test.Name[inName] : '\0';
+                if (c != filter[i]) return false;
+            }
+            return true;
         }
     }
 }

@@ -98,7 +98,7 @@ namespace Kernel.SelfTests
             {
                 Process process = ProcessTable.At(slot);
                 int endpoint = process.Endpoint;
-                if (process.IsDead || endpoint == ConsoleServer.Endpoint || endpoint == ClockServer.Endpoint) continue;
+                if (process.IsDead || process.IsSystem) continue;
                 Scheduler.Kill(endpoint, "test cleanup");
                 Assert.True(Scheduler.WaitUntilOffCpu(endpoint, ReportTimeoutMicros), "a killed process left its CPU");
             }

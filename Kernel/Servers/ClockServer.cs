@@ -17,7 +17,7 @@ namespace Kernel.Servers
 
         public static int Endpoint { get; private set; } = Proc.Endpoint.None;
 
-        public static void Start() => Endpoint = Scheduler.Spawn("clock", &Run, 0, Scheduler.ServerPriority);
+        public static void Start() => Endpoint = Scheduler.Spawn("clock", &Run, 0, Scheduler.ServerPriority, isSystem: true);
 
         /// <summary>Client side: blocks the calling process for at least <paramref name="micros"/> microseconds.</summary>
         public static IpcStatus SleepFor(ulong micros)
