@@ -300,6 +300,7 @@ namespace Kernel.SelfTests
             if (Cpus.OnlineCount < 2) Assert.Skip("one CPU: no other CPU to interrupt");
             int cpu = HighestOnlineCpu();
             PerCpu* target = Cpus.Get(cpu);
+            Assert.True(WaitUntilIdle(cpu), "the CPU goes idle");   // not busy with, say, the console server printing the last test's line
             ulong before = Atomic.Read(ref target->RescheduleRequests);
             int runner = ProcessTestKit.Spawn("runner", &ProcessTestKit.Spin, 0, Scheduler.UserPriority, CpuSet.Of(cpu));
             Assert.True(WaitUntilRanOn(runner, cpu), "it ran there");
@@ -393,6 +394,17 @@ namespace Kernel.SelfTests
         }
 
         // Whether it has been switched to on that CPU (with one CPU, the test only looks while it is not running).
+        private static bool WaitUntilIdle(int cpu)
+        {
+            ulong deadline = Tsc.DeadlineAfter(ProcessTestKit.ReportTimeoutMicros);
+            while (!Scheduler.IsIdle(cpu))
+            {
+                if (Tsc.Read() > deadline) return false;
+                ClockServer.SleepFor(1_000);
+            }
+            return true;
+        }
+
         private static bool WaitUntilRanOn(int endpoint, int cpu)
         {
             ulong deadline = Tsc.DeadlineAfter(ProcessTestKit.ReportTimeoutMicros);

@@ -84,7 +84,7 @@ namespace Kernel.Shell
             if (c == '\n' && afterCarriageReturn) return EditResult.Editing;   // CR LF is one Enter
             if (c == '\r' || c == '\n') return Enter();
             if (c == Escape) { _state = InputState.Escape; return EditResult.Editing; }
-            if (c == '\u0003') { Emit("^C\r\n"); Begin(); return EditResult.Cancelled; }   // Ctrl-C
+            if (c == '\u0003') { Emit("^C\n"); Begin(); return EditResult.Cancelled; }   // Ctrl-C
             if (c == '\u007f' || c == '\b') { if (_cursor > 0) { MoveLeft(1); DeleteAtCursor(); } return EditResult.Editing; }
             if (c == '\u0001') { MoveLeft(_cursor); return EditResult.Editing; }            // Ctrl-A: home
             if (c == '\u0005') { MoveRight(_length - _cursor); return EditResult.Editing; }  // Ctrl-E: end
@@ -107,7 +107,7 @@ namespace Kernel.Shell
 
         private EditResult Enter()
         {
-            Emit("\r\n");
+            Emit('\n');   // the console turns it into CR LF
             if (_length > 0 && !SameAsNewestHistory())
             {
                 int slot = _historyCount % HistoryDepth;

@@ -23,6 +23,9 @@ public sealed record QemuOptions
     /// <summary>Where QEMU listens for QMP (a unix socket it creates), or null for no QMP.</summary>
     public string? QmpSocketPath { get; init; }
 
+    /// <summary>A captured session keeps QEMU's stdin, which is COM1's input, open for <see cref="QemuSession.Type"/>.</summary>
+    public bool SerialInput { get; init; }
+
     /// <summary>Appended to the command line verbatim, after everything else.</summary>
     public IReadOnlyList<string> ExtraArgs { get; init; } = [];
 

@@ -35,8 +35,9 @@ public sealed class QemuSession : IDisposable
         clock = Stopwatch.StartNew();
         qemu = QemuRunner.Start(argv, redirect: true);
         hangGuard = new Timer(_ => QemuRunner.Forget(qemu), null, options.Timeout, Timeout.InfiniteTimeSpan);
-        // QEMU's stdio serial backend also reads stdin; give it an immediate end of file.
-        qemu.StandardInput.Close();
+        // QEMU's stdio serial backend reads stdin: COM1's input. Without SerialInput it gets an immediate end of file.
+        if (!options.SerialInput)
+            qemu.StandardInput.Close();
         qemu.ErrorDataReceived += (_, e) =>
         {
             if (e.Data is { } line)
@@ -90,6 +91,30 @@ public sealed class QemuSession : IDisposable
         {
             lock (stderr)
                 return stderr.ToString();
+        }
+    }
+
+    /// <summary>Sends <paramref name="text"/> to COM1 as if typed (the session must have been started with SerialInput).</summary>
+    public void Type(string text)
+    {
+        qemu.StandardInput.Write(text);
+        qemu.StandardInput.Flush();
+    }
+
+    /// <summary>
+    /// Waits until COM1's output from character <paramref name="from"/> on contains <paramref name="text"/>; the index
+    /// just after it, or -1 after the time-out or once QEMU has exited.
+    /// </summary>
+    public int WaitForText(string text, int from, TimeSpan timeout)
+    {
+        var deadline = clock.Elapsed + timeout;
+        while (true)
+        {
+            var output = Serial;
+            int at = from < output.Length ? output.IndexOf(text, from, StringComparison.Ordinal) : -1;
+            if (at >= 0) return at + text.Length;
+            if (clock.Elapsed > deadline || qemu.HasExited) return -1;
+            Thread.Sleep(20);
         }
     }
 

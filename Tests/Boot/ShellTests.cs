@@ -1,0 +1,172 @@
+using System.Text.RegularExpressions;
+using KernelRunner;
+using NUnit.Framework;
+
+namespace Kernel.Tests.Boot;
+
+/// <summary>
+/// The kernel shell, driven through COM1 as a user at a terminal would drive it: one QEMU with 4 CPUs booted into the
+/// shell, a command typed, its answer read up to the next prompt. The tests run in order on the same machine (the
+/// CPU taken offline comes back before the next test); the last one panics it.
+/// </summary>
+[Parallelizable(ParallelScope.Self)]
+public sealed partial class ShellTests
+{
+    const string Prompt = "kernel> ";
+    const int Cpus = 4;
+    static readonly TimeSpan BootLimit = TimeSpan.FromSeconds(60);
+    static readonly TimeSpan CommandLimit = TimeSpan.FromSeconds(60);
+
+    QemuSession session = null!;
+    IDisposable qemuSlot = null!;
+
+    [OneTimeSetUp]
+    public void BootIntoTheShell()
+    {
+        KernelBoot.RequireIsoAndQemu();
+        qemuSlot = KernelBoot.TakeQemuSlot();
+        var machine = new BootConfiguration("shell", Smp: Cpus.ToString(), ExpectedCpus: Cpus);
+        session = QemuSession.Start(machine.ToQemuOptions(KernelBoot.Repo.KernelIso, "", TimeSpan.FromMinutes(5)) with { SerialInput = true });
+        Assert.That(session.WaitForText(Prompt, 0, BootLimit), Is.GreaterThan(0), $"no shell prompt\n{session.Report()}");
+    }
+
+    [OneTimeTearDown]
+    public void PowerDown()
+    {
+        session?.Dispose();
+        qemuSlot?.Dispose();
+    }
+
+    [Test, Order(1)]
+    public void CpusListsEveryCpuOnline()
+    {
+        var output = Run("cpus");
+        var rows = CpuRow().Matches(output);
+        Assert.That(rows.Select(row => row.Groups["cpu"].Value), Is.EqualTo(new[] { "0", "1", "2", "3" }), output);
+        Assert.That(rows.Select(row => row.Groups["state"].Value), Is.All.EqualTo("online"), output);
+        Assert.That(rows.Select(row => row.Groups["apic"].Value), Is.EqualTo(new[] { "0", "1", "2", "3" }), "QEMU numbers APIC IDs from 0");
+        Assert.That(output, Does.Contain("4 of 4 CPUs online"));
+    }
+
+    [Test, Order(2)]
+    public void OfflineThenOnlineMovesACpuAndBack()
+    {
+        Assert.That(Run("offline 2"), Does.Match(@"CPU 2 offline in \d+ us; alternatives SMP, 3 CPUs online"));
+        var cpus = Run("cpus");
+        Assert.That(CpuRow().Matches(cpus).Single(row => row.Groups["cpu"].Value == "2").Groups["state"].Value, Is.EqualTo("parked"), cpus);
+        Assert.That(cpus, Does.Contain("3 of 4 CPUs online"));
+        Assert.That(Run("offline 2"), Does.Contain("offline: CPU 2 is not online"));
+        Assert.That(Run("offline 0"), Does.Contain("offline: CPU 0 is the boot CPU, which stays online"));
+
+        Assert.That(Run("online 2"), Does.Match(@"CPU 2 online in \d+ us; alternatives SMP, 4 CPUs online"));
+        Assert.That(Run("cpus"), Does.Contain("4 of 4 CPUs online"));
+        Assert.That(Run("online 2"), Does.Contain("online: CPU 2 is already online"));
+    }
+
+    [Test, Order(3)]
+    public void AltReportsTheSmpCodeAndItsSites()
+    {
+        var output = Run("alt");
+        Assert.That(output, Does.Contain("mode SMP"));
+        var sites = Regex.Match(output, @"(?<locks>\d+) lock sites \((?<managed>\d+) in C#, (?<asm>\d+) in asm\), (?<sequences>\d+) UP/SMP sequences");
+        Assert.That(sites.Success, Is.True, output);
+        Assert.That(int.Parse(sites.Groups["locks"].Value), Is.GreaterThan(0), output);
+        Assert.That(int.Parse(sites.Groups["sequences"].Value), Is.GreaterThan(0), output);
+        Assert.That(output, Does.Match(@"UP/SMP switch"), "the switch history is reported");
+        Assert.That(output, Does.Contain("full fence: mfence (CPUID SSE2)"), "qemu64 has SSE2");
+    }
+
+    [Test, Order(4)]
+    public void MadtShowsTheParsedTable()
+    {
+        var output = Run("madt");
+        Assert.That(output, Does.Contain("local APIC 0xfee00000"));
+        Assert.That(Regex.Matches(output, @"local APIC +\d+ +\d+ +enabled").Count, Is.EqualTo(Cpus), output);
+        Assert.That(output, Does.Contain("enabled, boot CPU"));
+        Assert.That(output, Does.Contain("I/O APIC 0 at 0xfec00000, GSI base 0"));
+        Assert.That(output, Does.Contain("override: ISA IRQ 0 -> GSI 2"), "QEMU routes the PIT to GSI 2");
+        Assert.That(output, Does.Contain("local NMI: LINT1 on every CPU"));
+    }
+
+    [Test, Order(5)]
+    public void UnknownCommandsAndBadArgumentsGetOneLineAndTheShellGoesOn()
+    {
+        Assert.That(Lines(Run("frobnicate now")), Is.EqualTo(new[] { "unknown command 'frobnicate': 'help' lists the commands" }));
+        Assert.That(Lines(Run("offline x")), Is.EqualTo(new[] { "offline: expected a CPU number from 0 to 3" }));
+        Assert.That(Lines(Run("online 99")), Is.EqualTo(new[] { "online: expected a CPU number from 0 to 3" }));
+        Assert.That(Lines(Run("kill 0")), Is.EqualTo(new[] { "kill: no live process has that endpoint" }));
+        Assert.That(Lines(Run("bench nonsense")), Has.Exactly(1).Items);
+        Assert.That(Run("help"), Does.Contain("offline N"), "the shell still answers");
+    }
+
+    [Test, Order(6)]
+    public void EveryOtherCommandAnswers()
+    {
+        Assert.That(Run("ps"), Does.Match(@"shell +(runnable|receiving|sending)"));
+        Assert.That(Run("ipi 3"), Does.Match(@"CPU 0 -> CPU 3: 100 round trips, fastest \d+ cycles"));
+        Assert.That(Run("lockstat"), Does.Match(@"all +\d+"));
+        Assert.That(Run("log 3"), Does.Contain("boot: up:"));
+        var kill = Run($"kill {ShellEndpoint()}");
+        Assert.That(kill, Does.Contain("refusing to kill a system process"));
+        Assert.That(Run("selftest format"), Does.Match(@"SELFTEST: \d+ passed, 0 failed"));
+        Assert.That(Run("bench ipi"), Does.Contain("BENCH {"));
+    }
+
+    [Test, Order(7)]
+    public void LineEditingAndHistoryWork()
+    {
+        // "cpu", two steps left, "s" typed there: "cspu" (the echo redraws the rest of the line and steps back).
+        Assert.That(Run("cpu\u001b[D\u001b[Ds", echo: "spu\u001b[2D"), Does.Contain("unknown command 'cspu'"));
+        // Ctrl-C abandons the line: nothing runs.
+        Assert.That(Run("abc\u0003", echo: "abc^C"), Is.Empty);
+        // Up recalls the last line, redrawn in place.
+        Run("cpus");
+        Assert.That(Run("\u001b[A", echo: "cpus\u001b[K"), Does.Contain("4 of 4 CPUs online"));
+    }
+
+    [Test, Order(100)]
+    public void PanicAsksFirst()
+    {
+        Assert.That(Run("panic"), Does.Contain("Type 'yes' to panic"));
+        Assert.That(Run("no"), Does.Contain("not panicking"));
+        int from = session.Serial.Length;
+        session.Type("panic\ryes\r");
+        Assert.That(session.WaitForText("PANIC on CPU", from, CommandLimit), Is.GreaterThan(0), session.Report());
+        Assert.That(session.WaitForText("other CPUs stopped", from, CommandLimit), Is.GreaterThan(0), session.Report());
+    }
+
+    string ShellEndpoint() => Regex.Match(Run("ps"), @"\d+ +(?<endpoint>\d+) +shell ").Groups["endpoint"].Value;
+
+    /// <summary>Types <paramref name="keys"/> and Enter; returns what the shell printed between the echoed line and the next prompt (or question).</summary>
+    string Run(string keys, string? echo = null)
+    {
+        int from = session.Serial.Length;
+        session.Type(keys + "\r");
+        int answer = session.WaitForText((echo ?? keys) + "\r\n", from, CommandLimit);
+        Assert.That(answer, Is.GreaterThan(0), $"the shell did not echo '{keys}'\n{session.Report()}");
+        int end = WaitForPromptOrQuestion(answer);
+        Assert.That(end, Is.GreaterThan(0), $"no prompt after '{keys}'\n{session.Report()}");
+        return session.Serial[answer..end].Replace("\r\n", "\n");
+    }
+
+    int WaitForPromptOrQuestion(int from)
+    {
+        var deadline = DateTime.UtcNow + CommandLimit;
+        while (DateTime.UtcNow < deadline && !session.HasExited)
+        {
+            var output = session.Serial;
+            foreach (var ending in new[] { Prompt, "Type 'yes' to panic: " })
+            {
+                int at = output.IndexOf(ending, from, StringComparison.Ordinal);
+                if (at >= 0) return ending == Prompt ? at : at + ending.Length;
+            }
+            Thread.Sleep(20);
+        }
+        return -1;
+    }
+
+    static string[] Lines(string output) => output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+
+    [GeneratedRegex(@"^ +(?<cpu>\d+) +(?<apic>\d+) +(?<state>\w+) ", RegexOptions.Multiline)]
+    private static partial Regex CpuRow();
+}
