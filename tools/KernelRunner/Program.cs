@@ -48,11 +48,15 @@ run.SetAction(parsed =>
     Console.WriteLine("Ctrl-A X quits QEMU, Ctrl-A C switches to its monitor.");
     if (options.Gdb)
     {
+        // tools/gdb/kernel.gdb sets the architecture, attaches to QEMU's stub and defines `cpus`, `percpu` and `csstr`.
         // The kernel is identity-mapped, so the ELF's link addresses are its run-time addresses.
-        Console.WriteLine("QEMU waits for gdb on localhost:1234. Attach with:");
-        Console.WriteLine($"  gdb -ex 'set architecture i386:x86-64' -ex 'file {repo.KernelElf}' -ex 'target remote localhost:1234'");
-        // GRUB copies the kernel into place after gdb attaches, overwriting any software breakpoint set before.
-        Console.WriteLine("then e.g. 'hbreak kmain' and 'continue' (a hardware breakpoint: GRUB would overwrite a 'break').");
+        var gdbScript = Path.Combine(repo.Root, "tools", "gdb", "kernel.gdb");
+        Console.WriteLine("QEMU waits for gdb on localhost:1234. In another terminal:");
+        Console.WriteLine("  " + QemuCommand.ToShellLine(["gdb", "-q", "-ex", $"file {repo.KernelElf}", "-x", gdbScript]));
+        // Under TCG QEMU keeps gdb's breakpoints itself instead of writing int3 into guest memory, so a 'break' set
+        // before GRUB has loaded the kernel survives the load (with KVM only 'hbreak' would).
+        Console.WriteLine("then e.g. 'break kmain', 'break Kernel_Kernel_Smp_SmpBoot__ApEntry' (ilc's name for Kernel.Smp.SmpBoot.ApEntry)");
+        Console.WriteLine("or 'break Scheduler.cs:LINE', and 'continue'. 'cpus' lists the vCPUs (one gdb thread each).");
     }
 
     var exit = QemuRunner.RunInteractive(options);
