@@ -8,10 +8,11 @@ var uefi = new Option<bool>("--uefi") { Description = "boot through OVMF instead
 var memory = new Option<string>("--memory") { Description = "guest RAM", DefaultValueFactory = _ => "256M" };
 var gdb = new Option<bool>("--gdb") { Description = "start halted with a gdb stub on localhost:1234" };
 var cmdline = new Option<string>("--cmdline") { Description = "kernel options, e.g. \"selftest=heap\"", DefaultValueFactory = _ => "" };
+var hotplug = new Option<bool>("--hotplug") { Description = $"leave free CPU slots (-smp N,maxcpus={HotplugSlots.MaxCpus}) and print how to plug CPUs in and out" };
 var iso = new Option<FileInfo?>("--iso") { Description = "ISO to boot (default: <repo>/artifacts/boot/kernel.iso)" };
 var qemuArgs = new Argument<string[]>("qemu-args") { Description = "extra QEMU arguments, after --", Arity = ArgumentArity.ZeroOrMore };
 
-var run = new Command("run", "Boot the kernel ISO in QEMU on this terminal") { smp, machine, uefi, memory, gdb, cmdline, iso, qemuArgs };
+var run = new Command("run", "Boot the kernel ISO in QEMU on this terminal") { smp, machine, uefi, memory, gdb, hotplug, cmdline, iso, qemuArgs };
 run.SetAction(parsed =>
 {
     if (!HostPrerequisites.IsQemuInstalled())
@@ -24,7 +25,7 @@ run.SetAction(parsed =>
 
     var options = new QemuOptions
     {
-        Smp = parsed.GetValue(smp)!,
+        Smp = parsed.GetValue(hotplug) ? HotplugSlots.WithFreeSlots(parsed.GetValue(smp)!) : parsed.GetValue(smp)!,
         Machine = parsed.GetValue(machine)!,
         Uefi = parsed.GetValue(uefi),
         Memory = parsed.GetValue(memory)!,
@@ -32,6 +33,7 @@ run.SetAction(parsed =>
         Gdb = parsed.GetValue(gdb),
         ExtraArgs = parsed.GetValue(qemuArgs) ?? [],
         IsoPath = isoPath,
+        QmpSocketPath = parsed.GetValue(hotplug) ? HotplugSlots.QmpSocketPath() : null,
     };
 
     IReadOnlyList<string> argv;
@@ -58,6 +60,10 @@ run.SetAction(parsed =>
         Console.WriteLine("then e.g. 'break kmain', 'break Kernel_Kernel_Smp_SmpBoot__ApEntry' (ilc's name for Kernel.Smp.SmpBoot.ApEntry)");
         Console.WriteLine("or 'break Scheduler.cs:LINE', and 'continue'. 'cpus' lists the vCPUs (one gdb thread each).");
     }
+
+    if (parsed.GetValue(hotplug))
+        foreach (var line in HotplugSlots.Instructions(options))
+            Console.WriteLine(line);
 
     var exit = QemuRunner.RunInteractive(options);
     Console.WriteLine();
