@@ -16,10 +16,12 @@ namespace Kernel.Diagnostics
 
         private static SpinLock s_lock;
         private static bool s_panicking;
+        private static bool s_atLineStart = true;
 
         public static void WriteLine(string text)
         {
             InterruptState state = Lock(out bool locked);
+            StartLine();
             for (int i = 0; i < text.Length; i++) Put(text[i]);
             Put('\n');
             Unlock(state, locked);
@@ -30,6 +32,7 @@ namespace Kernel.Diagnostics
             char* chars = stackalloc char[TextBuffer.Capacity + 1];
             int count = line.CopyTo(chars, TextBuffer.Capacity + 1);
             InterruptState state = Lock(out bool locked);
+            StartLine();
             for (int i = 0; i < count; i++) Put(chars[i]);
             Put('\n');
             Unlock(state, locked);
@@ -43,9 +46,16 @@ namespace Kernel.Diagnostics
             Unlock(state, locked);
         }
 
+        // A whole line written while the shell's prompt is on screen starts below it instead of after it.
+        private static void StartLine()
+        {
+            if (!s_atLineStart) Put('\n');
+        }
+
         // Every character of console output passes here, lock held.
         private static void Put(char c)
         {
+            s_atLineStart = c == '\n';
             Serial.Write(c);
         }
 

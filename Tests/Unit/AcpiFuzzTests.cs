@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using System.Diagnostics;
 using Kernel.Acpi;
 using NUnit.Framework;
 
@@ -14,7 +13,6 @@ namespace Kernel.Tests.Unit;
 public unsafe class AcpiFuzzTests
 {
     private const int DefaultIterations = 200_000;
-    private static readonly TimeSpan PerCallLimit = TimeSpan.FromMilliseconds(250);
 
     private static int Iterations =>
         int.TryParse(Environment.GetEnvironmentVariable("ACPI_FUZZ_ITERATIONS"), out int n) && n > 0 ? n : DefaultIterations;
@@ -66,7 +64,6 @@ public unsafe class AcpiFuzzTests
     {
         var random = new Random(seed);
         var guarded = AcpiTestTables.Guarded;
-        var clock = new Stopwatch();
         int madtCalls = 0, rootCalls = 0, fadtCalls = 0, rsdpCalls = 0, scanCalls = 0;
         var statuses = new Dictionary<AcpiTableStatus, int>();
 
@@ -84,7 +81,6 @@ public unsafe class AcpiFuzzTests
             byte* p = guarded.Place(blob);
             ulong available = (ulong)blob.Length;
 
-            clock.Restart();
             switch (kind)
             {
                 case < 4:
@@ -120,8 +116,6 @@ public unsafe class AcpiFuzzTests
                     scanCalls++;
                     break;
             }
-            clock.Stop();
-            Require(clock.Elapsed < PerCallLimit, $"one parse took {clock.Elapsed.TotalMilliseconds:F0} ms", blob);
         }
 
         return $"{iterations} mutations (seed {seed}): MADT {madtCalls}, RSDT/XSDT {rootCalls}, FADT {fadtCalls}, RSDP {rsdpCalls}, BIOS scan {scanCalls}; " +
