@@ -394,21 +394,19 @@ namespace Kernel.SelfTests
         }
 
         // Whether it has been switched to on that CPU (with one CPU, the test only looks while it is not running).
-        private static bool WaitUntilIdle(int cpu)
-        {
-            ulong deadline = Tsc.DeadlineAfter(ProcessTestKit.ReportTimeoutMicros);
-            while (!Scheduler.IsIdle(cpu))
-            {
-                if (Tsc.Read() > deadline) return false;
-                ClockServer.SleepFor(1_000);
-            }
-            return true;
-        }
+        private static bool WaitUntilIdle(int cpu) => WaitUntil(&IsIdle, cpu, 0);
 
-        private static bool WaitUntilRanOn(int endpoint, int cpu)
+        private static bool WaitUntilRanOn(int endpoint, int cpu) => WaitUntil(&RanOn, endpoint, cpu);
+
+        private static bool IsIdle(int cpu, int unused) => Scheduler.IsIdle(cpu);
+
+        private static bool RanOn(int endpoint, int cpu) => Atomic.Read(ref ProcessOf(endpoint).LastCpu) == cpu;
+
+        // Polls `done` (sleeping between looks) until it holds; false after ReportTimeoutMicros.
+        private static bool WaitUntil(delegate*<int, int, bool> done, int a, int b)
         {
             ulong deadline = Tsc.DeadlineAfter(ProcessTestKit.ReportTimeoutMicros);
-            while (Atomic.Read(ref ProcessOf(endpoint).LastCpu) != cpu)
+            while (!done(a, b))
             {
                 if (Tsc.Read() > deadline) return false;
                 ClockServer.SleepFor(1_000);
