@@ -5,6 +5,7 @@
 #   ./build.ps1 run [--smp N] [--uefi] [--machine q35|pc] [--gdb] [--cmdline "..."] [-- qemu args]
 #   ./build.ps1 test [dotnet test options]
 #   ./build.ps1 build
+#   ./build.ps1 bench [--smp 1,2,4,8,noalt] [--uefi] [--timeout SECONDS] [--output DIR]
 param(
     [Parameter(Position = 0)] [string] $Verb = "help",
     [Parameter(Position = 1, ValueFromRemainingArguments = $true)] [string[]] $Rest = @()
@@ -44,13 +45,20 @@ switch ($Verb) {
         & dotnet tools/KernelRunner/bin/Debug/net10.0/KernelRunner.dll run @Rest
         exit $LASTEXITCODE
     }
+    "bench" {
+        Assert-HostPackages
+        & dotnet build Kernel.sln -nologo -v quiet -clp:NoSummary
+        if ($LASTEXITCODE -ne 0) { exit $LASTEXITCODE }
+        & dotnet tools/BenchReport/bin/Debug/net10.0/BenchReport.dll @Rest
+        exit $LASTEXITCODE
+    }
     "test" {
         Assert-HostPackages
         & dotnet test Kernel.sln -nologo @Rest
         exit $LASTEXITCODE
     }
     default {
-        Get-Content $PSCommandPath | Select-Object -Skip 1 -First 7 | ForEach-Object { $_ -replace '^# ?', '' }
+        Get-Content $PSCommandPath | Select-Object -Skip 1 -First 8 | ForEach-Object { $_ -replace '^# ?', '' }
         if ($Verb -notin @("help", "-h", "--help")) { exit 2 }
     }
 }

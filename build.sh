@@ -6,12 +6,13 @@
 #   ./build.sh run [--smp N] [--uefi] [--machine q35|pc] [--gdb] [--cmdline "..."] [-- qemu args]
 #   ./build.sh test [dotnet test options]
 #   ./build.sh build
+#   ./build.sh bench [--smp 1,2,4,8,noalt] [--uefi] [--timeout SECONDS] [--output DIR]   (report and plots in artifacts/bench)
 #   ./build.sh acpi madt|fadt FILE [--json] [--max-cpus N] [--boot-apic-id N]   (a binary table or an acpidump text)
 set -euo pipefail
 cd "$(dirname "$0")"
 
 usage() {
-    sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'
 }
 
 # Installs (as root) or names (otherwise) the Debian packages the build and tests need.
@@ -44,6 +45,11 @@ case "$verb" in
         ensure_host_packages
         dotnet build Kernel.sln -nologo -v quiet -clp:NoSummary
         exec dotnet tools/KernelRunner/bin/Debug/net10.0/KernelRunner.dll run "$@"
+        ;;
+    bench)
+        ensure_host_packages
+        dotnet build Kernel.sln -nologo -v quiet -clp:NoSummary
+        exec dotnet tools/BenchReport/bin/Debug/net10.0/BenchReport.dll "$@"
         ;;
     test)
         ensure_host_packages

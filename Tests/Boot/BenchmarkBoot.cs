@@ -1,5 +1,4 @@
-using System.Text.Json;
-using System.Text.RegularExpressions;
+using BenchReport;
 using KernelRunner;
 using NUnit.Framework;
 
@@ -10,7 +9,7 @@ namespace Kernel.Tests.Boot;
 /// on 8 CPUs. Numbers are reported, never asserted: TCG timings say little about hardware.
 /// </summary>
 [Parallelizable(ParallelScope.Self)]
-public sealed partial class BenchmarkBoot
+public sealed class BenchmarkBoot
 {
     [TestCase(4)]
     [TestCase(8)]
@@ -19,19 +18,15 @@ public sealed partial class BenchmarkBoot
         var name = $"bench-smp{cpus}";
         var boot = KernelBoot.Start(name, new BootConfiguration(name, Smp: cpus.ToString(), ExpectedCpus: cpus), "bench");
         Assert.That(boot.Run.Exit.Kind, Is.EqualTo(QemuExitKind.AllTestsPassed), boot.Report());
-        var line = BenchLine().Match(boot.Run.Serial);
-        Assert.That(line.Success, Is.True, $"no BENCH json line\n{boot.Report()}");
+        Assert.That(BenchOutput.FindJson(boot.Run.Serial), Is.Not.Null, $"no BENCH json line\n{boot.Report()}");
 
-        using var json = JsonDocument.Parse(line.Groups["json"].Value);
-        var root = json.RootElement;
-        Assert.That(root.GetProperty("cpus").GetInt32(), Is.EqualTo(cpus));
-        var results = root.GetProperty("results").EnumerateArray()
-            .ToDictionary(r => r.GetProperty("name").GetString()!, r => r.GetProperty("value").GetUInt64());
-        var missing = ExpectedKeys(cpus).Where(key => !results.ContainsKey(key)).ToList();
+        var bench = BenchOutput.Parse(boot.Run.Serial);
+        Assert.That(bench.Cpus, Is.EqualTo(cpus));
+        var missing = ExpectedKeys(cpus).Where(key => bench.Find(key) is null).ToList();
         Assert.That(missing, Is.Empty, $"measurements missing from the BENCH line\n{boot.Report()}");
-        Assert.That(root.GetProperty("bkl").GetArrayLength(), Is.EqualTo(cpus), "lock statistics for every CPU");
-        foreach (var (key, value) in results)
-            TestContext.Out.WriteLine($"{key,-32} {value}");
+        Assert.That(bench.Bkl, Has.Count.EqualTo(cpus), "lock statistics for every CPU");
+        foreach (var measurement in bench.Results)
+            TestContext.Out.WriteLine($"{measurement.Name,-32} {measurement.Value}");
     }
 
     static IEnumerable<string> ExpectedKeys(int cpus)
@@ -49,7 +44,4 @@ public sealed partial class BenchmarkBoot
             yield return $"ipc.throughput.{busy}cpus";
         }
     }
-
-    [GeneratedRegex(@"BENCH (?<json>\{.*\})\r?$", RegexOptions.Multiline)]
-    private static partial Regex BenchLine();
 }

@@ -15,13 +15,8 @@ var qemuArgs = new Argument<string[]>("qemu-args") { Description = "extra QEMU a
 var run = new Command("run", "Boot the kernel ISO in QEMU on this terminal") { smp, machine, uefi, memory, gdb, hotplug, cmdline, iso, qemuArgs };
 run.SetAction(parsed =>
 {
-    if (!HostPrerequisites.IsQemuInstalled())
-        return Fail(HostPrerequisites.QemuMissingMessage);
-
-    var repo = RepoLayout.Find(Environment.CurrentDirectory, AppContext.BaseDirectory);
-    var isoPath = parsed.GetValue(iso)?.FullName ?? repo.KernelIso;
-    if (!File.Exists(isoPath))
-        return Fail($"{isoPath} does not exist: {RepoLayout.BuildHint}");
+    if (BootTarget.Find(parsed.GetValue(iso), out var problem) is not (var repo, var isoPath))
+        return Fail(problem);
 
     var options = new QemuOptions
     {

@@ -1,0 +1,71 @@
+using System.Text.RegularExpressions;
+
+namespace BenchReport;
+
+/// <summary>One line per kind of measurement the kernel reports (Kernel/Bench), for the report; `{n}` is the CPU count in the name.</summary>
+public static partial class Metrics
+{
+    /// <summary>In the order the report lists them: costs first, then scaling, IPIs, processes, stop_machine and hot-plug.</summary>
+    static readonly (string Key, string Text)[] Descriptions =
+    [
+        ("spinlock.uncontended", "one CPU takes and releases a free ticket spinlock (UP-patched code on one CPU, locked code otherwise)"),
+        ("bkl.uncontended", "one CPU enters and leaves the big kernel lock, nobody else asking for it"),
+        ("atomic.fetch_add.up", "one uncontended Atomic.FetchAdd with its lock prefix patched to DS (one CPU, UP-patched)"),
+        ("atomic.fetch_add.smp", "one uncontended Atomic.FetchAdd, `lock xadd`, with other CPUs online"),
+        ("atomic.fetch_add.noalternatives", "one uncontended Atomic.FetchAdd as built, `lock xadd`, on a kernel that patches nothing"),
+        ("plain.increment", "a plain load, add and store of the same word: the floor for an atomic"),
+        ("spinlock.up", "spinlock take and release on one CPU with UP-patched code (same boot as spinlock.smp)"),
+        ("spinlock.smp", "spinlock take and release on one CPU after switching the code to its SMP form"),
+        ("alternatives.switch_to_up", "rewriting every site to its one-CPU form and verifying it"),
+        ("alternatives.switch_to_smp", "rewriting every site back to its SMP form and verifying it"),
+        ("alternatives.lock_sites", "lock prefixes the patcher rewrites"),
+        ("alternatives.sequences", "UP/SMP code sequences the patcher swaps"),
+        ("spinlock.contended.Ncpus", "{n} CPUs take and release one spinlock as fast as they can for 100 ms: hand-offs per ms, all CPUs together"),
+        ("bkl.contended.Ncpus", "the same with the big kernel lock"),
+        ("ipi.raw_roundtrip", "CPU 0 sends CPU 1 a bare fixed IPI whose handler answers with another: one round trip"),
+        ("ipi.callon_roundtrip", "CrossCpuCall.CallOn(CPU 1, empty function, wait): inbox, IPI and acknowledgement"),
+        ("ipi.broadcast_call.Ncpus", "CallOnAll on every other CPU of {n}, waiting until all have run it"),
+        ("ipc.roundtrip.same_cpu", "SendRec request and reply between two processes on the same CPU"),
+        ("ipc.roundtrip.cross_cpu", "SendRec request and reply between processes on two different CPUs"),
+        ("sched.context_switch", "two processes on one CPU yielding to each other: one switch"),
+        ("ipc.notify.cross_cpu", "Notify to a process on another CPU and its Notify back"),
+        ("bkl.wait_share.Ncpus", "share of time {n} CPUs running SendRec ping-pong spend waiting for the big kernel lock"),
+        ("ipc.throughput.Ncpus", "SendRec round trips per ms of {n} CPUs running ping-pong pairs, all together"),
+        ("stop_machine.Ncpus", "one stop_machine rendezvous of {n} online CPUs running an empty function"),
+        ("cpu_down.to_Ncpus", "logical hot-unplug of the highest CPU, leaving {n} online"),
+        ("cpu_up.to_Ncpus", "bringing a CPU back online, making {n}"),
+    ];
+
+    /// <summary>The name with its CPU count replaced by N (`bkl.contended.4cpus` → `bkl.contended.Ncpus`): one entry per kind.</summary>
+    public static string Key(string name)
+    {
+        var counted = CpuCount().Match(name);
+        return counted.Success ? name[..counted.Index] + "Ncpus" : name;
+    }
+
+    /// <summary>What <paramref name="name"/> (or its <see cref="Key"/>) measures, or an empty string for a measurement this tool does not know yet.</summary>
+    public static string Describe(string name)
+    {
+        var key = Key(name);
+        var text = Descriptions.FirstOrDefault(d => d.Key == key).Text ?? "";
+        return text.Replace("{n}", CpusIn(name)?.ToString() ?? "N");
+    }
+
+    /// <summary>Report order: by kind as listed above (kinds this tool does not know last, by name), then by CPU count.</summary>
+    public static IReadOnlyList<string> ReportOrder(IEnumerable<string> names) =>
+        names.Distinct()
+            .OrderBy(name => Array.FindIndex(Descriptions, d => d.Key == Key(name)) is var rank and >= 0 ? rank : Descriptions.Length)
+            .ThenBy(name => Key(name), StringComparer.Ordinal)
+            .ThenBy(name => CpusIn(name) ?? 0)
+            .ToList();
+
+    /// <summary>The CPU count at the end of a name such as `bkl.contended.4cpus` or `cpu_up.to_3cpus`, or null.</summary>
+    public static int? CpusIn(string name)
+    {
+        var counted = CpuCount().Match(name);
+        return counted.Success ? int.Parse(counted.Groups["n"].Value) : null;
+    }
+
+    [GeneratedRegex(@"(?<n>\d+)cpus$")]
+    private static partial Regex CpuCount();
+}
