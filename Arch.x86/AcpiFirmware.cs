@@ -7,9 +7,10 @@ namespace Kernel.Acpi
     /// <summary>
     /// The machine's ACPI tables as the kernel found them: the RSDP from the multiboot2 tags (the only
     /// way under UEFI) or else the BIOS areas (ACPI 6.5 §5.2.5.1), the XSDT (or RSDT), and from it the
-    /// MADT and FADT. Runs on the boot page tables, before Paging.Initialize unmaps page 0, because the
-    /// BIOS-area search reads the EBDA segment from the BIOS data area at 0x40E. Every problem is one
-    /// log line and a safe result: without a usable MADT the kernel runs on the boot CPU alone.
+    /// MADT and FADT, and the \_S5 values for power-off from the DSDT (or an SSDT). Runs on the boot page
+    /// tables, before Paging.Initialize unmaps page 0, because the BIOS-area search reads the EBDA segment
+    /// from the BIOS data area at 0x40E. Every problem is one log line and a safe result: without a usable
+    /// MADT the kernel runs on the boot CPU alone; without \_S5, power-off skips ACPI.
     /// </summary>
     public static unsafe class AcpiFirmware
     {
@@ -21,6 +22,7 @@ namespace Kernel.Acpi
 
         public static MadtInfo Madt { get; private set; } = new MadtInfo();
         public static FadtInfo Fadt { get; private set; }
+        public static SleepStateInfo S5 { get; private set; } = new SleepStateInfo { Error = "no ACPI tables" };
         public static bool Found { get; private set; }
 
         public static void Discover(BootInfo boot, uint bootApicId, int maxCpus)
@@ -58,6 +60,42 @@ namespace Kernel.Acpi
             }
             if (Madt.Header.Length == 0) Log.Warn("acpi", "no MADT: boot CPU only");
             if (Fadt == null) Log.Warn("acpi", "no FADT: no ACPI PM timer");
+            FindS5(root);
+        }
+
+        // ACPI 6.5 §7.4.2: \_S5 is usually a Name in the DSDT; some firmware puts it in an SSDT.
+        private static void FindS5(RootTableInfo root)
+        {
+            if (Fadt == null)
+            {
+                S5 = new SleepStateInfo { Error = "no FADT, so no DSDT" };
+                Log.Warn("acpi", "no S5: no FADT, so no DSDT; power off will not use ACPI");
+                return;
+            }
+            SleepStateInfo s5 = SearchTable(Fadt.DsdtAddress, "DSDT");
+            string source = "DSDT";
+            for (int i = 0; i < root.Entries.Length && s5.Status != SleepStateStatus.Found; i++)
+            {
+                if (!Readable(root.Entries[i], AcpiTableHeader.Size) || !AcpiTable.HasSignature((byte*)root.Entries[i], AcpiTableHeader.Size, "SSDT")) continue;
+                SleepStateInfo fromSsdt = SearchTable(root.Entries[i], "SSDT");
+                if (fromSsdt.Status != SleepStateStatus.Found) continue;
+                s5 = fromSsdt;
+                source = string.Concat("SSDT at 0x", Hex(root.Entries[i]));
+            }
+            if (s5.Warning != null) Log.Warn("acpi", s5.Warning);
+            S5 = s5;
+            if (s5.Status == SleepStateStatus.Found)
+                Log.Info("acpi", $"S5 SLP_TYPa={s5.SlpTypA} SLP_TYPb={s5.SlpTypB} from {source}");
+            else
+                Log.Warn("acpi", $"no S5: {s5.Error}{(s5.Status == SleepStateStatus.NotFound ? " or any SSDT" : "")}; power off will not use ACPI");
+        }
+
+        private static SleepStateInfo SearchTable(ulong address, string signature)
+        {
+            if (!Readable(address, AcpiTableHeader.Size))
+                return new SleepStateInfo { Status = SleepStateStatus.BadTable, Error = string.Concat("the ", signature, " at 0x", Hex(address), " is not in the mapped 4 GiB") };
+            ulong available = BootMappedTop - address;
+            return SleepState.Find((byte*)address, available < MaxTableLength ? available : MaxTableLength, signature, 5);
         }
 
         private static void ParseMadt(byte* table, uint bootApicId, int maxCpus)

@@ -11,16 +11,20 @@ namespace Kernel.Arch
 
         public static void Exit(GuestExitCode code)
         {
-            CpuNative.OutL(Port, (uint)code);
+            Request(code);
             CpuNative.HaltForever();
         }
+
+        /// <summary>The write alone, for a caller that goes on when QEMU did not exit.</summary>
+        public static void Request(GuestExitCode code) => CpuNative.OutL(Port, (uint)code);
     }
 
-    /// <summary>The values the self-test runner reports; QEMU's status is (value &lt;&lt; 1) | 1: 1, 3, 5.</summary>
+    /// <summary>The values the kernel reports; QEMU's status is (value &lt;&lt; 1) | 1: 1, 3, 5, 7.</summary>
     public enum GuestExitCode : uint
     {
         Success = 0,
         TestsFailed = 1,
         Panic = 2,
+        PowerOffFallback = 3,   // ACPI S5 did not end QEMU (Power.PowerOff)
     }
 }

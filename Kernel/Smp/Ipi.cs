@@ -59,14 +59,21 @@ namespace Kernel.Smp
             cpu->NeedResched = 1;
         }
 
-        // Parks this CPU for good (until INIT-SIPI-SIPI): it leaves the online set first so no one waits on it.
         private static void OnStop(TrapFrame* frame)
         {
-            PerCpu* cpu = PerCpu.Current;
-            LocalApic.StopTimer();
-            Cpus.MarkParked(cpu);
+            LeaveOnlineSet();
             LocalApic.EndOfInterrupt();
             CpuNative.HaltForever();
+        }
+
+        /// <summary>
+        /// The first half of parking this CPU for good (until INIT-SIPI-SIPI): its tick stops and it leaves the
+        /// online set, so no one waits on it. The caller halts next.
+        /// </summary>
+        public static void LeaveOnlineSet()
+        {
+            LocalApic.StopTimer();
+            Cpus.MarkParked(PerCpu.Current);
         }
     }
 }

@@ -43,6 +43,7 @@ public sealed class QemuCommandTests
     [TestCase(1, QemuExitKind.AllTestsPassed)]
     [TestCase(3, QemuExitKind.TestsFailed)]
     [TestCase(5, QemuExitKind.Panic)]
+    [TestCase(7, QemuExitKind.PowerOffFallback)]
     [TestCase(0, QemuExitKind.QuitOrTripleFault)]
     [TestCase(33, QemuExitKind.Unexpected)]
     public void ExitStatusFollowsTheIsaDebugExitContract(int status, QemuExitKind kind)

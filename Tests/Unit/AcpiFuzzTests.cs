@@ -5,7 +5,8 @@ using NUnit.Framework;
 namespace Kernel.Tests.Unit;
 
 /// <summary>
-/// Random mutations of real-looking tables: byte flips, changed length fields (the header's and the entries'),
+/// Random mutations of real-looking tables (MADT, RSDT/XSDT, FADT, RSDP, and DSDTs searched for \_S5): byte flips,
+/// changed length fields (the header's and the entries'),
 /// truncations and splices. Every parse must come back with a result or its own error: no exception, no read
 /// past the bytes given (they end at a guard page, so an over-read faults), no endless loop (each call is timed,
 /// and the whole run has a deadline). ACPI_FUZZ_ITERATIONS sets the total (default 200,000), ACPI_FUZZ_SEED the seed.
@@ -38,6 +39,15 @@ public unsafe class AcpiFuzzTests
 
     private static readonly byte[][] Fadts = [AcpiTestTables.QemuQ35Fadt, AcpiTestTables.QemuPcFadt];
 
+    // The real DSDTs, and a small one (a Scope, then \_S5 with a two-byte PkgLength) where mutations land on the package.
+    private static readonly byte[][] Dsdts =
+    [
+        AcpiTestTables.QemuQ35Dsdt,
+        AcpiTestTables.QemuPcDsdt,
+        AcpiTestTables.Table("DSDT", 2, [0x10, 0x08, (byte)'\\', .. "_SB_"u8, 0x08, (byte)'\\', .. "_S5_"u8, 0x12, 0x46, 0x01, 0x04,
+                                         0x0A, 0x05, 0x0B, 0x06, 0x00, 0x0C, 0, 0, 0, 0, 0x0E, 0, 0, 0, 0, 0, 0, 0, 0]),
+    ];
+
     private static readonly byte[][] Rsdps = [AcpiTestTables.QemuPcRsdp, AcpiTestTables.Rsdp(2, 0x1000, 0x2000)];
 
     [Test]
@@ -64,20 +74,22 @@ public unsafe class AcpiFuzzTests
     {
         var random = new Random(seed);
         var guarded = AcpiTestTables.Guarded;
-        int madtCalls = 0, rootCalls = 0, fadtCalls = 0, rsdpCalls = 0, scanCalls = 0;
+        int madtCalls = 0, rootCalls = 0, fadtCalls = 0, rsdpCalls = 0, scanCalls = 0, sleepCalls = 0;
         var statuses = new Dictionary<AcpiTableStatus, int>();
+        var sleepStatuses = new Dictionary<SleepStateStatus, int>();
 
         for (int i = 0; i < iterations; i++)
         {
-            int kind = i % 8;   // MADT gets half the iterations: it has the most structure
+            int kind = i % 9;   // MADT gets 4 of 9 iterations: it has the most structure
             byte[] original = kind switch
             {
                 < 4 => Pick(random, Madts),
                 4 => Pick(random, RootTables),
                 5 => Pick(random, Fadts),
+                8 => Pick(random, Dsdts),
                 _ => Pick(random, Rsdps),
             };
-            byte[] blob = Mutate(random, original, isRsdp: kind >= 6);
+            byte[] blob = Mutate(random, original, isRsdp: kind is 6 or 7);
             byte* p = guarded.Place(blob);
             ulong available = (ulong)blob.Length;
 
@@ -110,21 +122,31 @@ public unsafe class AcpiFuzzTests
                     Require(ok == (error is null) && (!ok || info.RootTableAddress != 0), "RSDP result and error agree", blob);
                     rsdpCalls++;
                     break;
-                default:
+                case 7:
                     long found = Rsdp.FindInBiosArea(p, (uint)blob.Length);
                     Require(found == -1 || (found % 16 == 0 && found + 20 <= blob.Length), "BIOS scan offset", blob);
                     scanCalls++;
                     break;
+                default:
+                    var s5 = SleepState.Find(p, available, "DSDT", 5);
+                    Require(Enum.IsDefined(s5.Status), "sleep state status is a defined value", blob);
+                    Require((s5.Status == SleepStateStatus.Found) == (s5.Error is null), "error is set exactly when not found", blob);
+                    Require(s5.Status != SleepStateStatus.Found || (s5.SlpTypA <= 7 && s5.SlpTypB <= 7 && s5.Offset >= 36 && s5.Offset < blob.Length),
+                            "found values fit SLP_TYP and the offset lies in the AML", blob);
+                    Count(sleepStatuses, s5.Status);
+                    sleepCalls++;
+                    break;
             }
         }
 
-        return $"{iterations} mutations (seed {seed}): MADT {madtCalls}, RSDT/XSDT {rootCalls}, FADT {fadtCalls}, RSDP {rsdpCalls}, BIOS scan {scanCalls}; " +
-               string.Join(", ", statuses.OrderBy(s => s.Key).Select(s => $"{s.Key} {s.Value}"));
+        return $"{iterations} mutations (seed {seed}): MADT {madtCalls}, RSDT/XSDT {rootCalls}, FADT {fadtCalls}, RSDP {rsdpCalls}, BIOS scan {scanCalls}, \\_S5 {sleepCalls}; " +
+               string.Join(", ", statuses.OrderBy(s => s.Key).Select(s => $"{s.Key} {s.Value}")) +
+               "; \\_S5: " + string.Join(", ", sleepStatuses.OrderBy(s => s.Key).Select(s => $"{s.Key} {s.Value}"));
     }
 
     private static T Pick<T>(Random random, T[] items) => items[random.Next(items.Length)];
 
-    private static void Count(Dictionary<AcpiTableStatus, int> statuses, AcpiTableStatus status) =>
+    private static void Count<T>(Dictionary<T, int> statuses, T status) where T : notnull =>
         statuses[status] = statuses.GetValueOrDefault(status) + 1;
 
     private static byte[] Mutate(Random random, byte[] original, bool isRsdp)

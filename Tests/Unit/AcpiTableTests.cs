@@ -196,6 +196,9 @@ public unsafe class AcpiTableTests
         Assert.That(fadt.HasExtendedBlocks, Is.True);
         Assert.That((fadt.XPmTimerBlock.IsIo, fadt.XPmTimerBlock.Address, fadt.XPmTimerBlock.BitWidth), Is.EqualTo((true, 0x608UL, (byte)32)));
         Assert.That(fadt.XGpe0Block.BitWidth, Is.EqualTo(128));
+        Assert.That((fadt.Dsdt, fadt.XDsdt, fadt.DsdtAddress), Is.EqualTo((0x1FE0040u, 0x1FE0040UL, 0x1FE0040UL)));
+        Assert.That((fadt.Pm1bControlBlock, fadt.Pm1bControlPort, fadt.XPm1bControlBlock.Address), Is.EqualTo((0u, 0u, 0UL)));
+        Assert.That(fadt.HardwareReduced, Is.False);
         Assert.That(fadt.Warnings, Is.Empty);
     }
 
@@ -207,6 +210,7 @@ public unsafe class AcpiTableTests
         Assert.That((fadt.Pm1aEventPort, fadt.Pm1aControlPort, fadt.PmTimerPort, fadt.Gpe0Port, fadt.Gpe0BlockLength), Is.EqualTo((0x600u, 0x604u, 0x608u, 0xAFE0u, (byte)4)));
         Assert.That((fadt.SmiCommandPort, fadt.AcpiEnable), Is.EqualTo((0xB2u, (byte)0xF1)));
         Assert.That((fadt.HasResetRegister, fadt.HasExtendedBlocks), Is.EqualTo((false, false)));
+        Assert.That((fadt.Dsdt, fadt.XDsdt, fadt.DsdtAddress, fadt.Pm1bControlPort), Is.EqualTo((0x1FE0040u, 0UL, 0x1FE0040UL, 0u)));
         Assert.That(fadt.Warnings, Is.Empty);
     }
 
@@ -245,6 +249,33 @@ public unsafe class AcpiTableTests
         Assert.That(fadt.Warnings, Has.Length.EqualTo(2));
         Assert.That(fadt.Warnings, Has.Some.Contains("X_PM_TMR_BLK is not in system I/O space"));
         Assert.That(fadt.Warnings, Has.Some.Contains("X_PM1a_EVT_BLK is beyond the 16-bit I/O space"));
+    }
+
+    [Test]
+    public void X_DSDT_wins_over_DSDT_and_PM1b_resolves_like_PM1a()
+    {
+        var table = Q35FadtWith(t =>
+        {
+            BinaryPrimitives.WriteUInt64LittleEndian(t.AsSpan(140), 0x1_2345_0000);   // X_DSDT above 4 GiB
+            BinaryPrimitives.WriteUInt32LittleEndian(t.AsSpan(68), 0x640);           // PM1b_CNT_BLK
+            t[184] = GenericAddress.SystemIo;                                        // X_PM1b_CNT_BLK, a different port
+            BinaryPrimitives.WriteUInt64LittleEndian(t.AsSpan(184 + 4), 0x650);
+        });
+        var fadt = Fadt.Parse(Place(table), (ulong)table.Length);
+        Assert.That((fadt.DsdtAddress, fadt.Pm1bControlBlock, fadt.Pm1bControlPort), Is.EqualTo((0x1_2345_0000UL, 0x640u, 0x650u)));
+        Assert.That(fadt.Warnings, Is.EquivalentTo(new[]
+        {
+            "FADT: X_DSDT and DSDT differ; using X_DSDT",
+            "FADT: X_PM1b_CNT_BLK and PM1b_CNT_BLK differ; using X_PM1b_CNT_BLK",
+        }));
+    }
+
+    [Test]
+    public void A_reset_register_that_is_not_8_bits_wide_is_a_warning()
+    {
+        var table = Q35FadtWith(t => t[116 + 1] = 16);
+        var fadt = Fadt.Parse(Place(table), (ulong)table.Length);
+        Assert.That(fadt.Warnings, Is.EqualTo(new[] { "FADT: RESET_REG is 16 bits wide, not 8" }));
     }
 
     [Test]

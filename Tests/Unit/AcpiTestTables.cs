@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Text;
 
@@ -41,6 +42,20 @@ internal static class AcpiTestTables
     /// <summary>q35: the RSDT with FACP, APIC, HPET, MCFG, WAET.</summary>
     public static readonly byte[] QemuQ35Rsdt = Convert.FromHexString(
         "5253445438000000014f424f4348532042585043202020200100000042585043010000003321fe012722fe01b722fe01ef22fe012b23fe01");
+
+    /// <summary>tools/AcpiTool/samples/NAME, found from this source file's place in the repository.</summary>
+    public static string SamplePath(string name, [CallerFilePath] string thisFile = "")
+    {
+        string path = Path.GetFullPath(Path.Combine(Path.GetDirectoryName(thisFile)!, "..", "..", "tools", "AcpiTool", "samples", name));
+        if (!File.Exists(path)) throw new FileNotFoundException($"sample {path} not found");
+        return path;
+    }
+
+    /// <summary>q35's whole DSDT (tools/AcpiTool/samples/qemu-q35.dsdt.aml): \_S5 at offset 7764.</summary>
+    public static byte[] QemuQ35Dsdt => File.ReadAllBytes(SamplePath("qemu-q35.dsdt.aml"));
+
+    /// <summary>pc's whole DSDT (tools/AcpiTool/samples/qemu-pc.dsdt.aml): \_S5 at offset 2890.</summary>
+    public static byte[] QemuPcDsdt => File.ReadAllBytes(SamplePath("qemu-pc.dsdt.aml"));
 
     /// <summary>Header (§5.2.6) + body, checksum fixed. The OEM fields are QEMU's.</summary>
     public static byte[] Table(string signature, byte revision, byte[] body)

@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
 using AcpiTool;
@@ -9,13 +8,7 @@ namespace Kernel.Tests.Unit;
 /// <summary>tools/AcpiTool end to end, called as a library (its command line lives in AcpiToolCli) on the sample dumps.</summary>
 public class AcpiToolTests
 {
-    /// <summary>tools/AcpiTool/samples/NAME, found from this source file's place in the repository.</summary>
-    private static string Sample(string name, [CallerFilePath] string thisFile = "")
-    {
-        string path = Path.GetFullPath(Path.Combine(Path.GetDirectoryName(thisFile)!, "..", "..", "tools", "AcpiTool", "samples", name));
-        if (!File.Exists(path)) throw new FileNotFoundException($"sample {path} not found");
-        return path;
-    }
+    private static string Sample(string name) => AcpiTestTables.SamplePath(name);
 
     private static (int Exit, string Out, string Err) Run(params string[] args)
     {

@@ -12,7 +12,10 @@ public enum QemuExitKind
     /// <summary>Guest wrote 2 → status 5.</summary>
     Panic,
 
-    /// <summary>Status 0: QEMU was told to quit, or the guest triple-faulted (-no-reboot turns the reset into an exit).</summary>
+    /// <summary>Guest wrote 3 → status 7: ACPI power-off did not end QEMU, the kernel's fallback did.</summary>
+    PowerOffFallback,
+
+    /// <summary>Status 0: QEMU was told to quit, the guest powered off (ACPI S5), or it reset or triple-faulted (-no-reboot turns a reset into an exit).</summary>
     QuitOrTripleFault,
 
     /// <summary>The run hit its time-out and was killed: the guest hung.</summary>
@@ -38,6 +41,7 @@ public readonly record struct QemuExit(QemuExitKind Kind, int? Status)
         1 => QemuExitKind.AllTestsPassed,
         3 => QemuExitKind.TestsFailed,
         5 => QemuExitKind.Panic,
+        7 => QemuExitKind.PowerOffFallback,
         _ => QemuExitKind.Unexpected,
     }, status);
 
@@ -52,7 +56,8 @@ public readonly record struct QemuExit(QemuExitKind Kind, int? Status)
         QemuExitKind.AllTestsPassed => "status 1: guest exit value 0, all self-tests passed",
         QemuExitKind.TestsFailed => "status 3: guest exit value 1, some self-test failed",
         QemuExitKind.Panic => "status 5: guest exit value 2, kernel panic",
-        QemuExitKind.QuitOrTripleFault => "status 0: QEMU quit normally, or the guest triple-faulted (-no-reboot)",
+        QemuExitKind.PowerOffFallback => "status 7: guest exit value 3, ACPI power-off failed and the kernel fell back to isa-debug-exit",
+        QemuExitKind.QuitOrTripleFault => "status 0: QEMU quit normally, or the guest powered off, reset or triple-faulted (-no-reboot)",
         QemuExitKind.TimedOut => "timed out: the guest hung and QEMU was killed",
         QemuExitKind.StartupError => "status 1 without any serial output: QEMU failed to start (see its stderr)",
         _ when Status is { } status && (status & 1) == 1 =>
