@@ -76,8 +76,6 @@ namespace Kernel
             ConsoleServer.Start();                    // the process that owns processes' console output
             ClockServer.Start();                      // sleeps and alarms for every process
 
-            if (Options.Has("test.poweroff")) Power.PowerOff();   // test-only: what the shell's poweroff will do
-            if (Options.Has("test.reboot")) Power.Reboot();       // test-only: what the shell's reboot will do
             if (Options.TryGetValue("selftest", out string filter))
                 SelfTestRunner.RunAndExit(filter);    // in-guest tests; ends QEMU with their verdict
             if (Options.Has("bench"))

@@ -40,8 +40,6 @@ namespace Kernel.Boot
             new KnownOption("test.fail", false, false, "test-only: make the self-test harness.Canary fail"),
             new KnownOption("test.panic", false, false, "test-only: make the self-test harness.Canary panic"),
             new KnownOption("test.ap-fault", false, false, "test-only: make harness.Canary run an invalid opcode on CPU 1, uncaught"),
-            new KnownOption("test.poweroff", false, false, "test-only: power the machine off (ACPI S5) once booted"),
-            new KnownOption("test.reboot", false, false, "test-only: reboot the machine once booted (with QEMU's -no-reboot, QEMU exits)"),
         };
 
         private readonly string[] _names;

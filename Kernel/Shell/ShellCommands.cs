@@ -39,6 +39,8 @@ namespace Kernel.Shell
             new Command { Name = "selftest", Usage = "selftest [FILTER]", Help = "in-guest tests whose suite.name starts with FILTER (all if none)", Run = &SelfTest },
             new Command { Name = "log", Usage = "log [N]", Help = "the last N kernel log lines (default 20)", Run = &ShowLog },
             new Command { Name = "panic", Usage = "panic", Help = "panic the kernel, for testing (asks first)", Run = &PanicNow },
+            new Command { Name = "poweroff", Usage = "poweroff", Help = "switch the machine off (ACPI S5; under QEMU its exit device if that fails)", Run = &PowerOff },
+            new Command { Name = "reboot", Usage = "reboot", Help = "reset the machine (ACPI reset register, 8042, port 0xCF9, triple fault)", Run = &Reboot },
         };
 
         public static void Execute(CommandWords words)
@@ -419,6 +421,10 @@ namespace Kernel.Shell
             if (!ShellProcess.Confirm("This stops every CPU. Type 'yes' to panic: ")) { ShellProcess.Print("not panicking"); return; }
             Panic.Halt("requested from the shell");
         }
+
+        private static void PowerOff(CommandWords words) => Power.PowerOff();
+
+        private static void Reboot(CommandWords words) => Power.Reboot();
 
         // ---- Helpers ----
 

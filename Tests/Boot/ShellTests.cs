@@ -5,37 +5,22 @@ using NUnit.Framework;
 namespace Kernel.Tests.Boot;
 
 /// <summary>
-/// The kernel shell, driven through COM1 as a user at a terminal would drive it: one QEMU with 4 CPUs booted into the
-/// shell, a command typed, its answer read up to the next prompt. The tests run in order on the same machine (the
-/// CPU taken offline comes back before the next test); the last one panics it.
+/// The kernel shell, driven through COM1 as a user at a terminal would drive it (<see cref="ShellSession"/>): one QEMU
+/// with 4 CPUs booted into the shell. The tests run in order on the same machine (the CPU taken offline comes back
+/// before the next test); the last one panics it.
 /// </summary>
 [Parallelizable(ParallelScope.Self)]
 public sealed partial class ShellTests
 {
-    const string Prompt = "kernel> ";
     const int Cpus = 4;
-    static readonly TimeSpan BootLimit = TimeSpan.FromSeconds(60);
-    static readonly TimeSpan CommandLimit = TimeSpan.FromSeconds(60);
 
-    QemuSession session = null!;
-    IDisposable qemuSlot = null!;
+    ShellSession shell = null!;
 
     [OneTimeSetUp]
-    public void BootIntoTheShell()
-    {
-        KernelBoot.RequireIsoAndQemu();
-        qemuSlot = KernelBoot.TakeQemuSlot();
-        var machine = new BootConfiguration("shell", Smp: Cpus.ToString(), ExpectedCpus: Cpus);
-        session = QemuSession.Start(machine.ToQemuOptions(KernelBoot.Repo.KernelIso, "", TimeSpan.FromMinutes(5)) with { SerialInput = true });
-        Assert.That(session.WaitForText(Prompt, 0, BootLimit), Is.GreaterThan(0), $"no shell prompt\n{session.Report()}");
-    }
+    public void BootIntoTheShell() => shell = ShellSession.Start(new BootConfiguration("shell", Smp: Cpus.ToString(), ExpectedCpus: Cpus));
 
     [OneTimeTearDown]
-    public void PowerDown()
-    {
-        session?.Dispose();
-        qemuSlot?.Dispose();
-    }
+    public void PowerDown() => shell?.Dispose();
 
     [Test, Order(1)]
     public void CpusListsEveryCpuOnline()
@@ -129,41 +114,16 @@ public sealed partial class ShellTests
     {
         Assert.That(Run("panic"), Does.Contain("Type 'yes' to panic"));
         Assert.That(Run("no"), Does.Contain("not panicking"));
-        int from = session.Serial.Length;
-        session.Type("panic\ryes\r");
-        Assert.That(session.WaitForText("PANIC on CPU", from, CommandLimit), Is.GreaterThan(0), session.Report());
-        Assert.That(session.WaitForText("other CPUs stopped", from, CommandLimit), Is.GreaterThan(0), session.Report());
+        var qemu = shell.Qemu;
+        int from = qemu.Serial.Length;
+        qemu.Type("panic\ryes\r");
+        Assert.That(qemu.WaitForText("PANIC on CPU", from, ShellSession.CommandLimit), Is.GreaterThan(0), qemu.Report());
+        Assert.That(qemu.WaitForText("other CPUs stopped", from, ShellSession.CommandLimit), Is.GreaterThan(0), qemu.Report());
     }
 
     string ShellEndpoint() => Regex.Match(Run("ps"), @"\d+ +(?<endpoint>\d+) +shell ").Groups["endpoint"].Value;
 
-    /// <summary>Types <paramref name="keys"/> and Enter; returns what the shell printed between the echoed line and the next prompt (or question).</summary>
-    string Run(string keys, string? echo = null)
-    {
-        int from = session.Serial.Length;
-        session.Type(keys + "\r");
-        int answer = session.WaitForText((echo ?? keys) + "\r\n", from, CommandLimit);
-        Assert.That(answer, Is.GreaterThan(0), $"the shell did not echo '{keys}'\n{session.Report()}");
-        int end = WaitForPromptOrQuestion(answer);
-        Assert.That(end, Is.GreaterThan(0), $"no prompt after '{keys}'\n{session.Report()}");
-        return session.Serial[answer..end].Replace("\r\n", "\n");
-    }
-
-    int WaitForPromptOrQuestion(int from)
-    {
-        var deadline = DateTime.UtcNow + CommandLimit;
-        while (DateTime.UtcNow < deadline && !session.HasExited)
-        {
-            var output = session.Serial;
-            foreach (var ending in new[] { Prompt, "Type 'yes' to panic: " })
-            {
-                int at = output.IndexOf(ending, from, StringComparison.Ordinal);
-                if (at >= 0) return ending == Prompt ? at : at + ending.Length;
-            }
-            Thread.Sleep(20);
-        }
-        return -1;
-    }
+    string Run(string keys, string? echo = null) => shell.Run(keys, echo);
 
     static string[] Lines(string output) => output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
 

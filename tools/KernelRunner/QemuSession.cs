@@ -94,6 +94,10 @@ public sealed class QemuSession : IDisposable
         }
     }
 
+    /// <summary>Waits for QEMU to end by itself; how it ended, or null if it still runs after <paramref name="timeout"/>.</summary>
+    public QemuExit? WaitForExit(TimeSpan timeout) =>
+        qemu.WaitForExit(timeout) ? QemuRunner.ExitOf(qemu.ExitCode, Serial, Stderr) : null;
+
     /// <summary>Sends <paramref name="text"/> to COM1 as if typed (the session must have been started with SerialInput).</summary>
     public void Type(string text)
     {
