@@ -9,9 +9,10 @@ namespace Kernel.Servers
     /// screen) and hands them what is typed at it. Output is whole lines: a client sends its text in pieces of up to
     /// 48 bytes, and the server writes nothing of it until the piece that ends it, so output from processes on
     /// different CPUs never interleaves. Lines sent with Write/WriteLine are prefixed with the sender's name; the
-    /// shell's own text (WriteRaw/WriteRawEnd) goes out as it is, escape sequences included. Input: a client asks
-    /// with Read (SendRec) and the reply comes when there is at least one byte, from <see cref="ConsoleInput"/>,
-    /// which device interrupts fill and whose notification wakes the server. One reader at a time.
+    /// shell's own text (WriteRaw/WriteRawEnd) goes out as it is, escape sequences included, and its last piece is a
+    /// SendRec answered once the text is out. Input: a client asks with Read (SendRec) and the reply comes when there
+    /// is at least one byte, from <see cref="ConsoleInput"/>, which device interrupts fill and whose notification
+    /// wakes the server. One reader at a time.
     /// </summary>
     public static unsafe class ConsoleServer
     {
@@ -64,7 +65,9 @@ namespace Kernel.Servers
                 message.P0 = (ulong)count;
                 byte* bytes = (byte*)&message.P1;
                 for (int i = 0; i < count; i++) bytes[i] = text[at + i] < 0x80 ? (byte)text[at + i] : (byte)'?';
-                IpcStatus status = Ipc.Send(Endpoint, &message);
+                // The shell's text is on the console before PrintRaw returns (the last piece waits for the server's
+                // reply), so its echo and prompt never land after output the kernel writes directly.
+                IpcStatus status = message.Type == WriteRawEnd ? Ipc.SendRec(Endpoint, &message) : Ipc.Send(Endpoint, &message);
                 if (status != IpcStatus.Ok) return status;
                 at += count;
             }
@@ -98,6 +101,7 @@ namespace Kernel.Servers
                     if (raw) EmitRaw(ref lines[slot]);
                     else Emit(ref lines[slot], slot);
                 }
+                if (message.Type == WriteRawEnd) Reply(message.Source, WriteRawEnd);
             }
         }
 
