@@ -57,6 +57,6 @@ namespace Kernel.Arch
         public uint Magic;
         public uint Count;
         public uint Capacity;
-        public uint FromManagedCode;     // how many of Count the decoder found in ilc's code (the rest are SMP_LOCK sites in asm)
+        public uint FromManagedCode;     // how many of Count the decoder found in ilc's code (all of them today: asm marks its sites with ALT_BEGIN/ALT_REPLACE/ALT_END sequences instead)
     }
 }
