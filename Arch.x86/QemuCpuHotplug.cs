@@ -10,8 +10,9 @@ namespace Kernel.Arch
     /// host bridge, switches QEMU's CPU hot-plug register block to the modern interface and handles its events
     /// (QEMU docs/specs/acpi_cpu_hotplug.rst; hw/acpi/cpu.c). An event raises GPE bit 2, which QEMU delivers as
     /// the SCI (the FADT's SCI_INT, routed through the I/O APIC); the handler only acknowledges it and notifies
-    /// the kernel task (Kernel/Servers/SystemTask.cs), which does the work: start the new CPU (CpuHotplug.CpuUp: SMP alternatives first), or take
-    /// a removed one down (CpuDown: UP alternatives at one CPU), then tell QEMU (OST) and, for removal, eject.
+    /// the kernel task (Kernel/Servers/SystemTask.cs), which does the work: start the new CPU (CpuHotplug.CpuUp:
+    /// SMP alternatives first), or take a removed one down (CpuDown: UP alternatives at one CPU), then tell QEMU
+    /// (OST) and, for removal, eject.
     /// QEMU's MADT lists every possible CPU, absent ones with Enabled clear and no Online Capable bit; on QEMU
     /// those entries are the hot-plug slots (on other firmware only Online Capable entries would be).
     /// </summary>
