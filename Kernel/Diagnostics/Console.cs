@@ -47,6 +47,7 @@ namespace Kernel.Diagnostics
         private static void Put(char c)
         {
             Serial.Write(c);
+            Screen.Put(c);
         }
 
         /// <summary>From now on, lock acquisition gives up after a bounded wait (Panic calls this).</summary>
@@ -63,8 +64,10 @@ namespace Kernel.Diagnostics
             return state;
         }
 
+        // The screen is drawn once per write, not per character: a line that scrolls redraws the screen once.
         private static void Unlock(InterruptState state, bool locked)
         {
+            Screen.Flush();
             if (locked) s_lock.Release();
             state.Restore();
         }
