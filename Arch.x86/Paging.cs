@@ -94,6 +94,31 @@ namespace Kernel.Arch
             return bottom + pages * PageTables.PageSize;
         }
 
+        /// <summary>
+        /// Device memory the identity map does not reach (a framebuffer above 4 GiB on real machines): mapped uncached,
+        /// writable, never executable, into the next free part of a region far above the identity map. Returns the
+        /// virtual address of <paramref name="physical"/>, or 0 when the region is full or no table page is left.
+        /// </summary>
+        public const ulong DeviceRegionBase = 0x0000_7D00_0000_0000;
+        public const ulong DeviceRegionBytes = 64 * OneGiB;
+
+        private static ulong s_deviceRegionUsed;
+
+        public static ulong MapDeviceMemory(ulong physical, ulong bytes)
+        {
+            ulong first = physical & ~(PageTables.PageSize - 1);
+            ulong pages = (physical + bytes - first + PageTables.PageSize - 1) / PageTables.PageSize;
+            InterruptState state = s_lock.AcquireIrqSave();
+            ulong virtualBase = DeviceRegionBase + s_deviceRegionUsed;
+            bool ok = pages * PageTables.PageSize <= DeviceRegionBytes - s_deviceRegionUsed;
+            for (ulong i = 0; ok && i < pages; i++)
+                ok = s_kernel.Map4K(virtualBase + i * PageTables.PageSize, first + i * PageTables.PageSize,
+                                    PageFlags.Writable | PageFlags.NoExecute | PageFlags.CacheDisable | PageFlags.WriteThrough);
+            if (ok) s_deviceRegionUsed += pages * PageTables.PageSize;
+            s_lock.ReleaseIrqRestore(state);
+            return ok ? virtualBase + (physical - first) : 0;
+        }
+
         /// <summary>Whether <paramref name="address"/> lies in the guard page of a stack slot.</summary>
         public static bool IsStackGuard(ulong address) =>
             address >= StackRegionBase && (address - StackRegionBase) % StackSlotBytes < PageTables.PageSize;

@@ -31,6 +31,9 @@ mb2_header:
     dd MB2_ARCH_I386
     dd mb2_header_end - mb2_header
     dd -(MB2_MAGIC + MB2_ARCH_I386 + (mb2_header_end - mb2_header))
+    ; No framebuffer tag (§3.1.10), on purpose: without one GRUB leaves a BIOS machine in EGA text mode, and on UEFI,
+    ; which has no text mode, it hands over the GOP framebuffer anyway (tag 8; it also prints "WARNING: no console
+    ; will be available to OS", which is wrong for this kernel). A framebuffer tag would switch BIOS machines to VBE graphics.
     ; End tag (§3.1.4): type 0, flags 0, size 8.
     dw 0, 0
     dd 8

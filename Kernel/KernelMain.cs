@@ -45,6 +45,7 @@ namespace Kernel
             Gdt.Load(PerCpu.Current);                 // ...loaded
             Idt.Initialize(Image);                    // every exception reported from here on
             BootInfo = ParseBootInfo(multibootInfo);  // memory map, command line, ACPI pointers, modules
+            Screen.Initialize(BootInfo);              // console on the screen too: VGA text (BIOS) or framebuffer (UEFI)
             Options = ParseOptions(BootInfo);         // kernel options; unknown ones warned about
             Tsc.LogFrequency();                       // (after loglevel is known)
             SymbolMap.Load(BootInfo);                 // C# method names for panic reports
@@ -53,12 +54,14 @@ namespace Kernel
             AcpiFirmware.Discover(BootInfo, PerCpu.Current->ApicId, Cpus.MaxCpus);  // ACPI: MADT, FADT (reads page 0: before paging)
             ApTrampoline.Install(BootInfo, Image);    // AP start-up code into conventional memory
             Paging.Initialize(BootInfo, Image);       // own page tables: W^X, null page unmapped
+            Screen.MapFramebuffer();                  // a framebuffer above 4 GiB starts once mapped
             Cpus.RegisterBootCpu(AcpiFirmware.Madt);      // CPU 0 in the per-CPU table
             Pic8259.Retire();                         // the APICs take over from the 8259s
             LocalApic.InitializeBootCpu(AcpiFirmware.Madt.LocalApicAddress, HighestApicId(AcpiFirmware.Madt));  // xAPIC or x2APIC
             LocalApic.ConfigureNmiPins(AcpiFirmware.Madt.LocalNmis, PerCpu.Current->AcpiUid);  // LINT pins per the MADT
             IoApic.InitializeAll(AcpiFirmware.Madt);      // device interrupts masked until routed
             Serial.EnableInput();                     // COM1's receive interrupt feeds the console's input ring
+            Ps2Keyboard.Initialize(AcpiFirmware.Fadt);    // PS/2 keyboard on IRQ 1, if the 8042 answers: the same ring
             ConfigurePmTimer(AcpiFirmware.Fadt);          // the reference clock modern machines have
             TimerCalibration.Run();                   // TSC and local APIC timer rates
             Alternatives.Initialize(Image, Options.Has("noalternatives"));  // CPU-feature variants; pristine text kept

@@ -40,6 +40,7 @@ namespace Kernel.Boot
             new KnownOption("test.fail", false, false, "test-only: make the self-test harness.Canary fail"),
             new KnownOption("test.panic", false, false, "test-only: make the self-test harness.Canary panic"),
             new KnownOption("test.ap-fault", false, false, "test-only: make harness.Canary run an invalid opcode on CPU 1, uncaught"),
+            new KnownOption("test.keys", false, false, "test-only: keyboard.TypedKeysArrive waits (up to 60 s) for a host to type its keys"),
         };
 
         private readonly string[] _names;

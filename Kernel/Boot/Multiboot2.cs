@@ -19,11 +19,15 @@ namespace Kernel.Boot
         public string Name;
     }
 
+    public enum FramebufferType : byte { Indexed = 0, Rgb = 1, EgaText = 2 }   // spec §3.6.12 framebuffer_type
+
     public struct FramebufferInfo
     {
         public ulong Address;
-        public uint Pitch, Width, Height;
-        public byte BitsPerPixel, Type;   // type 0 indexed, 1 RGB, 2 EGA text (spec §3.6.12)
+        public uint Pitch, Width, Height;   // EGA text: width and height in characters
+        public byte BitsPerPixel;
+        public FramebufferType Type;
+        public byte RedPosition, RedSize, GreenPosition, GreenSize, BluePosition, BlueSize;   // RGB only
     }
 
     /// <summary>
@@ -131,20 +135,37 @@ namespace Kernel.Boot
             return true;
         }
 
-        // §3.6.12: framebuffer_addr (u64), pitch, width, height (u32), bpp (u8), type (u8).
+        // §3.6.12: framebuffer_addr (u64), pitch, width, height (u32), bpp (u8), type (u8), reserved, then color_info.
+        // The spec's own multiboot2.h (struct multiboot_tag_framebuffer_common), which GRUB fills, makes reserved 16 bits
+        // wide, so color_info starts at byte 32; for RGB it is {position, mask size} for red, green and blue.
+        // A tag too short for its type's color_info is ignored: no screen is better than a wrong one.
+        private const uint FramebufferCommonSize = 32, RgbColorInfoSize = 6;
+
         private static void ParseFramebuffer(BootInfo result, byte* tag, uint size)
         {
-            if (size < 30) return;
-            result.HasFramebuffer = true;
-            result.Framebuffer = new FramebufferInfo
+            if (size < FramebufferCommonSize) return;
+            var framebuffer = new FramebufferInfo
             {
                 Address = *(ulong*)(tag + 8),
                 Pitch = *(uint*)(tag + 16),
                 Width = *(uint*)(tag + 20),
                 Height = *(uint*)(tag + 24),
                 BitsPerPixel = tag[28],
-                Type = tag[29],
+                Type = (FramebufferType)tag[29],
             };
+            if (framebuffer.Type == FramebufferType.Rgb)
+            {
+                if (size < FramebufferCommonSize + RgbColorInfoSize) return;
+                byte* color = tag + FramebufferCommonSize;
+                framebuffer.RedPosition = color[0];
+                framebuffer.RedSize = color[1];
+                framebuffer.GreenPosition = color[2];
+                framebuffer.GreenSize = color[3];
+                framebuffer.BluePosition = color[4];
+                framebuffer.BlueSize = color[5];
+            }
+            result.HasFramebuffer = true;
+            result.Framebuffer = framebuffer;
         }
 
         private static string CString(byte* text, uint capacity)

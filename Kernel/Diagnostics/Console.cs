@@ -57,6 +57,7 @@ namespace Kernel.Diagnostics
         {
             s_atLineStart = c == '\n';
             Serial.Write(c);
+            Screen.Put(c);
         }
 
         /// <summary>From now on, lock acquisition gives up after a bounded wait (Panic calls this).</summary>
@@ -73,8 +74,10 @@ namespace Kernel.Diagnostics
             return state;
         }
 
+        // The screen is drawn once per write, not per character: a line that scrolls redraws the screen once.
         private static void Unlock(InterruptState state, bool locked)
         {
+            Screen.Flush();
             if (locked) s_lock.Release();
             state.Restore();
         }

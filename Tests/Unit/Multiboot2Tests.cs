@@ -47,6 +47,20 @@ public unsafe class Multiboot2Tests
         return payload;
     }
 
+    // Tag 8's payload as GRUB writes it (the spec's multiboot2.h): the common part with a 16-bit reserved field, then color_info.
+    private static byte[] Framebuffer(ulong address, uint pitch, uint width, uint height, byte bpp, FramebufferType type, byte[] colorInfo)
+    {
+        var payload = new byte[24 + colorInfo.Length];
+        BinaryPrimitives.WriteUInt64LittleEndian(payload, address);
+        BinaryPrimitives.WriteUInt32LittleEndian(payload.AsSpan(8), pitch);
+        BinaryPrimitives.WriteUInt32LittleEndian(payload.AsSpan(12), width);
+        BinaryPrimitives.WriteUInt32LittleEndian(payload.AsSpan(16), height);
+        payload[20] = bpp;
+        payload[21] = (byte)type;
+        colorInfo.CopyTo(payload, 24);
+        return payload;
+    }
+
     private static BootInfo? Parse(byte[] info, out string? error)
     {
         fixed (byte* p = info) return Multiboot2.Parse(p, out error);
@@ -59,13 +73,7 @@ public unsafe class Multiboot2Tests
         BinaryPrimitives.WriteUInt32LittleEndian(module, 0x20_0000);
         BinaryPrimitives.WriteUInt32LittleEndian(module.AsSpan(4), 0x20_1000);
         "symbols\0"u8.CopyTo(module.AsSpan(8));
-        var framebuffer = new byte[24];
-        BinaryPrimitives.WriteUInt64LittleEndian(framebuffer, 0x8000_0000);
-        BinaryPrimitives.WriteUInt32LittleEndian(framebuffer.AsSpan(8), 3200);
-        BinaryPrimitives.WriteUInt32LittleEndian(framebuffer.AsSpan(12), 800);
-        BinaryPrimitives.WriteUInt32LittleEndian(framebuffer.AsSpan(16), 600);
-        framebuffer[20] = 32;
-        framebuffer[21] = 1;
+        var framebuffer = Framebuffer(0x8000_0000, 3200, 800, 600, 32, FramebufferType.Rgb, [16, 8, 8, 8, 0, 8]);
         byte[] rsdp = [.. "RSD PTR "u8, .. new byte[12]];
 
         var info = new InfoBuilder()
@@ -158,5 +166,43 @@ public unsafe class Multiboot2Tests
             var boot = Parse(mutated, out var error);
             Assert.That(boot is null ^ error is null, Is.True, "either a result or an error");
         }
+    }
+
+    [Test]
+    public void An_RGB_framebuffer_brings_its_channel_layout()
+    {
+        // OVMF's GOP through GRUB 2.06: 800x600, 24 bits per pixel, blue in the lowest byte.
+        var info = new InfoBuilder().Tag(8, Framebuffer(0xC000_0000, 2400, 800, 600, 24, FramebufferType.Rgb, [16, 8, 8, 8, 0, 8])).Build();
+        var framebuffer = Parse(info, out _)!.Framebuffer;
+        Assert.That((framebuffer.Type, framebuffer.Pitch, framebuffer.BitsPerPixel), Is.EqualTo((FramebufferType.Rgb, 2400u, (byte)24)));
+        Assert.That((framebuffer.RedPosition, framebuffer.RedSize, framebuffer.GreenPosition, framebuffer.GreenSize, framebuffer.BluePosition, framebuffer.BlueSize),
+                    Is.EqualTo(((byte)16, (byte)8, (byte)8, (byte)8, (byte)0, (byte)8)));
+    }
+
+    [Test]
+    public void An_EGA_text_framebuffer_counts_characters()
+    {
+        // SeaBIOS through GRUB: the text mode GRUB leaves when the kernel asks for no framebuffer.
+        var info = new InfoBuilder().Tag(8, Framebuffer(0xB8000, 160, 80, 25, 16, FramebufferType.EgaText, [])).Build();
+        var boot = Parse(info, out _)!;
+        Assert.That(boot.HasFramebuffer, Is.True);
+        Assert.That((boot.Framebuffer.Type, boot.Framebuffer.Address, boot.Framebuffer.Width, boot.Framebuffer.Height), Is.EqualTo((FramebufferType.EgaText, 0xB8000UL, 80u, 25u)));
+    }
+
+    [Test]
+    public void An_RGB_framebuffer_tag_without_its_channel_layout_is_ignored()
+    {
+        var info = new InfoBuilder().Tag(8, Framebuffer(0x8000_0000, 3200, 800, 600, 32, FramebufferType.Rgb, [])).Text(1, "after").Build();
+        var boot = Parse(info, out var error)!;
+        Assert.That(error, Is.Null);
+        Assert.That(boot.HasFramebuffer, Is.False);
+        Assert.That(boot.CommandLine, Is.EqualTo("after"), "parsing goes on past the short tag");
+    }
+
+    [Test]
+    public void A_framebuffer_tag_shorter_than_its_common_part_is_ignored()
+    {
+        var info = new InfoBuilder().Tag(8, new byte[20]).Build();
+        Assert.That(Parse(info, out _)!.HasFramebuffer, Is.False);
     }
 }
