@@ -26,21 +26,21 @@ namespace Kernel.Shell
         private static readonly Command[] s_commands =
         {
             new Command { Name = "help", Usage = "help", Help = "this list", Run = &Help },
-            new Command { Name = "cpus", Usage = "cpus", Help = "every CPU: APIC ID, state, online since, timer ticks, big-lock use", Run = &ListCpus },
+            new Command { Name = "cpus", Usage = "cpus", Help = "CPUs: APIC ID, state, online since, ticks, big-lock use", Run = &ListCpus },
             new Command { Name = "online", Usage = "online N", Help = "start CPU N (logical hot-plug)", Run = &Online },
             new Command { Name = "offline", Usage = "offline N", Help = "take CPU N down (logical hot-plug)", Run = &Offline },
-            new Command { Name = "alt", Usage = "alt", Help = "alternatives: mode, patch sites, last UP/SMP switch, CPU-feature choices", Run = &ShowAlternatives },
-            new Command { Name = "madt", Usage = "madt", Help = "the ACPI MADT as parsed: CPUs, I/O APICs, overrides, NMIs", Run = &ShowMadt },
-            new Command { Name = "ipi", Usage = "ipi N", Help = "cross-CPU call round trip from CPU 0 to CPU N", Run = &Ipi },
+            new Command { Name = "alt", Usage = "alt", Help = "code patching: mode, sites, last UP/SMP switch, features", Run = &ShowAlternatives },
+            new Command { Name = "madt", Usage = "madt", Help = "the ACPI MADT: CPUs, I/O APICs, overrides, NMIs", Run = &ShowMadt },
+            new Command { Name = "ipi", Usage = "ipi N", Help = "cross-CPU call round trips from CPU 0 to CPU N", Run = &Ipi },
             new Command { Name = "lockstat", Usage = "lockstat", Help = "big kernel lock statistics per CPU", Run = &LockStat },
-            new Command { Name = "ps", Usage = "ps", Help = "processes: endpoint, state, CPU, priority, time, switches", Run = &ListProcesses },
+            new Command { Name = "ps", Usage = "ps", Help = "processes: endpoint, state, CPU, priority, time", Run = &ListProcesses },
             new Command { Name = "kill", Usage = "kill E", Help = "kill the process with endpoint E", Run = &Kill },
-            new Command { Name = "bench", Usage = "bench [GROUP]", Help = "benchmarks: locks, alternatives, ipi, processes, hotplug (all if none)", Run = &Bench },
-            new Command { Name = "selftest", Usage = "selftest [FILTER]", Help = "in-guest tests whose suite.name starts with FILTER (all if none)", Run = &SelfTest },
+            new Command { Name = "bench", Usage = "bench [GROUP]", Help = "benchmarks: locks alternatives ipi processes hotplug", Run = &Bench },
+            new Command { Name = "selftest", Usage = "selftest [FILTER]", Help = "in-guest tests whose suite.name starts with FILTER", Run = &SelfTest },
             new Command { Name = "log", Usage = "log [N]", Help = "the last N kernel log lines (default 20)", Run = &ShowLog },
             new Command { Name = "panic", Usage = "panic", Help = "panic the kernel, for testing (asks first)", Run = &PanicNow },
-            new Command { Name = "poweroff", Usage = "poweroff", Help = "switch the machine off (ACPI S5; under QEMU its exit device if that fails)", Run = &PowerOff },
-            new Command { Name = "reboot", Usage = "reboot", Help = "reset the machine (ACPI reset register, 8042, port 0xCF9, triple fault)", Run = &Reboot },
+            new Command { Name = "poweroff", Usage = "poweroff", Help = "switch off: ACPI S5 (QEMU: its exit device as fallback)", Run = &PowerOff },
+            new Command { Name = "reboot", Usage = "reboot", Help = "reset: ACPI reset register, 8042, 0xCF9, triple fault", Run = &Reboot },
         };
 
         public static void Execute(CommandWords words)
@@ -72,22 +72,22 @@ namespace Kernel.Shell
 
         private static void ListCpus(CommandWords words)
         {
-            ShellProcess.Print("CPU  APIC  state     online since   timer ticks   BKL taken   contended   waited (cycles)");
+            ShellProcess.Print("CPU APIC  state       since (s)     ticks  BKL taken  contended waited (cycles)");
             for (int i = 0; i < Cpus.Count; i++)
             {
                 PerCpu* cpu = Cpus.Get(i);
                 LockStatistics bkl = cpu->Bkl;
                 var line = new TextBuffer();
                 line.AppendPadded((ulong)i, 3);
-                line.AppendPadded(cpu->ApicId, 6);
+                line.AppendPadded(cpu->ApicId, 5);
                 line.Append("  ");
                 Left(ref line, CpuStateName(cpu->CpuState), 9);
-                if (cpu->CpuState == CpuState.Online) AppendSeconds(ref line, Tsc.MicrosecondsAt(cpu->OnlineSinceTsc), 13);
-                else Right(ref line, "-", 13);
-                line.AppendPadded(cpu->TimerTicks, 14);
-                line.AppendPadded(bkl.Acquisitions, 12);
-                line.AppendPadded(bkl.Contended, 12);
-                line.AppendPadded(bkl.WaitCycles, 18);
+                if (cpu->CpuState == CpuState.Online) AppendSeconds(ref line, Tsc.MicrosecondsAt(cpu->OnlineSinceTsc), 12);
+                else Right(ref line, "-", 12);
+                line.AppendPadded(cpu->TimerTicks, 10);
+                line.AppendPadded(bkl.Acquisitions, 11);
+                line.AppendPadded(bkl.Contended, 11);
+                line.AppendPadded(bkl.WaitCycles, 16);
                 ShellProcess.Print(ref line);
             }
             var summary = new TextBuffer();
@@ -150,9 +150,12 @@ namespace Kernel.Shell
             {
                 line.Append("CPU 0 -> CPU ");
                 line.AppendDecimal(cpu);
-                line.Append(": ");
+                line.Append(" and back, ");
                 line.AppendDecimal(message.P0);
-                line.Append(" round trips, fastest ");
+                line.Append(" times:");
+                ShellProcess.Print(ref line);
+                line.Clear();
+                line.Append("  fastest ");
                 AppendCycles(ref line, message.P2);
                 line.Append(", mean ");
                 AppendCycles(ref line, message.P1);
@@ -163,7 +166,7 @@ namespace Kernel.Shell
         private static void LockStat(CommandWords words)
         {
             ShellProcess.Print("big kernel lock (MINIX-style, FIFO ticket):");
-            ShellProcess.Print("CPU    acquisitions   contended      %   waited (cycles)   mean wait   longest wait");
+            ShellProcess.Print("CPU  acquisitions  contended    %  waited (cycles)   mean wait  longest wait");
             ulong totalAcquisitions = 0, totalContended = 0, totalWaited = 0;
             for (int i = 0; i < Cpus.Count; i++)
             {
@@ -173,20 +176,14 @@ namespace Kernel.Shell
                 totalWaited += bkl.WaitCycles;
                 var line = new TextBuffer();
                 line.AppendPadded((ulong)i, 3);
-                line.AppendPadded(bkl.Acquisitions, 16);
-                line.AppendPadded(bkl.Contended, 12);
-                line.AppendPadded(Percent(bkl.Contended, bkl.Acquisitions), 7);
-                line.AppendPadded(bkl.WaitCycles, 18);
+                AppendLockRow(ref line, bkl.Acquisitions, bkl.Contended, bkl.WaitCycles);
                 line.AppendPadded(bkl.Contended == 0 ? 0 : bkl.WaitCycles / bkl.Contended, 12);
-                line.AppendPadded(bkl.LongestWait, 15);
+                line.AppendPadded(bkl.LongestWait, 14);
                 ShellProcess.Print(ref line);
             }
             var total = new TextBuffer();
             total.Append("all");
-            total.AppendPadded(totalAcquisitions, 16);
-            total.AppendPadded(totalContended, 12);
-            total.AppendPadded(Percent(totalContended, totalAcquisitions), 7);
-            total.AppendPadded(totalWaited, 18);
+            AppendLockRow(ref total, totalAcquisitions, totalContended, totalWaited);
             ShellProcess.Print(ref total);
             var dropped = new TextBuffer();
             dropped.Append("console input: ");
@@ -321,27 +318,27 @@ namespace Kernel.Shell
 
         private static void ListProcesses(CommandWords words)
         {
-            ShellProcess.Print("slot  endpoint  name            state       prio  cpu  last  affinity          Mcycles  switches  migrations");
+            ShellProcess.Print("slot endpoint  name        state     prio  cpu  affinity Mcycles switches moves");
             for (int slot = 0; slot < Endpoint.Slots; slot++)
             {
                 Process process = ProcessTable.At(slot);
                 if (process == null || (process.Flags & ProcessFlags.SlotFree) != 0) continue;
                 var line = new TextBuffer();
                 line.AppendPadded((ulong)slot, 4);
-                line.AppendPadded((ulong)process.Endpoint, 10);
+                line.AppendPadded((ulong)process.Endpoint, 9);
                 line.Append("  ");
-                Left(ref line, process.Name, 16);
-                Left(ref line, Process.StateName(process.State), 11);
-                line.AppendPadded((ulong)process.Priority, 5);
-                AppendCpu(ref line, process.RunningOn, 5);
-                AppendCpu(ref line, process.LastCpu, 6);
-                line.Append("  0x");
-                line.AppendHex(process.Affinity.Mask, 16);
-                line.AppendPadded(process.CpuCycles / 1_000_000, 9);
-                line.AppendPadded(process.Switches, 10);
-                line.AppendPadded(process.Migrations, 12);
+                Left(ref line, process.Name, 12);
+                Left(ref line, Process.StateName(process.State), 10);
+                line.AppendPadded((ulong)process.Priority, 4);
+                AppendCpu(ref line, process.RunningOn, process.LastCpu);
+                line.Append("  ");
+                AppendAffinity(ref line, process.Affinity);
+                line.AppendPadded(process.CpuCycles / 1_000_000, 8);
+                line.AppendPadded(process.Switches, 9);
+                line.AppendPadded(process.Migrations, 6);
                 ShellProcess.Print(ref line);
             }
+            ShellProcess.Print("cpu: running there, or (ran there last); moves: times it changed CPU");
         }
 
         private static void Kill(CommandWords words)
@@ -351,7 +348,7 @@ namespace Kernel.Shell
             if (process == null) { ShellProcess.Error("kill", "no live process has that endpoint"); return; }
             if (process.Slot == ProcessTable.KernelTaskSlot || process.IsSystem)
             {
-                ShellProcess.Error("kill", "refusing to kill a system process (the kernel task, a server or the shell)");
+                ShellProcess.Error("kill", "refused: a system process (the kernel task, a server, the shell)");
                 return;
             }
             IpcStatus status = Scheduler.Kill(endpoint, "killed from the shell");
@@ -447,7 +444,7 @@ namespace Kernel.Shell
             HotplugResult.LastCpu => "is the last CPU online",
             HotplugResult.AlreadyOffline => "is not online",
             HotplugResult.AlreadyOnline => "is already online",
-            _ => "could not change state: a step failed and was rolled back (see 'log')",
+            _ => "failed a step; all of it was rolled back (see 'log')",
         };
 
         private static string CpuStateName(CpuState state) => state switch
@@ -463,6 +460,14 @@ namespace Kernel.Shell
 
         private static ulong Percent(ulong part, ulong whole) => whole == 0 ? 0 : part * 100 / whole;
 
+        private static void AppendLockRow(ref TextBuffer line, ulong acquisitions, ulong contended, ulong waited)
+        {
+            line.AppendPadded(acquisitions, 14);
+            line.AppendPadded(contended, 11);
+            line.AppendPadded(Percent(contended, acquisitions), 5);
+            line.AppendPadded(waited, 17);
+        }
+
         private static void AppendCycles(ref TextBuffer line, ulong cycles)
         {
             line.AppendDecimal(cycles);
@@ -474,10 +479,28 @@ namespace Kernel.Shell
             line.Append(" us)");
         }
 
-        private static void AppendCpu(ref TextBuffer line, int cpu, int width)
+        // Width 5: "  2" running on CPU 2, "  (2)" last ran on CPU 2, "    -" never ran.
+        private static void AppendCpu(ref TextBuffer line, int running, int last)
         {
-            if (cpu < 0) Right(ref line, "-", width);
-            else line.AppendPadded((ulong)cpu, width);
+            if (running >= 0) { line.AppendPadded((ulong)running, 4); line.Append(' '); }
+            else if (last >= 0)
+            {
+                line.Append(last < 10 ? "  (" : " (");
+                line.AppendDecimal(last);
+                line.Append(')');
+            }
+            else Right(ref line, "- ", 5);
+        }
+
+        // Width 8: "all" for every CPU, else the mask in hex.
+        private static void AppendAffinity(ref TextBuffer line, CpuSet affinity)
+        {
+            if (affinity.Mask == CpuSet.FirstN(Cpus.MaxCpus).Mask) { Left(ref line, "all", 8); return; }
+            line.Append("0x");
+            int digits = 1;
+            for (ulong rest = affinity.Mask >> 4; rest != 0; rest >>= 4) digits++;
+            line.AppendHex(affinity.Mask);
+            for (int i = 2 + digits; i < 8; i++) line.Append(' ');
         }
 
         private static void AppendSeconds(ref TextBuffer line, ulong micros, int width)
