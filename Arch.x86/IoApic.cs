@@ -115,6 +115,9 @@ namespace Kernel.Arch
             return ReadRegister(index) | ((ulong)ReadRegister(index + 1) << 32);
         }
 
+        /// <summary>Puts back an entry as <see cref="ReadEntry"/> returned it.</summary>
+        public void WriteEntry(uint gsi, ulong entry) => WriteEntry(gsi - GsiBase, (uint)entry, (uint)(entry >> 32));
+
         private void WriteEntry(uint entry, uint low, uint high)
         {
             uint index = RedirectionBase + 2 * entry;
