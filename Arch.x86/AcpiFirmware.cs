@@ -25,8 +25,13 @@ namespace Kernel.Acpi
         public static SleepStateInfo S5 { get; private set; } = new SleepStateInfo { Error = "no ACPI tables" };
         public static bool Found { get; private set; }
 
-        public static void Discover(BootInfo boot, uint bootApicId, int maxCpus)
+        public static void Discover(BootInfo boot, uint bootApicId, int maxCpus, bool ignoreFirmware)
         {
+            if (ignoreFirmware)
+            {
+                Log.Warn("acpi", "acpi=off: firmware tables ignored: boot CPU only, PIT calibration, no I/O APIC routes, no power off through ACPI");
+                return;
+            }
             if (!FindRoot(boot, out RsdpInfo rsdp, out string source))
             {
                 Log.Warn("acpi", "no valid RSDP (no multiboot2 ACPI tag, nothing in the BIOS areas): boot CPU only, no PM timer");
@@ -103,6 +108,7 @@ namespace Kernel.Acpi
             MadtInfo madt = Kernel.Acpi.Madt.Parse(table, MaxTableLength, bootApicId, maxCpus);
             LogProblems(madt.Error, madt.Warnings);
             if (madt.Status != AcpiTableStatus.Valid && madt.Status != AcpiTableStatus.BadChecksum) return;
+            if (!PreferOver(Madt.Header.Length != 0, Madt.Status, madt.Status, "MADT", table)) return;
             Madt = madt;
             Log.Info("acpi", $"MADT: {madt.BootCpuCount} CPUs enabled, {madt.HotplugSlotCount} online-capable, {madt.DisabledCount} disabled; {madt.IoApics.Length} I/O APICs, {madt.Overrides.Length} overrides, local APIC 0x{madt.LocalApicAddress:x}");
         }
@@ -112,8 +118,20 @@ namespace Kernel.Acpi
             FadtInfo fadt = Kernel.Acpi.Fadt.Parse(table, MaxTableLength);
             LogProblems(fadt.Error, fadt.Warnings);
             if (fadt.Status != AcpiTableStatus.Valid && fadt.Status != AcpiTableStatus.BadChecksum) return;
+            if (!PreferOver(Fadt != null, Fadt == null ? AcpiTableStatus.Valid : Fadt.Status, fadt.Status, "FADT", table)) return;
             Fadt = fadt;
             Log.Info("acpi", $"FADT revision {fadt.Header.Revision}: SCI {fadt.SciInterrupt}, PM timer port 0x{fadt.PmTimerPort:x} ({(fadt.PmTimer32Bit ? 32 : 24)}-bit), GPE0 0x{fadt.Gpe0Port:x}");
+        }
+
+        // A second table of a kind: the first valid one wins; one with a bad checksum only stands in until a valid one appears.
+        private static bool PreferOver(bool haveOne, AcpiTableStatus current, AcpiTableStatus candidate, string kind, byte* table)
+        {
+            if (!haveOne) return true;
+            bool replace = current == AcpiTableStatus.BadChecksum && candidate == AcpiTableStatus.Valid;
+            Log.Warn("acpi", string.Concat("another ", kind, " at 0x", Hex((ulong)table), replace
+                ? ": it replaces the earlier one, whose checksum is bad"
+                : ": ignored, the first one is used"));
+            return replace;
         }
 
         private static bool FindRoot(BootInfo boot, out RsdpInfo rsdp, out string source)

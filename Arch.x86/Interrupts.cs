@@ -69,7 +69,7 @@ namespace Kernel.Arch
             if (FaultCatcher.TryRecover(cpu, frame, cr2)) return;
 
             ExceptionReport.Write(frame, cr2, PerCpu.CurrentIndex, &Console.WriteLine);
-            Panic.Halt(ref reason);
+            Panic.Halt(ref reason, frame);
         }
     }
 }

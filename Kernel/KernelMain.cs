@@ -51,7 +51,7 @@ namespace Kernel
             SymbolMap.Load(BootInfo);                 // C# method names for panic reports
             PhysicalMemory.Initialize(BootInfo, Image);  // page allocator from the memory map
             KernelHeap.AttachPageAllocator();         // the heap grows beyond the early area
-            AcpiFirmware.Discover(BootInfo, PerCpu.Current->ApicId, Cpus.MaxCpus);  // ACPI: MADT, FADT (reads page 0: before paging)
+            AcpiFirmware.Discover(BootInfo, PerCpu.Current->ApicId, Cpus.MaxCpus, AcpiOff(Options));  // ACPI: MADT, FADT (reads page 0: before paging)
             ApTrampoline.Install(BootInfo, Image);    // AP start-up code into conventional memory
             Paging.Initialize(BootInfo, Image);       // own page tables: W^X, null page unmapped
             Screen.MapFramebuffer();                  // a framebuffer above 4 GiB starts once mapped
@@ -119,6 +119,14 @@ namespace Kernel
             else if (level == "info") Log.Threshold = LogLevel.Info;
             else if (level == "debug") Log.Threshold = LogLevel.Debug;
             else Log.Warn("boot", string.Concat("loglevel '", level, "' is not error|warn|info|debug: keeping info"));
+        }
+
+        private static bool AcpiOff(CommandLine options)
+        {
+            if (!options.TryGetValue("acpi", out string value)) return false;
+            if (value == "off") return true;
+            Log.Warn("boot", string.Concat("acpi='", value, "' is not 'off': using ACPI"));
+            return false;
         }
 
         private static void ArmHotplugFaultInjection(CommandLine options)

@@ -10,11 +10,13 @@ namespace Kernel
     /// other CPU with an NMI (which arrives even where interrupts are off); each of those prints one line
     /// with its state and halts. Uses no static references and allocates nothing, so it works before
     /// statics are initialised and when the heap is exhausted. Under the self-test runner it also prints
-    /// `SELFTEST: PANIC <reason>` and ends QEMU with the panic status.
+    /// `SELFTEST: PANIC <reason>` and ends QEMU with the panic status. The report always ends with one
+    /// machine-readable line: `PANIC {"cpu":N,"vector":V|null,"rip":"0x…"|null,"stopped":S,"of":O,"reason":"…"}`.
     /// </summary>
     public static unsafe class Panic
     {
         private const ulong StopTimeoutMicros = 1_000_000;
+        private const int JsonReasonBudget = 140;   // escaped characters: with the other fields (at most ~95) the line fits one TextBuffer
 
         private static int s_depth;
         private static int s_panickingCpuPlusOne;
@@ -31,7 +33,11 @@ namespace Kernel
         }
 
         [DoesNotReturn]
-        public static void Halt(ref TextBuffer reason)
+        public static void Halt(ref TextBuffer reason) => Halt(ref reason, null);
+
+        /// <summary>A panic caused by an exception or NMI: <paramref name="frame"/> gives the vector and RIP for the final JSON line.</summary>
+        [DoesNotReturn]
+        public static void Halt(ref TextBuffer reason, TrapFrame* frame)
         {
             CpuNative.DisableInterrupts();
             Console.EnterPanicMode();
@@ -50,18 +56,70 @@ namespace Kernel
             line.Append(": ");
             AppendReason(ref line, ref reason);
             Console.WriteLine(ref line);
-            StopOtherCpus(self);
+            int others = StopOtherCpus(self);
 
-            if (SelfTest.SelfTestRunner.Active)
+            bool selfTest = SelfTest.SelfTestRunner.Active;
+            if (selfTest)
             {
                 line.Clear();
                 line.Append("SELFTEST: PANIC ");
                 AppendReason(ref line, ref reason);
                 Console.WriteLine(ref line);
-                QemuDebugExit.Exit(GuestExitCode.Panic);
             }
-            Console.WriteLine("System halted.");
+            else Console.WriteLine("System halted.");
+            WriteJsonLine(self, frame, others, ref reason);
+            if (selfTest) QemuDebugExit.Exit(GuestExitCode.Panic);
             CpuNative.HaltForever();
+        }
+
+        private static void WriteJsonLine(uint self, TrapFrame* frame, int others, ref TextBuffer reason)
+        {
+            var line = new TextBuffer();
+            line.Append("PANIC {\"cpu\":");
+            line.AppendDecimal(self);
+            line.Append(",\"vector\":");
+            if (frame == null) line.Append("null");
+            else line.AppendDecimal(frame->Vector);
+            line.Append(",\"rip\":");
+            if (frame == null) line.Append("null");
+            else
+            {
+                line.Append("\"0x");
+                line.AppendHex(frame->Rip, 16);
+                line.Append('"');
+            }
+            line.Append(",\"stopped\":");
+            line.AppendDecimal((ulong)Sync.Atomic.Read(ref s_stopped));
+            line.Append(",\"of\":");
+            line.AppendDecimal((ulong)(others > 0 ? others : 0));
+            line.Append(",\"reason\":\"");
+            AppendJsonEscaped(ref line, ref reason, JsonReasonBudget);
+            line.Append("\"}");
+            Console.WriteLine(ref line);
+        }
+
+        // RFC 8259 §7: quote and backslash escaped, control characters as \u00XX; stops before exceeding the budget.
+        private static void AppendJsonEscaped(ref TextBuffer line, ref TextBuffer text, int budget)
+        {
+            int used = 0;
+            for (int i = 0; i < text.Length; i++)
+            {
+                char c = text[i];
+                int width = c == '"' || c == '\\' ? 2 : c < ' ' ? 6 : 1;
+                if (used + width > budget) return;
+                used += width;
+                if (width == 1) line.Append(c);
+                else if (width == 2)
+                {
+                    line.Append('\\');
+                    line.Append(c);
+                }
+                else
+                {
+                    line.Append("\\u00");
+                    line.AppendHex(c, 2);
+                }
+            }
         }
 
         /// <summary>
@@ -74,7 +132,9 @@ namespace Kernel
             {
                 ExceptionReport.Write(frame, CpuNative.ReadCr2(), PerCpu.CurrentIndex, &Console.WriteLine);
                 Proc.Scheduler.Report();
-                Halt("unexpected non-maskable interrupt (hardware error or watchdog)");
+                var reason = new TextBuffer();
+                reason.Append("unexpected non-maskable interrupt (hardware error or watchdog)");
+                Halt(ref reason, frame);
             }
             var line = new TextBuffer();
             line.Append("CPU ");
@@ -92,12 +152,12 @@ namespace Kernel
             CpuNative.HaltForever();
         }
 
-        // NMI every other CPU and wait (bounded) until each has reported itself stopped.
-        private static void StopOtherCpus(uint self)
+        // NMI every other CPU and wait (bounded) until each has reported itself stopped. Returns how many were asked.
+        private static int StopOtherCpus(uint self)
         {
             Sync.Atomic.Write(ref s_panickingCpuPlusOne, (int)self + 1);
             int others = Smp.Cpus.OnlineCount - 1;
-            if (others <= 0 || !Smp.Ipi.SendNmiToAllButSelf()) return;
+            if (others <= 0 || !Smp.Ipi.SendNmiToAllButSelf()) return 0;
             ulong deadline = Tsc.DeadlineAfter(StopTimeoutMicros);
             while (Sync.Atomic.Read(ref s_stopped) < others && Tsc.Read() < deadline) CpuNative.Pause();
             var line = new TextBuffer();
@@ -107,6 +167,7 @@ namespace Kernel
             line.AppendDecimal((ulong)others);
             line.Append(" other CPUs stopped");
             Console.WriteLine(ref line);
+            return others;
         }
 
         [DoesNotReturn]

@@ -31,6 +31,7 @@ namespace Kernel.Boot
             new KnownOption("loglevel", true, false, "error | warn | info | debug (default info)"),
             new KnownOption("maxcpus", true, false, "start at most N CPUs, the boot CPU included (N >= 1)"),
             new KnownOption("nosmp", false, false, "run on the boot CPU alone"),
+            new KnownOption("acpi", true, false, "off: ignore the firmware's ACPI tables (boot CPU only, PIT calibration, no I/O APIC routes)"),
             new KnownOption("noalternatives", false, false, "leave the code exactly as built: no lock-prefix or CPU-feature patching"),
             new KnownOption("hotplug.selftest", true, false, "after each CPU hot-plug event, run the self-tests whose suite.name starts with the value (QEMU keeps running)"),
             new KnownOption("hotplug.fail", true, false, "test-only: make the named CPU hot-plug step fail once (e.g. take-offline, switch-to-smp)"),
@@ -40,6 +41,10 @@ namespace Kernel.Boot
             new KnownOption("test.fail", false, false, "test-only: make the self-test harness.Canary fail"),
             new KnownOption("test.panic", false, false, "test-only: make the self-test harness.Canary panic"),
             new KnownOption("test.ap-fault", false, false, "test-only: make harness.Canary run an invalid opcode on CPU 1, uncaught"),
+            new KnownOption("test.bsp-fault", false, false, "test-only: make harness.Canary read address 0 on CPU 0, uncaught"),
+            new KnownOption("test.exhaust-heap", false, false, "test-only: make harness.Canary allocate from the kernel heap until it runs out"),
+            new KnownOption("test.exhaust-pages", false, false, "test-only: make harness.Canary take physical pages until none is left"),
+            new KnownOption("test.ghost-ap", true, false, "test-only: also send INIT-SIPI-SIPI to this APIC ID, which no CPU has, at boot"),
             new KnownOption("test.keys", false, false, "test-only: keyboard.TypedKeysArrive waits (up to 60 s) for a host to type its keys"),
         };
 

@@ -63,6 +63,31 @@ namespace Kernel.Memory
             return address;
         }
 
+        /// <summary>Zeroed pages the caller cannot do without: exhaustion is a panic naming the request and what was left.</summary>
+        public static ulong AllocateZeroedPagesOrPanic(ulong count, string purpose)
+        {
+            ulong address = AllocateZeroedPages(count);
+            if (address == 0) ReportExhausted(count, purpose);
+            return address;
+        }
+
+        private static void ReportExhausted(ulong count, string purpose)
+        {
+            var text = new Lib.TextBuffer();
+            text.Append("physical page allocator exhausted: cannot allocate ");
+            text.AppendDecimal(count);
+            text.Append(" contiguous pages for ");
+            text.Append(purpose);
+            text.Append(" (");
+            text.AppendDecimal(s_pages.FreePages);
+            text.Append(" of ");
+            text.AppendDecimal(s_pages.TotalPages);
+            text.Append(" pages free; heap holds ");
+            text.AppendDecimal(Memory.KernelHeap.BytesAllocated / 1024);
+            text.Append(" KiB)");
+            Panic.Halt(ref text);
+        }
+
         public static bool FreePagesAt(ulong address, ulong count)
         {
             InterruptState state = s_lock.AcquireIrqSave();

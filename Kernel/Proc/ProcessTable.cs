@@ -133,8 +133,7 @@ namespace Kernel.Proc
 
         private static void AllocateStack(Process process, int stackSlot)
         {
-            ulong physical = PhysicalMemory.AllocateZeroedPages(StackPages);
-            if (physical == 0) Panic.Halt("no memory for a process's kernel stack");
+            ulong physical = PhysicalMemory.AllocateZeroedPagesOrPanic(StackPages, "a process's kernel stack");
             process.StackTop = Paging.MapStack(stackSlot, physical, StackPages);
             process.StackBottom = process.StackTop - StackPages * PageFrameAllocator.PageSize;
         }

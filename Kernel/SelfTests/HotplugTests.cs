@@ -28,6 +28,7 @@ namespace Kernel.SelfTests
             for (int round = 0; round < 2; round++)
                 for (int cpu = 1; cpu < Cpus.Count; cpu++)
                 {
+                    if (!IsOnline(cpu)) continue;   // an AP that never answered at boot (test.ghost-ap) stays out
                     int online = Cpus.OnlineCount;
                     Assert.True(CpuHotplug.CpuDown(cpu) == HotplugResult.Done, "down");
                     Assert.True(Cpus.Get(cpu)->CpuState == CpuState.Parked, "parked");
@@ -45,11 +46,11 @@ namespace Kernel.SelfTests
         {
             RequireAps();
             if (Alternatives.TablesReleased || Alternatives.Mode == AlternativesMode.Off) Assert.Skip("no alternatives tables");
-            for (int cpu = 1; cpu < Cpus.Count; cpu++) Assert.True(CpuHotplug.CpuDown(cpu) == HotplugResult.Done, "down");
+            for (int cpu = 1; cpu < Cpus.Count; cpu++) if (IsOnline(cpu)) Assert.True(CpuHotplug.CpuDown(cpu) == HotplugResult.Done, "down");
             Assert.True(Alternatives.Mode == AlternativesMode.Up, "one CPU left: UP mode");
             Assert.EqualHex(0, Alternatives.FindMismatch(), "UP text exact");
             CheckInvariants();
-            for (int cpu = 1; cpu < Cpus.Count; cpu++) Assert.True(CpuHotplug.CpuUp(cpu) == HotplugResult.Done, "up");
+            for (int cpu = 1; cpu < Cpus.Count; cpu++) if (IsParked(cpu)) Assert.True(CpuHotplug.CpuUp(cpu) == HotplugResult.Done, "up");
             Assert.True(Alternatives.Mode == AlternativesMode.Smp, "SMP again");
             Assert.EqualHex(0, Alternatives.FindMismatch(), "SMP text exact");
             CheckInvariants();
@@ -60,10 +61,11 @@ namespace Kernel.SelfTests
         {
             RequireAps();
             int victim = Cpus.Count - 1;
+            while (!IsOnline(victim)) victim--;
             for (HotplugStep step = HotplugStep.DrainCalls; step <= HotplugStep.SwitchToUp; step++)
             {
                 // The last step only runs when the victim is the last AP: take the others down first for it.
-                if (step == HotplugStep.SwitchToUp) for (int cpu = 1; cpu < victim; cpu++) Assert.True(CpuHotplug.CpuDown(cpu) == HotplugResult.Done, "others down");
+                if (step == HotplugStep.SwitchToUp) for (int cpu = 1; cpu < victim; cpu++) if (IsOnline(cpu)) Assert.True(CpuHotplug.CpuDown(cpu) == HotplugResult.Done, "others down");
                 IoApic.RouteIsaIrq(RouteProbeIrq, InterruptVectors.DeviceBase, Cpus.Get(victim)->ApicId, masked: true);
                 AlternativesMode mode = Alternatives.Mode;
                 int online = Cpus.OnlineCount;
@@ -87,7 +89,7 @@ namespace Kernel.SelfTests
                 Assert.EqualHex(0, Alternatives.FindMismatch(), "text exact");
             }
             for (int cpu = 1; cpu < Cpus.Count; cpu++)
-                if (Cpus.Get(cpu)->CpuState != CpuState.Online) Assert.True(CpuHotplug.CpuUp(cpu) == HotplugResult.Done, "everyone back");
+                if (IsParked(cpu)) Assert.True(CpuHotplug.CpuUp(cpu) == HotplugResult.Done, "everyone back");
             CheckInvariants();
         }
 
@@ -114,8 +116,11 @@ namespace Kernel.SelfTests
 
         private static void RequireAps()
         {
-            if (Cpus.Count == 1) Assert.Skip("one CPU: no AP to take down");
+            if (Cpus.OnlineCount == 1) Assert.Skip("one CPU: no AP to take down");
         }
+
+        private static bool IsOnline(int cpu) => Cpus.Get(cpu)->CpuState == CpuState.Online;
+        private static bool IsParked(int cpu) => Cpus.Get(cpu)->CpuState == CpuState.Parked;
 
         private static void CountRun(void* unused) => Atomic.Increment(ref s_ran);
     }

@@ -43,10 +43,12 @@ namespace Kernel.Smp
                 if (cpu == null) break;
                 started[count++] = cpu;
             }
+            PerCpu* ghost = PrepareGhost(madt, options);
+            if (ghost != null) started[count++] = ghost;
             if (count == 0)
             {
                 EnterUniprocessorMode(madt, options);
-                Log.Info("smp", $"1 CPU online (boot CPU only: {(Limit == 1 ? "nosmp or maxcpus=1" : "the MADT lists no other enabled CPU")})");
+                Log.Info("smp", $"1 CPU online (boot CPU only: {(Limit == 1 ? "nosmp or maxcpus=1" : madt.Header.Length == 0 ? "no MADT" : "the MADT lists no other enabled CPU")})");
                 return;
             }
             if (ApTrampoline.CodePage == 0 || Paging.KernelRoot >= 1UL << 32)
@@ -68,8 +70,7 @@ namespace Kernel.Smp
             PerCpu* cpu = Cpus.Add(apicId, acpiUid);
             if (cpu == null) return null;
             Gdt.Prepare(cpu);
-            ulong stack = PhysicalMemory.AllocateZeroedPages(StackPages);
-            if (stack == 0) Panic.Halt("no memory for AP kernel stacks");
+            ulong stack = PhysicalMemory.AllocateZeroedPagesOrPanic(StackPages, "an AP's kernel stack");
             cpu->StackTop = stack + StackBytes;
             return cpu;
         }
@@ -170,6 +171,30 @@ namespace Kernel.Smp
             // can report itself dead and stop, as Linux's cpuhp_report_idle_dead does. INIT follows.
             Atomic.Write(ref cpu->ReportedDead, 1);
             CpuNative.HaltForever();
+        }
+
+        // test.ghost-ap=ID: one more CPU to start, at an APIC ID nothing answers, to exercise the time-out path.
+        private static PerCpu* PrepareGhost(MadtInfo madt, CommandLine options)
+        {
+            if (!options.TryGetValue("test.ghost-ap", out string text)) return null;
+            if (!Lib.Format.TryParseUnsigned(text, out ulong apicId) || apicId >= XApicBroadcastId || Listed(madt, (uint)apicId) || Cpus.Count >= Limit)
+            {
+                Log.Warn("smp", string.Concat("test.ghost-ap='", text, "' is not a free APIC ID below 255 within the CPU limit: ignored"));
+                return null;
+            }
+            Log.Info("smp", $"test.ghost-ap: also starting APIC ID {apicId}, which no CPU has");
+            return PrepareCpu((uint)apicId, GhostUid);
+        }
+
+        private const ulong XApicBroadcastId = 0xFF;   // SDM Vol. 3A §11.6.1: the xAPIC broadcast destination names no one CPU
+        public const uint GhostUid = 0xFFFFFFFE;   // no firmware UID: 0xFFFFFFFF means "all processors" in the MADT's NMI entries
+
+        private static bool Listed(MadtInfo madt, uint apicId)
+        {
+            if (apicId == PerCpu.Current->ApicId) return true;
+            for (int i = 0; i < madt.Cpus.Length; i++)
+                if (madt.Cpus[i].ApicId == apicId) return true;
+            return false;
         }
 
         private static int CpuLimit(CommandLine options)
