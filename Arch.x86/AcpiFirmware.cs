@@ -10,7 +10,8 @@ namespace Kernel.Acpi
     /// MADT and FADT, and the \_S5 values for power-off from the DSDT (or an SSDT). Runs on the boot page
     /// tables, before Paging.Initialize unmaps page 0, because the BIOS-area search reads the EBDA segment
     /// from the BIOS data area at 0x40E. Every problem is one log line and a safe result: without a usable
-    /// MADT the kernel runs on the boot CPU alone; without \_S5, power-off skips ACPI.
+    /// MADT the kernel runs on the boot CPU alone; without \_S5, power-off skips ACPI; of two MADTs or FADTs
+    /// the first valid one is used. `acpi=off` skips all of it.
     /// </summary>
     public static unsafe class AcpiFirmware
     {

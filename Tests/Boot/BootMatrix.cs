@@ -8,7 +8,7 @@ namespace Kernel.Tests.Boot;
 /// <see cref="KernelOptions"/> are added to the command line; <see cref="ExpectedCpus"/> is how many CPUs must come online.
 /// </summary>
 public sealed record BootConfiguration(string Name, string Smp, int ExpectedCpus, string Machine = "q35", bool Uefi = false,
-                                       string Memory = "256M", string KernelOptions = "")
+                                       string Memory = "256M", string KernelOptions = "", IReadOnlyList<string>? ExtraArgs = null)
 {
     public string CommandLine(string testOptions) => KernelOptions.Length == 0 ? testOptions : $"{testOptions} {KernelOptions}";
 
@@ -21,6 +21,7 @@ public sealed record BootConfiguration(string Name, string Smp, int ExpectedCpus
         KernelCmdline = kernelCmdline,
         IsoPath = isoPath,
         Timeout = timeout,
+        ExtraArgs = ExtraArgs ?? [],
     };
 
     public override string ToString() => Name;

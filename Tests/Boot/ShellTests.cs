@@ -129,6 +129,7 @@ public sealed partial class ShellTests
         qemu.Type("panic\ryes\r");
         Assert.That(qemu.WaitForText("PANIC on CPU", from, ShellSession.CommandLimit), Is.GreaterThan(0), qemu.Report());
         Assert.That(qemu.WaitForText("other CPUs stopped", from, ShellSession.CommandLimit), Is.GreaterThan(0), qemu.Report());
+        Assert.That(qemu.WaitForText("PANIC {\"cpu\":", from, ShellSession.CommandLimit), Is.GreaterThan(0), $"the report ends with its JSON line\n{qemu.Report()}");
     }
 
     string ShellEndpoint() => Regex.Match(Run("ps"), @"\d+ +(?<endpoint>\d+) +shell ").Groups["endpoint"].Value;

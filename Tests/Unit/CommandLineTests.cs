@@ -48,6 +48,17 @@ public class CommandLineTests
     }
 
     [Test]
+    public void Empty_values_are_kept_for_the_option_to_judge_and_missing_ones_warned_about()
+    {
+        var options = CommandLine.Parse("maxcpus= test.ghost-ap acpi=off acpi=");
+        Assert.That(options.TryGetValue("maxcpus", out var maxcpus), Is.True);
+        Assert.That(maxcpus, Is.EqualTo(""), "maxcpus= reaches its parser, which warns and keeps the default");
+        Assert.That(options.TryGetValue("acpi", out var acpi) && acpi == "", Is.True, "the last acpi wins, empty");
+        Assert.That(options.Warnings, Has.Length.EqualTo(1));
+        Assert.That(options.Warnings[0], Does.Contain("'test.ghost-ap' needs a value"));
+    }
+
+    [Test]
     public void Every_known_option_has_help_text()
     {
         foreach (var option in CommandLine.Known)
