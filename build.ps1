@@ -2,7 +2,7 @@
 # build.ps1 — the same verbs as build.sh for PowerShell users (on Linux: the toolchain is nasm, ld.lld,
 # grub-mkrescue and QEMU). No build logic lives here either: dotnet build/test and tools/KernelRunner.
 #
-#   ./build.ps1 run [--smp N] [--uefi] [--machine q35|pc] [--gdb] [--hotplug] [--cmdline "..."] [-- qemu args]
+#   ./build.ps1 run [--smp N] [--uefi] [--machine q35|pc] [--cpu qemu64|Haswell|EPYC] [--no-pit] [--no-serial] [--gdb] [--hotplug] [--cmdline "..."] [-- qemu args]
 #   ./build.ps1 test [dotnet test options]
 #   ./build.ps1 build
 #   ./build.ps1 bench [--smp 1,2,4,8,noalt] [--uefi] [--timeout SECONDS] [--output DIR]

@@ -3,7 +3,7 @@
 # is `dotnet build Kernel.sln` (MSBuild produces the ISO), the tests are `dotnet test Kernel.sln`, and
 # QEMU is launched by tools/KernelRunner, the same code the boot tests use.
 #
-#   ./build.sh run [--smp N] [--uefi] [--machine q35|pc] [--gdb] [--hotplug] [--cmdline "..."] [-- qemu args]
+#   ./build.sh run [--smp N] [--uefi] [--machine q35|pc] [--cpu qemu64|Haswell|EPYC] [--no-pit] [--no-serial] [--gdb] [--hotplug] [--cmdline "..."] [-- qemu args]
 #   ./build.sh test [dotnet test options]
 #   ./build.sh build
 #   ./build.sh bench [--smp 1,2,4,8,noalt] [--uefi] [--timeout SECONDS] [--output DIR]   (report and plots in artifacts/bench)

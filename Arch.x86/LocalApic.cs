@@ -1,3 +1,4 @@
+using Kernel.Acpi;
 using Kernel.Diagnostics;
 using Kernel.Sync;
 
@@ -62,6 +63,7 @@ namespace Kernel.Arch
         private const uint IcrLevelAssert = 1u << 14;
         private const uint IcrTriggerLevel = 1u << 15;
         private const uint TimerDivideBy16 = 0b0011;        // §11.5.4, Figure 11-10
+        public const uint TimerDivisor = 16;                 // what TimerDivideBy16 selects
         private const uint X2ApicMsrBase = 0x800;
         private const uint CpuidX2Apic = 1u << 21;          // CPUID.01H:ECX[21]
         private const int DeliverySpinLimit = 1_000_000;
@@ -77,10 +79,10 @@ namespace Kernel.Arch
         {
             ulong msr = Msrs.Read(Msr.Ia32ApicBase);
             bool cpuHasX2Apic = (Cpuid.Query(1).Ecx & CpuidX2Apic) != 0;
-            s_x2Apic = (msr & ApicBaseX2Apic) != 0 || (highestApicId > 254 && cpuHasX2Apic);
+            s_x2Apic = ApicModeChoice.UseX2Apic((msr & ApicBaseX2Apic) != 0, highestApicId, cpuHasX2Apic);
             s_mmio = mmioBase != 0 ? mmioBase : msr & ApicBaseAddressMask;
             CpuNative.LapicSetEoiRegister(s_mmio + (uint)LapicRegister.Eoi);
-            if (highestApicId > 254 && !s_x2Apic)
+            if (ApicModeChoice.SomeCpuUnreachable(s_x2Apic, highestApicId))
                 Log.Warn("apic", "APIC IDs above 254 need x2APIC, which this CPU lacks: those CPUs cannot be addressed");
             EnableThisCpu();
             uint version = Read(LapicRegister.Version) & 0xFF;

@@ -12,7 +12,7 @@ namespace Kernel.Arch
         private const ushort Channel2Data = 0x42, Command = 0x43, GatePort = 0x61;
         private const byte Channel2OneShot = 0b10_11_000_0;   // channel 2, lobyte/hibyte, mode 0, binary
         private const byte Gate2Enable = 0x01, Speaker = 0x02, Out2 = 0x20;
-        private const ulong MaxCountdownTsc = 20_000_000_000; // > 2 s even at 10 GHz: the time-out for a dead PIT
+        private const ulong MaxCountdownTsc = 2_000_000_000;  // > 0.2 s even at 10 GHz, beyond the longest countdown (55 ms): a dead PIT
 
         /// <summary>
         /// Runs a countdown of <paramref name="micros"/> µs (at most 54 ms: 16-bit counter) and reports the TSC

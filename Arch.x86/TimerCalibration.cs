@@ -3,9 +3,13 @@ using Kernel.Diagnostics;
 namespace Kernel.Arch
 {
     /// <summary>
-    /// Measures the TSC and the local APIC timer against one reference over the same window: the ACPI
-    /// PM timer when the FADT provides one (modern machines may have no PIT), else PIT channel 2.
-    /// A hypervisor may deschedule the vCPU between two reads of different clocks, which skews a window by
+    /// Finds the rates of the TSC and the local APIC timer from the first source this machine has, in this order:
+    /// 1. the ACPI PM timer, when the FADT names one and it ticks: a fixed, known rate, and what modern machines keep;
+    /// 2. PIT channel 2 (absent on some modern machines: port 0x61 reads 0xFF, or its output never rises within a time-out);
+    /// 3. CPUID leaves 15H/16H (<see cref="CpuidClocks"/>): the TSC's nominal rate; the APIC timer's is the crystal's
+    ///    when 15H enumerates it, else it is measured against the TSC now that the TSC's rate is known.
+    /// With none, the early guess stands and the log says so. CPUID's rates, when it has them, are logged beside the
+    /// measured ones as a cross-check. A hypervisor may deschedule the vCPU between two reads of different clocks, which skews a window by
     /// the time lost (under a loaded TCG host, by 20 % and more). So each end of a PM-timer window reads the
     /// three clocks together several times and keeps the tightest try (as Linux's TSC calibration brackets
     /// its reference reads), and the result is the median of three windows.
@@ -26,26 +30,54 @@ namespace Kernel.Arch
 
         public static string Reference { get; private set; } = "none";
 
+        /// <summary>Some reference gave the TSC's rate (otherwise it is the early guess).</summary>
+        public static bool Calibrated { get; private set; }
+
         public static void Run()
         {
             LocalApic.StartFreeRunningTimer();
-            ulong tscTicks, apicTicks, micros;
+            ulong tscTicks = 0, apicTicks = 0, micros = 1_000_000;
+            ulong cpuidTscHz = Tsc.CpuidHz(out ulong crystalHz);
             if (PmTimer.Present && PmTimer.IsTicking())
             {
                 Reference = "ACPI PM timer";
                 MeasureWithPmTimer(out tscTicks, out apicTicks, out micros);
             }
-            else
+            else if (Pit.MeasureWindow(WindowMicroseconds, out tscTicks, out apicTicks))
             {
                 Reference = "PIT channel 2";
-                if (!Pit.MeasureWindow(WindowMicroseconds, out tscTicks, out apicTicks)) Reference = "none (no PM timer, no PIT)";
                 micros = WindowMicroseconds;
+            }
+            else if (cpuidTscHz != 0)
+            {
+                Reference = crystalHz != 0 ? "CPUID 15H (TSC and crystal)" : "CPUID 15H/16H (TSC), APIC timer against the TSC";
+                tscTicks = cpuidTscHz;
+                apicTicks = crystalHz != 0 ? crystalHz / LocalApic.TimerDivisor : ApicHzAgainstTsc(cpuidTscHz);
+            }
+            else
+            {
+                Reference = "none";
+                apicTicks = ApicHzAgainstTsc(Tsc.Hz);   // consistent with the guessed TSC rate, at least
             }
             LocalApic.StopTimer();
 
-            if (tscTicks != 0) Tsc.SetFrequency(tscTicks * 1_000_000 / micros);
+            Calibrated = tscTicks != 0;
+            if (Calibrated) Tsc.SetFrequency(tscTicks * 1_000_000 / micros);
             LocalApicTimer.SetFrequency(apicTicks * 1_000_000 / micros);
             Log.Info("timer", $"reference {Reference}: TSC {Tsc.Hz / 1000} kHz, local APIC timer {LocalApicTimer.Hz / 1000} kHz (bus clock / 16)");
+            if (cpuidTscHz != 0) Log.Info("timer", $"CPUID 15H/16H says TSC {cpuidTscHz / 1000} kHz, crystal {crystalHz / 1000} kHz");
+            if (!Calibrated) Log.Warn("timer", "no PM timer, no PIT, no CPUID 15H/16H frequency: times and ticks follow a guessed TSC rate");
+        }
+
+        // APIC timer ticks per second, counted over WindowMicroseconds of a TSC whose rate is tscHz.
+        private static ulong ApicHzAgainstTsc(ulong tscHz)
+        {
+            ulong window = tscHz / 1_000_000 * WindowMicroseconds;
+            ulong start = Tsc.Read();
+            uint startApic = LocalApic.TimerCurrentCount;
+            while (Tsc.Read() - start < window) CpuNative.Pause();
+            uint endApic = LocalApic.TimerCurrentCount;
+            return (ulong)(startApic - endApic) * 1_000_000 / WindowMicroseconds;   // counts down
         }
 
         private static void MeasureWithPmTimer(out ulong tscTicks, out ulong apicTicks, out ulong micros)

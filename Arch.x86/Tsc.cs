@@ -4,8 +4,8 @@ namespace Kernel.Arch
 {
     /// <summary>
     /// The time-stamp counter as the kernel's clock. A first measurement against PIT channel 2 (10 ms)
-    /// gives the log its timestamps from the first line; CPUID leaf 15H (TSC/crystal ratio) stands in
-    /// when there is no PIT. TimerCalibration refines the rate later against the ACPI PM timer.
+    /// gives the log its timestamps from the first line; CPUID leaves 15H/16H (<see cref="CpuidClocks"/>) stand
+    /// in when there is no PIT. TimerCalibration refines the rate later against the ACPI PM timer.
     /// </summary>
     public static class Tsc
     {
@@ -33,7 +33,7 @@ namespace Kernel.Arch
             if (Pit.MeasureWindow(EarlyWindowMicroseconds, out ulong ticks, out _, sampleApic: false))
                 s_hz = ticks * 1_000_000 / EarlyWindowMicroseconds;
             else
-                s_hz = FromCpuid();
+                s_hz = CpuidHz(out _);
             s_guessed = s_hz == 0;
             if (s_guessed) s_hz = FallbackHz;
         }
@@ -47,7 +47,7 @@ namespace Kernel.Arch
 
         public static void LogFrequency()
         {
-            if (s_guessed) Log.Warn("tsc", "no PIT and no CPUID 15H frequency: assuming 1 GHz until the PM timer calibration");
+            if (s_guessed) Log.Warn("tsc", "no PIT and no CPUID 15H/16H frequency: assuming 1 GHz until the timer calibration");
             Log.Info("tsc", $"{s_hz / 1_000_000}.{(s_hz / 1000) % 1000:d3} MHz, invariant={Cpuid.InvariantTsc}");
         }
 
@@ -60,13 +60,14 @@ namespace Kernel.Arch
             while (Read() < end) CpuNative.Pause();
         }
 
-        // CPUID.15H: TSC = crystal × EBX / EAX; ECX = crystal Hz when enumerated (SDM Vol. 2A "CPUID", leaf 15H).
-        private static ulong FromCpuid()
+        /// <summary>The TSC's nominal rate per CPUID leaves 15H/16H (0 if they do not say), and the core crystal's (0 if unknown).</summary>
+        public static ulong CpuidHz(out ulong crystalHz)
         {
-            if (Cpuid.Query(0).Eax < 0x15) return 0;
-            var leaf = Cpuid.Query(0x15);
-            if (leaf.Eax == 0 || leaf.Ebx == 0 || leaf.Ecx == 0) return 0;
-            return (ulong)leaf.Ecx * leaf.Ebx / leaf.Eax;
+            uint maxLeaf = Cpuid.Query(0).Eax;
+            CpuidResult ratio = maxLeaf >= CpuidClocks.TscLeaf ? Cpuid.Query(CpuidClocks.TscLeaf) : default;
+            uint baseFrequency = maxLeaf >= CpuidClocks.FrequencyLeaf ? Cpuid.Query(CpuidClocks.FrequencyLeaf).Eax : 0;
+            crystalHz = CpuidClocks.CrystalHz(maxLeaf, ratio.Eax, ratio.Ebx, ratio.Ecx, baseFrequency);
+            return CpuidClocks.TscHz(maxLeaf, ratio.Eax, ratio.Ebx, ratio.Ecx, baseFrequency);
         }
     }
 }

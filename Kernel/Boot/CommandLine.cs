@@ -26,7 +26,7 @@ namespace Kernel.Boot
     {
         public static readonly KnownOption[] Known =
         {
-            new KnownOption("selftest", true, true, "run the in-guest self-tests (all, or those whose suite.name starts with the value), then exit QEMU"),
+            new KnownOption("selftest", true, true, "run the in-guest self-tests (all, or those whose suite.name starts with one of the comma-separated prefixes), then exit QEMU"),
             new KnownOption("bench", false, false, "run the in-guest benchmarks, print a table and a BENCH JSON line, then exit QEMU"),
             new KnownOption("loglevel", true, false, "error | warn | info | debug (default info)"),
             new KnownOption("maxcpus", true, false, "start at most N CPUs, the boot CPU included (N >= 1)"),

@@ -8,7 +8,7 @@ namespace Kernel.SelfTest
     public enum TestOutcome { Pass, Fail, Skip }
 
     /// <summary>
-    /// Runs the in-guest tests (kernel option `selftest[=prefix]`) and speaks the serial protocol the
+    /// Runs the in-guest tests (kernel option `selftest[=prefix,prefix...]`, see TestFilter) and speaks the serial protocol the
     /// host boot tests parse, one line per test:
     ///   TEST suite.name PASS|FAIL|SKIP 12ms [message]
     ///   SELFTEST: N passed, N failed, N skipped
@@ -111,16 +111,6 @@ namespace Kernel.SelfTest
             Console.WriteLine(ref line);
         }
 
-        private static bool Matches(SelfTestCase test, string filter)
-        {
-            if (filter == null || filter.Length == 0) return true;
-            for (int i = 0; i < filter.Length; i++)   // a prefix of "suite.name", compared in place: the shell runs tests again and again
-            {
-                int inName = i - test.Suite.Length - 1;
-                char c = i < test.Suite.Length ? test.Suite[i] : inName < 0 ? '.' : inName < test.Name.Length ? test.Name[inName] : '\0';
-                if (c != filter[i]) return false;
-            }
-            return true;
-        }
+        private static bool Matches(SelfTestCase test, string filter) => TestFilter.Matches(test.Suite, test.Name, filter);
     }
 }

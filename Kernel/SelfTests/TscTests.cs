@@ -11,6 +11,14 @@ namespace Kernel.SelfTests
             Assert.True(Tsc.Hz > 100_000_000 && Tsc.Hz < 20_000_000_000, "calibrated TSC between 100 MHz and 20 GHz");
 
         [SelfTest]
+        public static void CalibratedAgainstAReferenceClock()
+        {
+            Assert.True(TimerCalibration.Calibrated, "the PM timer, the PIT or CPUID 15H/16H gave the TSC's rate");
+            Assert.True(LocalApicTimer.Hz != 0, "the local APIC timer's rate is known");
+            SelfTestRunner.Note(TimerCalibration.Reference);
+        }
+
+        [SelfTest]
         public static void ClockAdvances()
         {
             ulong start = Tsc.MicrosecondsSinceBoot;

@@ -1,3 +1,4 @@
+using Kernel.SelfTest;
 using KernelRunner;
 using NUnit.Framework;
 
@@ -5,17 +6,33 @@ namespace Kernel.Tests.Boot;
 
 /// <summary>
 /// One machine the kernel is booted on. <see cref="Name"/> appears in test names and log file names;
-/// <see cref="KernelOptions"/> are added to the command line; <see cref="ExpectedCpus"/> is how many CPUs must come online.
+/// <see cref="KernelOptions"/> are added to the command line; <see cref="ExpectedCpus"/> is how many CPUs must come online;
+/// <see cref="Tests"/> is the <c>selftest=</c> filter (comma-separated prefixes, empty for all). Without a serial
+/// port (<see cref="SerialPort"/> false) only QEMU's exit status, i.e. the guest's verdict, can be checked.
 /// </summary>
 public sealed record BootConfiguration(string Name, string Smp, int ExpectedCpus, string Machine = "q35", bool Uefi = false,
-                                       string Memory = "256M", string KernelOptions = "", IReadOnlyList<string>? ExtraArgs = null)
+                                       string Memory = "256M", string KernelOptions = "", string Cpu = "qemu64",
+                                       bool Pit = true, bool SerialPort = true, string Tests = "", IReadOnlyList<string>? ExtraArgs = null)
 {
     public string CommandLine(string testOptions) => KernelOptions.Length == 0 ? testOptions : $"{testOptions} {KernelOptions}";
+
+    /// <summary>The kernel option that runs this configuration's self-tests.</summary>
+    public string SelfTestOption => Tests.Length == 0 ? "selftest" : $"selftest={Tests}";
+
+    /// <summary>Whether this configuration runs <paramref name="selfTest"/> ("suite.name"), by the kernel's own filter.</summary>
+    public bool Runs(string selfTest)
+    {
+        var dot = selfTest.IndexOf('.');
+        return dot < 0 ? Tests.Length == 0 : TestFilter.Matches(selfTest[..dot], selfTest[(dot + 1)..], Tests);
+    }
 
     public QemuOptions ToQemuOptions(string isoPath, string kernelCmdline, TimeSpan timeout) => new()
     {
         Smp = Smp,
         Machine = Machine,
+        Cpu = Cpu,
+        Pit = Pit,
+        SerialPort = SerialPort,
         Uefi = Uefi,
         Memory = Memory,
         KernelCmdline = kernelCmdline,
@@ -27,9 +44,26 @@ public sealed record BootConfiguration(string Name, string Smp, int ExpectedCpus
     public override string ToString() => Name;
 }
 
-/// <summary>The machines every in-guest self-test runs on. Add a line to cover another one.</summary>
+/// <summary>
+/// The machines the in-guest self-tests run on: a covering design, not a cross product. Every value of every dimension
+/// (machine, firmware, CPU model, topology, CPU count, free hot-plug slots, PIT, serial port, kernel CPU options)
+/// appears in at least one configuration, and the full suite runs on the ones that differ in what the kernel sees
+/// most; large or slow machines run <see cref="SmpSubset"/>. The README's table lists them. Add a line to cover another one.
+/// </summary>
 public static class BootMatrix
 {
+    /// <summary>
+    /// What the slower machines run: CPU start-up, IPIs and cross-CPU calls, locks, logical hot-plug, code patching,
+    /// stop_machine, clocks; not the scheduler and IPC suites, whose cost grows with the CPU count.
+    /// </summary>
+    public const string SmpSubset = "bootinfo,smp,ipi,sync,hotplug.,alternatives,stopmachine,tsc";
+
+    /// <summary>
+    /// What 8 to 16 CPUs run: <see cref="SmpSubset"/> without its tests that take every CPU down in turn or hold them all
+    /// (a minute at 16 CPUs under TCG on two host cores); one CPU down-to-UP-and-back round trip stays.
+    /// </summary>
+    public const string LargeSubset = "bootinfo,smp,ipi,sync,alternatives,tsc,hotplug.RefusesTheBootCpu,hotplug.DownToOne";
+
     public static readonly IReadOnlyList<BootConfiguration> All =
     [
         new("smp1", Smp: "1", ExpectedCpus: 1),
@@ -44,6 +78,15 @@ public static class BootMatrix
         new("smp4-pc", Smp: "4", ExpectedCpus: 4, Machine: "pc"),
         new("smp4-maxcpus2", Smp: "4", ExpectedCpus: 2, KernelOptions: "maxcpus=2"),
         new("smp4-nosmp", Smp: "4", ExpectedCpus: 1, KernelOptions: "nosmp"),
+        new("smp4-haswell-uefi", Smp: "4", ExpectedCpus: 4, Cpu: "Haswell", Uefi: true),
+        new("smp4-epyc-pc", Smp: "4", ExpectedCpus: 4, Cpu: "EPYC", Machine: "pc"),
+        new("smp4-nopit", Smp: "4", ExpectedCpus: 4, Pit: false),
+        new("smp2-nopit-pc-uefi", Smp: "2,maxcpus=6", ExpectedCpus: 2, Pit: false, Machine: "pc", Uefi: true, Tests: SmpSubset),
+        new("smp8-4s1c2t-epyc", Smp: "8,sockets=4,cores=1,threads=2", ExpectedCpus: 8, Cpu: "EPYC", Tests: LargeSubset),
+        new("smp12-2s3c2t-haswell-pc", Smp: "12,sockets=2,cores=3,threads=2", ExpectedCpus: 12, Cpu: "Haswell", Machine: "pc", Tests: LargeSubset),
+        new("smp16-4s2c2t", Smp: "16,sockets=4,cores=2,threads=2", ExpectedCpus: 16, Tests: LargeSubset),
+        new("smp2-noserial-pc", Smp: "2", ExpectedCpus: 2, Machine: "pc", SerialPort: false, Tests: SmpSubset),
+        new("smp4-baremetal-uefi", Smp: "4", ExpectedCpus: 4, Cpu: "Haswell", Uefi: true, Pit: false, SerialPort: false),
     ];
 
     public static IEnumerable<TestFixtureData> Fixtures() =>

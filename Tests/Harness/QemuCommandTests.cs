@@ -33,6 +33,21 @@ public sealed class QemuCommandTests
     }
 
     [Test]
+    public void ABareMetalLikeMachineHasItsCpuModelNoPitAndNoSerialPort()
+    {
+        var argv = QemuCommand.Build(Smp4 with { Cpu = "EPYC", Pit = false, SerialPort = false, Machine = "pc" }, QemuMode.Captured);
+
+        var line = QemuCommand.ToShellLine(argv);
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(line, Does.Contain("-machine pc,pit=off "));
+            Assert.That(line, Does.Contain("-cpu EPYC "));
+            Assert.That(line, Does.Contain("-serial none -monitor none"));
+            Assert.That(line, Does.Not.Contain("stdio"));
+        }
+    }
+
+    [Test]
     public void UefiLoadsOvmf()
     {
         var argv = QemuCommand.Build(Smp4 with { Uefi = true }, QemuMode.Captured);

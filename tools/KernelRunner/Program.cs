@@ -4,6 +4,9 @@ using KernelRunner;
 var smp = new Option<string>("--smp") { Description = "QEMU -smp value, e.g. 4 or 8,sockets=2,cores=2,threads=2", DefaultValueFactory = _ => "4" };
 var machine = new Option<string>("--machine") { Description = "QEMU machine type", DefaultValueFactory = _ => "q35" };
 machine.AcceptOnlyFromAmong("q35", "pc");
+var cpu = new Option<string>("--cpu") { Description = "QEMU CPU model, e.g. qemu64, Haswell, EPYC (TCG warns about the features it drops)", DefaultValueFactory = _ => "qemu64" };
+var noPit = new Option<bool>("--no-pit") { Description = "a machine without the i8254 PIT (-machine ...,pit=off)" };
+var noSerial = new Option<bool>("--no-serial") { Description = "no serial port (-serial none): the screen only; the QEMU monitor takes the terminal" };
 var uefi = new Option<bool>("--uefi") { Description = "boot through OVMF instead of SeaBIOS" };
 var memory = new Option<string>("--memory") { Description = "guest RAM", DefaultValueFactory = _ => "256M" };
 var gdb = new Option<bool>("--gdb") { Description = "start halted with a gdb stub on localhost:1234" };
@@ -12,7 +15,7 @@ var hotplug = new Option<bool>("--hotplug") { Description = $"leave free CPU slo
 var iso = new Option<FileInfo?>("--iso") { Description = "ISO to boot (default: <repo>/artifacts/boot/kernel.iso)" };
 var qemuArgs = new Argument<string[]>("qemu-args") { Description = "extra QEMU arguments, after --", Arity = ArgumentArity.ZeroOrMore };
 
-var run = new Command("run", "Boot the kernel ISO in QEMU on this terminal") { smp, machine, uefi, memory, gdb, hotplug, cmdline, iso, qemuArgs };
+var run = new Command("run", "Boot the kernel ISO in QEMU on this terminal") { smp, machine, cpu, noPit, noSerial, uefi, memory, gdb, hotplug, cmdline, iso, qemuArgs };
 run.SetAction(parsed =>
 {
     if (BootTarget.Find(parsed.GetValue(iso), out var problem) is not (var repo, var isoPath))
@@ -22,6 +25,9 @@ run.SetAction(parsed =>
     {
         Smp = parsed.GetValue(hotplug) ? HotplugSlots.WithFreeSlots(parsed.GetValue(smp)!) : parsed.GetValue(smp)!,
         Machine = parsed.GetValue(machine)!,
+        Cpu = parsed.GetValue(cpu)!,
+        Pit = !parsed.GetValue(noPit),
+        SerialPort = !parsed.GetValue(noSerial),
         Uefi = parsed.GetValue(uefi),
         Memory = parsed.GetValue(memory)!,
         KernelCmdline = parsed.GetValue(cmdline)!,
@@ -42,7 +48,7 @@ run.SetAction(parsed =>
     }
 
     Console.WriteLine(QemuCommand.ToShellLine(argv));
-    Console.WriteLine("Ctrl-A X quits QEMU, Ctrl-A C switches to its monitor.");
+    Console.WriteLine(options.SerialPort ? "Ctrl-A X quits QEMU, Ctrl-A C switches to its monitor." : "No serial port: this terminal is QEMU's monitor ('quit' ends it).");
     if (options.Gdb)
     {
         // tools/gdb/kernel.gdb sets the architecture, attaches to QEMU's stub and defines `cpus`, `percpu` and `csstr`.

@@ -21,9 +21,9 @@ public static class QemuCommand
         var args = new List<string>
         {
             HostPrerequisites.QemuExecutable,
-            "-machine", options.Machine,
+            "-machine", options.Pit ? options.Machine : $"{options.Machine},pit=off",
             "-accel", "tcg", // KVM does not work on these hosts (nested virtualisation)
-            "-cpu", "qemu64",
+            "-cpu", options.Cpu,
             "-smp", options.Smp,
             "-m", options.Memory,
             "-display", "none",
@@ -33,7 +33,13 @@ public static class QemuCommand
         };
         if (options.Uefi)
             args.AddRange(HostPrerequisites.OvmfArgs());
-        args.AddRange(mode == QemuMode.Interactive ? ["-serial", "mon:stdio"] : ["-serial", "stdio", "-monitor", "none"]);
+        args.AddRange((mode, options.SerialPort) switch
+        {
+            (QemuMode.Interactive, true) => ["-serial", "mon:stdio"],
+            (QemuMode.Interactive, false) => ["-serial", "none", "-monitor", "stdio"],
+            (QemuMode.Captured, true) => ["-serial", "stdio", "-monitor", "none"],
+            _ => ["-serial", "none", "-monitor", "none"],
+        });
         if (options.KernelCmdline.Length > 0)
             args.AddRange(["-fw_cfg", $"name={KernelCmdlineFwCfgName},string={EscapeOptionValue(options.KernelCmdline)}"]);
         if (options.QmpSocketPath is { } qmpSocket)

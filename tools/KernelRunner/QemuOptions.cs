@@ -9,6 +9,15 @@ public sealed record QemuOptions
     /// <summary>"q35" or "pc".</summary>
     public string Machine { get; init; } = "q35";
 
+    /// <summary>QEMU's -cpu model: "qemu64" (TCG's default), "Haswell", "EPYC", ... TCG drops the features it cannot emulate, with a warning on stderr.</summary>
+    public string Cpu { get; init; } = "qemu64";
+
+    /// <summary>False: the machine has no i8254 PIT (-machine ...,pit=off), like modern hardware without a legacy timer.</summary>
+    public bool Pit { get; init; } = true;
+
+    /// <summary>False: no serial port at all (-serial none); a captured run then sees no output, only the exit status.</summary>
+    public bool SerialPort { get; init; } = true;
+
     /// <summary>Boot through OVMF instead of SeaBIOS.</summary>
     public bool Uefi { get; init; }
 

@@ -69,9 +69,17 @@ public static class QemuRunner
         }
     }
 
-    /// <summary>How a QEMU that exited by itself ended; status 1 is also what QEMU returns when it refuses its command line.</summary>
+    /// <summary>
+    /// How a QEMU that exited by itself ended; status 1 is also what QEMU returns when it refuses its command line.
+    /// Warnings alone (TCG dropping a CPU model's features) are not a refusal: a run without a serial port has no output
+    /// to tell them apart by.
+    /// </summary>
     internal static QemuExit ExitOf(int status, string serial, string stderr) =>
-        status == 1 && serial.Length == 0 && stderr.Length > 0 ? QemuExit.StartupError : QemuExit.FromStatus(status);
+        status == 1 && serial.Length == 0 && HasError(stderr) ? QemuExit.StartupError : QemuExit.FromStatus(status);
+
+    static bool HasError(string stderr) =>
+        stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+              .Any(line => !line.Contains("warning:", StringComparison.Ordinal));
 
     /// <summary>Boots with COM1 and the QEMU monitor on this terminal and waits for QEMU to end.</summary>
     public static QemuExit RunInteractive(QemuOptions options)
