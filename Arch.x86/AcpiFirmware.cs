@@ -103,6 +103,7 @@ namespace Kernel.Acpi
             MadtInfo madt = Kernel.Acpi.Madt.Parse(table, MaxTableLength, bootApicId, maxCpus);
             LogProblems(madt.Error, madt.Warnings);
             if (madt.Status != AcpiTableStatus.Valid && madt.Status != AcpiTableStatus.BadChecksum) return;
+            for (int i = 0; i < madt.Notes.Length; i++) Log.Debug("acpi", madt.Notes[i]);
             Madt = madt;
             Log.Info("acpi", $"MADT: {madt.BootCpuCount} CPUs enabled, {madt.HotplugSlotCount} online-capable, {madt.DisabledCount} disabled; {madt.IoApics.Length} I/O APICs, {madt.Overrides.Length} overrides, local APIC 0x{madt.LocalApicAddress:x}");
         }

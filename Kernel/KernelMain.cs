@@ -57,7 +57,7 @@ namespace Kernel
             Screen.MapFramebuffer();                  // a framebuffer above 4 GiB starts once mapped
             Cpus.RegisterBootCpu(AcpiFirmware.Madt);      // CPU 0 in the per-CPU table
             Pic8259.Retire();                         // the APICs take over from the 8259s
-            LocalApic.InitializeBootCpu(AcpiFirmware.Madt.LocalApicAddress, HighestApicId(AcpiFirmware.Madt));  // xAPIC or x2APIC
+            LocalApic.InitializeBootCpu(AcpiFirmware.Madt.LocalApicAddress, AcpiFirmware.Madt.Cpus, PerCpu.Current->ApicId);  // xAPIC or x2APIC
             LocalApic.ConfigureNmiPins(AcpiFirmware.Madt.LocalNmis, PerCpu.Current->AcpiUid);  // LINT pins per the MADT
             IoApic.InitializeAll(AcpiFirmware.Madt);      // device interrupts masked until routed
             Serial.EnableInput();                     // COM1's receive interrupt feeds the console's input ring
@@ -127,14 +127,6 @@ namespace Kernel
             HotplugStep step = CpuHotplug.ParseStep(name);
             if (step == HotplugStep.None) Log.Warn("boot", string.Concat("hotplug.fail='", name, "' names no hot-plug step: ignored"));
             else CpuHotplug.FailOnce(step);
-        }
-
-        private static uint HighestApicId(MadtInfo madt)
-        {
-            uint highest = PerCpu.Current->ApicId;
-            for (int i = 0; i < madt.Cpus.Length; i++)
-                if (madt.Cpus[i].ApicId > highest && (madt.Cpus[i].Enabled || madt.Cpus[i].OnlineCapable)) highest = madt.Cpus[i].ApicId;
-            return highest;
         }
 
         private static void ConfigurePmTimer(FadtInfo fadt)
