@@ -96,6 +96,31 @@ public class AcpiToolTests
     }
 
     [Test]
+    public void Bare_metal_MADT_quirks_show_as_warnings_notes_and_the_APIC_mode()
+    {
+        var madt = new MadtBuilder().LocalApic(0, 0, 1).LocalApic(1, 0, 0).X2Apic(0, 1, 7).X2Apic(300, 1, 8).X2Apic(0xFFFF_FFFF, 0, 9)
+                                    .Raw(0x40, 4, 0, 0).Raw(0x90, 2).Build();
+        string path = TempFile(madt);
+        try
+        {
+            var (exit, output, _) = Run("madt", path);
+            Assert.That(exit, Is.EqualTo(0));
+            Assert.That(output, Does.Contain("APIC mode: x2APIC needed (highest usable APIC ID 300)"));
+            Assert.That(output, Does.Contain("1 x2APIC entries with APIC IDs below 255 beside usable local APIC entries; ignored"));
+            Assert.That(output, Does.Contain("1 disabled CPU entries reuse the APIC ID of another CPU entry; ignored"));
+            Assert.That(output, Does.Contain("note: MADT: 1 disabled CPU entries with the invalid APIC ID"));
+            Assert.That(output, Does.Contain("note: MADT type-64 entry at offset 0x6c is a reserved type"));
+            Assert.That(output, Does.Contain("note: MADT type-144 entry at offset 0x70 is an OEM type"));
+
+            using var json = JsonDocument.Parse(Run("madt", path, "--json").Out);
+            Assert.That(json.RootElement.GetProperty("x2apicNeeded").GetBoolean(), Is.True);
+            Assert.That(json.RootElement.GetProperty("notes").GetArrayLength(), Is.EqualTo(3));
+            Assert.That(json.RootElement.GetProperty("counts").GetProperty("ignoredX2apic").GetInt32(), Is.EqualTo(1));
+        }
+        finally { File.Delete(path); }
+    }
+
+    [Test]
     public void The_dump_reader_takes_its_bytes_by_position_not_by_looking_like_hex()
     {
         // The ASCII column of a short last line can hold "AB CD": it must not become table bytes.
