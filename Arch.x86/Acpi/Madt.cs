@@ -336,7 +336,7 @@ namespace Kernel.Acpi
             for (int i = 0; usableXApic && i < count; i++)
                 if (state[i] == Pending && cpus[i].IsX2Apic && cpus[i].ApicId < InvalidXApicId) { state[i] = Dropped; info.IgnoredX2ApicCount++; }
             if (info.IgnoredX2ApicCount > 0)
-                warnings.Add(Count("MADT: ", info.IgnoredX2ApicCount, " x2APIC entries with APIC IDs below 255 beside usable local APIC entries; ignored (§5.2.12.12)"));
+                warnings.Add(Count("MADT: ", info.IgnoredX2ApicCount, " x2APIC entries with APIC IDs below 255 beside usable local APIC entries; ignored (ACPI 5.2.12.12)"));
 
             // Enabled CPUs: the first entry for an APIC ID wins.
             for (int i = 0; i < count; i++)

@@ -255,7 +255,7 @@ public unsafe class AcpiMadtTests
         Assert.That((madt.IgnoredDisabledCount, madt.IgnoredX2ApicCount), Is.EqualTo((3, 1)));
         Assert.That(madt.Warnings, Is.EqualTo(new[]
         {
-            "MADT: 1 x2APIC entries with APIC IDs below 255 beside usable local APIC entries; ignored (§5.2.12.12)",
+            "MADT: 1 x2APIC entries with APIC IDs below 255 beside usable local APIC entries; ignored (ACPI 5.2.12.12)",
             "MADT: 2 disabled CPU entries reuse the APIC ID of another CPU entry; ignored",
         }));
         Assert.That(madt.Notes, Has.Exactly(1).Contains("1 disabled CPU entries with the invalid APIC ID"));
