@@ -110,6 +110,7 @@ namespace Kernel.Acpi
             LogProblems(madt.Error, madt.Warnings);
             if (madt.Status != AcpiTableStatus.Valid && madt.Status != AcpiTableStatus.BadChecksum) return;
             if (!PreferOver(Madt.Header.Length != 0, Madt.Status, madt.Status, "MADT", table)) return;
+            for (int i = 0; i < madt.Notes.Length; i++) Log.Debug("acpi", madt.Notes[i]);
             Madt = madt;
             Log.Info("acpi", $"MADT: {madt.BootCpuCount} CPUs enabled, {madt.HotplugSlotCount} online-capable, {madt.DisabledCount} disabled; {madt.IoApics.Length} I/O APICs, {madt.Overrides.Length} overrides, local APIC 0x{madt.LocalApicAddress:x}");
         }

@@ -45,8 +45,7 @@ namespace Kernel.Arch
 
     /// <summary>
     /// The executing CPU's local APIC, in xAPIC mode (MMIO at the MADT's address) or x2APIC mode
-    /// (MSRs). x2APIC is used when the firmware already enabled it or when an APIC ID above 254 needs
-    /// it and CPUID offers it; every CPU then uses the same mode.
+    /// (MSRs), as <see cref="Acpi.ApicMode"/> decides; every CPU uses the same mode.
     /// </summary>
     public static unsafe class LocalApic
     {
@@ -74,16 +73,16 @@ namespace Kernel.Arch
         public static bool X2ApicMode => s_x2Apic;
         public static ulong Base => s_mmio;
 
-        /// <summary>Chooses the mode for all CPUs and enables the boot CPU's APIC. <paramref name="mmioBase"/> comes from the MADT.</summary>
-        public static void InitializeBootCpu(ulong mmioBase, uint highestApicId)
+        /// <summary>Chooses the mode for all CPUs (<see cref="Acpi.ApicMode.Choose"/>) and enables the boot CPU's APIC. <paramref name="mmioBase"/> comes from the MADT.</summary>
+        public static void InitializeBootCpu(ulong mmioBase, Acpi.MadtCpu[] cpus, uint bootApicId)
         {
             ulong msr = Msrs.Read(Msr.Ia32ApicBase);
             bool cpuHasX2Apic = (Cpuid.Query(1).Ecx & CpuidX2Apic) != 0;
-            s_x2Apic = ApicModeChoice.UseX2Apic((msr & ApicBaseX2Apic) != 0, highestApicId, cpuHasX2Apic);
+            Acpi.ApicModeChoice choice = Acpi.ApicMode.Choose(cpus, bootApicId, (msr & ApicBaseX2Apic) != 0, cpuHasX2Apic);
+            s_x2Apic = choice.X2Apic;
             s_mmio = mmioBase != 0 ? mmioBase : msr & ApicBaseAddressMask;
             CpuNative.LapicSetEoiRegister(s_mmio + (uint)LapicRegister.Eoi);
-            if (ApicModeChoice.SomeCpuUnreachable(s_x2Apic, highestApicId))
-                Log.Warn("apic", "APIC IDs above 254 need x2APIC, which this CPU lacks: those CPUs cannot be addressed");
+            if (choice.Warning != null) Log.Warn("apic", choice.Warning);
             EnableThisCpu();
             uint version = Read(LapicRegister.Version) & 0xFF;
             if (s_x2Apic) Log.Info("apic", $"local APIC in x2APIC mode (MSRs), version 0x{version:x2}, boot CPU APIC ID {Id}");

@@ -97,6 +97,11 @@ namespace Kernel.Arch
             CpuNative.OutB((ushort)(s_base + 4), FlagInsert);                         // clear the insert event
             Ost(OstEventInsert, OstStatusSuccess);
             PerCpu* cpu = Cpus.FindByApicId(apicId);
+            if (cpu == null && !ApicMode.CanAddress(apicId, LocalApic.X2ApicMode))
+            {
+                Log.Warn("hotplug", $"CPU with APIC ID {apicId} added, but xAPIC mode cannot address it: not started");
+                return;
+            }
             if (cpu == null)
             {
                 cpu = SmpBoot.PrepareCpu(apicId, selector);

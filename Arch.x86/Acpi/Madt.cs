@@ -81,6 +81,8 @@ namespace Kernel.Acpi
         public MadtNmiSource[] NmiSources = new MadtNmiSource[0];
         public MadtLocalNmi[] LocalNmis = new MadtLocalNmi[0];
         public string[] Warnings = new string[0];
+        /// <summary>Remarks on entries skipped by design (reserved and OEM types, placeholder CPUs): debug level, not problems.</summary>
+        public string[] Notes = new string[0];
 
         /// <summary>Enabled CPUs in Cpus: the ones to start at boot (the boot CPU among them).</summary>
         public int BootCpuCount;
@@ -88,11 +90,13 @@ namespace Kernel.Acpi
         public int HotplugSlotCount;
         /// <summary>Neither enabled nor online-capable (QEMU lists absent possible CPUs this way). Recorded, not interpreted.</summary>
         public int DisabledCount;
-        /// <summary>Disabled entries dropped quietly: they reuse an accepted CPU's APIC ID, or carry the invalid ID.</summary>
+        /// <summary>Disabled entries dropped: they reuse another CPU entry's APIC ID (one warning), or carry the invalid ID (a note).</summary>
         public int IgnoredDisabledCount;
+        /// <summary>x2APIC entries with an APIC ID below 255 dropped because usable local APIC entries exist (§5.2.12.12).</summary>
+        public int IgnoredX2ApicCount;
         /// <summary>Enabled or online-capable CPUs dropped because there were more than maxCpus.</summary>
         public int DroppedOverLimitCount;
-        /// <summary>Entries of types this parser does not use (SAPIC, GIC, wakeup, reserved, OEM), skipped by their length.</summary>
+        /// <summary>Entries of types this parser does not use (SAPIC, GIC, wakeup, LoongArch PICs, reserved, OEM), skipped by their length.</summary>
         public int SkippedEntryCount;
         /// <summary>The boot CPU's APIC ID is among the enabled CPUs (false when the caller did not know it).</summary>
         public bool BootCpuListed;
@@ -117,6 +121,9 @@ namespace Kernel.Acpi
         private const uint LocalApicSize = 8, IoApicSize = 12, OverrideSize = 10, NmiSourceSize = 8, LocalNmiSize = 6,
                            AddressOverrideSize = 12, LocalX2ApicSize = 16, LocalX2ApicNmiSize = 12;
 
+        // Table 5.21: types up to 0x17 are defined (0x11–0x17 are LoongArch PICs), 0x18–0x7F are reserved, 0x80–0xFF are for OEM use.
+        private const byte FirstReservedType = 0x18, FirstOemType = 0x80;
+
         // Table 5.23 "Local APIC Flags".
         private const uint FlagEnabled = 1u << 0, FlagOnlineCapable = 1u << 1;
 
@@ -136,6 +143,7 @@ namespace Kernel.Acpi
             if (info.Status != AcpiTableStatus.Valid && info.Status != AcpiTableStatus.BadChecksum) return info;
 
             var warnings = new AcpiWarnings();
+            var notes = new AcpiWarnings();
             info.LocalApicAddressField = *(uint*)(table + 36);
             info.LocalApicAddress = info.LocalApicAddressField;
             info.Flags = *(uint*)(table + 40);
@@ -187,7 +195,13 @@ namespace Kernel.Acpi
                 byte type = e[0];
                 uint length = e[1];
                 uint needed = DefinedSize(type);
-                if (needed == 0) { info.SkippedEntryCount++; continue; }
+                if (needed == 0)
+                {
+                    info.SkippedEntryCount++;
+                    if (type >= FirstOemType) notes.Add(EntryLine(type, pos, "is an OEM type (Table 5.21); skipped by its length ", length, ""));
+                    else if (type >= FirstReservedType) notes.Add(EntryLine(type, pos, "is a reserved type (Table 5.21); skipped by its length ", length, ""));
+                    continue;
+                }
                 if (length < needed)
                 {
                     warnings.Add(EntryLine(type, pos, "is ", length, ShortSuffix(needed)));
@@ -241,8 +255,9 @@ namespace Kernel.Acpi
             info.Overrides = Trim(overrideList, overrideCount);
             info.NmiSources = Trim(nmiSourceList, nmiSourceCount);
             info.LocalNmis = Trim(localNmiList, localNmiCount);
-            info.Cpus = SelectCpus(info, cpus, cpuCount, bootApicId, maxCpus, warnings);
+            info.Cpus = SelectCpus(info, cpus, cpuCount, bootApicId, maxCpus, warnings, notes);
             info.Warnings = warnings.ToArray();
+            info.Notes = notes.ToArray();
             return info;
         }
 
@@ -292,20 +307,36 @@ namespace Kernel.Acpi
             };
         }
 
-        // CPU entries are filtered after the walk, because whether a disabled entry duplicates an enabled CPU
-        // does not depend on which comes first in the table.
-        private static MadtCpu[] SelectCpus(MadtInfo info, MadtCpu[] cpus, int count, uint bootApicId, int maxCpus, AcpiWarnings warnings)
+        // CPU entries are filtered after the walk, because whether an entry duplicates another does not depend on
+        // which comes first in the table.
+        private static MadtCpu[] SelectCpus(MadtInfo info, MadtCpu[] cpus, int count, uint bootApicId, int maxCpus,
+                                            AcpiWarnings warnings, AcpiWarnings notes)
         {
             var state = new byte[count];
 
+            // The invalid IDs: firmware lists disabled placeholder entries with them (a note); a usable one is an error.
+            int placeholders = 0;
             for (int i = 0; i < count; i++)
             {
                 uint invalid = cpus[i].IsX2Apic ? InvalidX2ApicId : InvalidXApicId;
                 if (cpus[i].ApicId != invalid) continue;
                 state[i] = Dropped;
                 if (Usable(cpus[i])) warnings.Add(CpuLine(cpus[i], "has the broadcast APIC ID, which names no CPU; skipped"));
-                else info.IgnoredDisabledCount++;
+                else placeholders++;
             }
+            if (placeholders > 0)
+                notes.Add(Count("MADT: ", placeholders, " disabled CPU entries with the invalid APIC ID (0xFF, x2APIC 0xFFFFFFFF) are placeholders; ignored"));
+            info.IgnoredDisabledCount = placeholders;
+
+            // §5.2.12.12: a CPU with an APIC ID below 255 is described by a type-0 entry. When usable type-0 entries
+            // exist, type-9 entries with such IDs are ignored, as Linux does (arch/x86/kernel/acpi/boot.c, acpi_parse_x2apic).
+            bool usableXApic = false;
+            for (int i = 0; i < count; i++)
+                if (state[i] == Pending && !cpus[i].IsX2Apic && Usable(cpus[i])) usableXApic = true;
+            for (int i = 0; usableXApic && i < count; i++)
+                if (state[i] == Pending && cpus[i].IsX2Apic && cpus[i].ApicId < InvalidXApicId) { state[i] = Dropped; info.IgnoredX2ApicCount++; }
+            if (info.IgnoredX2ApicCount > 0)
+                warnings.Add(Count("MADT: ", info.IgnoredX2ApicCount, " x2APIC entries with APIC IDs below 255 beside usable local APIC entries; ignored (ACPI 5.2.12.12)"));
 
             // Enabled CPUs: the first entry for an APIC ID wins.
             for (int i = 0; i < count; i++)
@@ -315,7 +346,8 @@ namespace Kernel.Acpi
                 if (state[i] == Dropped) warnings.Add(CpuLine(cpus[i], "repeats the APIC ID of an earlier enabled CPU; the first is kept"));
             }
 
-            // Not enabled: firmware commonly reuses a present CPU's APIC ID in filler entries; ignore those quietly.
+            // Not enabled: an entry reusing another CPU entry's APIC ID never adds a CPU nor overrides the enabled one.
+            int duplicates = 0;
             for (int i = 0; i < count; i++)
             {
                 if (state[i] != Pending) continue;
@@ -324,8 +356,11 @@ namespace Kernel.Acpi
                 state[i] = enabledTwin >= 0 || earlierTwin >= 0 ? Dropped : Kept;
                 if (state[i] == Kept) continue;
                 if (cpus[i].OnlineCapable) warnings.Add(CpuLine(cpus[i], "is a hot-plug slot with the APIC ID of another CPU entry; skipped"));
-                else info.IgnoredDisabledCount++;
+                else duplicates++;
             }
+            if (duplicates > 0)
+                warnings.Add(Count("MADT: ", duplicates, " disabled CPU entries reuse the APIC ID of another CPU entry; ignored"));
+            info.IgnoredDisabledCount += duplicates;
 
             // The limit applies to CPUs the kernel may run: enabled ones and hot-plug slots.
             if (maxCpus < 1) maxCpus = 1;
@@ -451,6 +486,15 @@ namespace Kernel.Acpi
             line.Append(' ');
             line.Append(before);
             line.AppendDecimal(value);
+            line.Append(after);
+            return line.ToString();
+        }
+
+        private static string Count(string before, int count, string after)
+        {
+            var line = new TextBuffer();
+            line.Append(before);
+            line.AppendDecimal((ulong)count);
             line.Append(after);
             return line.ToString();
         }

@@ -39,6 +39,7 @@ namespace Kernel.Smp
             {
                 MadtCpu entry = madt.Cpus[i];
                 if (!entry.Enabled || entry.ApicId == boot->ApicId) continue;
+                if (!ApicMode.CanAddress(entry.ApicId, LocalApic.X2ApicMode)) continue;   // warned about when the mode was chosen
                 PerCpu* cpu = PrepareCpu(entry.ApicId, entry.Uid);
                 if (cpu == null) break;
                 started[count++] = cpu;

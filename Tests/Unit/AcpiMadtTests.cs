@@ -124,6 +124,27 @@ public unsafe class AcpiMadtTests
         Assert.That(madt.Cpus.Select(c => c.ApicId), Is.EqualTo(new[] { 0u, 1u }));
         Assert.That(madt.SkippedEntryCount, Is.EqualTo(4));
         Assert.That(madt.Warnings, Is.Empty);
+        Assert.That(madt.Notes, Is.EqualTo(new[]
+        {
+            "MADT type-48 entry at offset 0x44 is a reserved type (Table 5.21); skipped by its length 3",
+            "MADT type-128 entry at offset 0x47 is an OEM type (Table 5.21); skipped by its length 5",
+            "MADT type-255 entry at offset 0x4c is an OEM type (Table 5.21); skipped by its length 2",
+        }));
+    }
+
+    [Test]
+    public void Every_reserved_and_OEM_type_is_skipped_by_its_length_even_when_it_hides_a_CPU_entry()
+    {
+        // ACPI 6.5 Table 5.21: 0x11–0x17 are LoongArch PICs (defined, unused here: no note), 0x18–0x7F reserved, 0x80–0xFF OEM.
+        byte[] hidden = [0, 8, 5, 5, 1, 0, 0, 0];   // a type-0 entry inside the skipped one: must not become CPU 5
+        for (int type = 0x11; type <= 0xFF; type++)
+        {
+            var madt = Parse(new MadtBuilder().LocalApic(0, 0, 1).Raw([(byte)type, 10, .. hidden]).LocalApic(1, 1, 1).Build());
+            Assert.That(madt.Cpus.Select(c => c.ApicId), Is.EqualTo(new[] { 0u, 1u }), $"type 0x{type:x}");
+            Assert.That((madt.SkippedEntryCount, madt.Warnings.Length), Is.EqualTo((1, 0)), $"type 0x{type:x}");
+            string? note = type < 0x18 ? null : type < 0x80 ? "is a reserved type" : "is an OEM type";
+            Assert.That(madt.Notes, note is null ? Is.Empty : Has.Exactly(1).Contains($"type-{type} entry at offset 0x34 {note}"), $"type 0x{type:x}");
+        }
     }
 
     [Test]
@@ -217,20 +238,89 @@ public unsafe class AcpiMadtTests
     [Test]
     public void A_duplicate_enabled_APIC_ID_keeps_the_first_entry()
     {
-        var madt = Parse(new MadtBuilder().LocalApic(0, 0, 1).LocalApic(1, 3, 1).LocalApic(2, 3, 1).X2Apic(3, 1, 9).Build());
-        Assert.That(madt.Cpus.Select(c => (c.ApicId, c.Uid)), Is.EqualTo(new[] { (0u, 0u), (3u, 1u) }));
+        var madt = Parse(new MadtBuilder().LocalApic(0, 0, 1).LocalApic(1, 3, 1).LocalApic(2, 3, 1).X2Apic(300, 1, 9).X2Apic(300, 1, 10).Build());
+        Assert.That(madt.Cpus.Select(c => (c.ApicId, c.Uid)), Is.EqualTo(new[] { (0u, 0u), (3u, 1u), (300u, 9u) }));
         Assert.That(madt.Warnings, Has.Length.EqualTo(2));
         Assert.That(madt.Warnings, Has.All.Contains("repeats the APIC ID of an earlier enabled CPU"));
     }
 
     [Test]
-    public void Disabled_entries_reusing_an_enabled_APIC_ID_are_ignored_quietly_and_counted()
+    public void Disabled_entries_reusing_an_enabled_APIC_ID_add_no_CPU_override_nothing_and_give_one_warning()
     {
         // Real firmware: filler entries for absent sockets carrying a present CPU's ID, before or after it.
-        var madt = Parse(new MadtBuilder().LocalApic(9, 1, 0).LocalApic(0, 0, 1).LocalApic(1, 1, 1).LocalApic(8, 0, 0).LocalApic(7, 0xFF, 0).Build());
-        Assert.That(madt.Cpus.Select(c => (c.ApicId, c.Enabled)), Is.EqualTo(new[] { (0u, true), (1u, true) }));
-        Assert.That(madt.IgnoredDisabledCount, Is.EqualTo(3));
+        var madt = Parse(new MadtBuilder().LocalApic(9, 1, 0).LocalApic(0, 0, 1).LocalApic(1, 1, 1).LocalApic(8, 0, 0).LocalApic(7, 0xFF, 0)
+                                          .X2Apic(1, 0, 20).Build());
+        Assert.That(madt.Cpus.Select(c => (c.ApicId, c.Uid, c.Enabled)), Is.EqualTo(new[] { (0u, 0u, true), (1u, 1u, true) }));
+        Assert.That((madt.BootCpuCount, madt.DisabledCount, madt.HotplugSlotCount), Is.EqualTo((2, 0, 0)));
+        Assert.That((madt.IgnoredDisabledCount, madt.IgnoredX2ApicCount), Is.EqualTo((3, 1)));
+        Assert.That(madt.Warnings, Is.EqualTo(new[]
+        {
+            "MADT: 1 x2APIC entries with APIC IDs below 255 beside usable local APIC entries; ignored (ACPI 5.2.12.12)",
+            "MADT: 2 disabled CPU entries reuse the APIC ID of another CPU entry; ignored",
+        }));
+        Assert.That(madt.Notes, Has.Exactly(1).Contains("1 disabled CPU entries with the invalid APIC ID"));
+    }
+
+    [Test]
+    public void Disabled_entries_reusing_each_others_APIC_ID_keep_the_first()
+    {
+        var madt = Parse(new MadtBuilder().LocalApic(0, 0, 1).LocalApic(1, 4, 0).LocalApic(2, 4, 0).Build());
+        Assert.That(madt.Cpus.Select(c => (c.ApicId, c.Uid)), Is.EqualTo(new[] { (0u, 0u), (4u, 1u) }));
+        Assert.That((madt.DisabledCount, madt.IgnoredDisabledCount), Is.EqualTo((1, 1)));
+        Assert.That(madt.Warnings, Has.Exactly(1).Contains("1 disabled CPU entries reuse the APIC ID"));
+    }
+
+    [Test]
+    public void Disabled_x2APIC_placeholders_with_ID_0xFFFFFFFF_are_a_note_not_a_warning()
+    {
+        var madt = new MadtBuilder().LocalApic(0, 0, 1);
+        for (uint uid = 1; uid <= 5; uid++) madt.X2Apic(0xFFFF_FFFF, 0, uid);
+        var info = Parse(madt.Build());
+        Assert.That(info.Cpus.Select(c => c.ApicId), Is.EqualTo(new[] { 0u }));
+        Assert.That(info.IgnoredDisabledCount, Is.EqualTo(5));
+        Assert.That(info.Warnings, Is.Empty);
+        Assert.That(info.Notes, Is.EqualTo(new[] { "MADT: 5 disabled CPU entries with the invalid APIC ID (0xFF, x2APIC 0xFFFFFFFF) are placeholders; ignored" }));
+    }
+
+    [Test]
+    public void An_x2APIC_entry_repeating_a_local_APIC_entrys_ID_is_ignored_wherever_it_stands()
+    {
+        // §5.2.12.12: CPUs with APIC IDs below 255 use type-0 entries; Linux ignores type-9 entries below 0xFF when
+        // usable type-0 entries exist (arch/x86/kernel/acpi/boot.c, acpi_parse_x2apic), whatever the table order.
+        var madt = Parse(new MadtBuilder().X2Apic(1, 1, 41).LocalApic(0, 0, 1).LocalApic(1, 1, 1).X2Apic(0, 1, 40).X2Apic(256, 1, 42).Build());
+        Assert.That(madt.Cpus.Select(c => (c.ApicId, c.Uid, c.IsX2Apic)), Is.EqualTo(new[] { (0u, 0u, false), (1u, 1u, false), (256u, 42u, true) }));
+        Assert.That(madt.IgnoredX2ApicCount, Is.EqualTo(2));
+        Assert.That(madt.Warnings, Has.Exactly(1).Contains("2 x2APIC entries with APIC IDs below 255"));
+    }
+
+    [Test]
+    public void Without_usable_local_APIC_entries_x2APIC_entries_with_low_IDs_are_the_CPUs()
+    {
+        // Firmware that runs in x2APIC mode may list every CPU as type 9; disabled type-0 entries do not count.
+        var madt = Parse(new MadtBuilder().LocalApic(7, 7, 0).X2Apic(0, 1, 0).X2Apic(1, 1, 1).X2Apic(300, 0b10, 2).Build());
+        Assert.That(madt.Cpus.Select(c => (c.ApicId, c.IsX2Apic)), Is.EqualTo(new[] { (7u, false), (0u, true), (1u, true), (300u, true) }));
+        Assert.That((madt.BootCpuCount, madt.HotplugSlotCount, madt.DisabledCount, madt.IgnoredX2ApicCount), Is.EqualTo((2, 1, 1, 0)));
         Assert.That(madt.Warnings, Is.Empty);
+    }
+
+    [Test]
+    public void More_usable_CPUs_than_the_kernels_64_keep_the_boot_CPU_then_enabled_ones_and_warn()
+    {
+        // Cpus.MaxCpus is 64 (one bit each in CpuSet): 200 enabled xAPIC CPUs, 100 x2APIC ones above 255, 10 hot-plug slots.
+        var madt = new MadtBuilder();
+        for (int id = 0; id < 200; id++) madt.LocalApic((byte)id, (byte)id, 1);
+        for (uint id = 256; id < 356; id++) madt.X2Apic(id, 1, id);
+        for (uint id = 400; id < 410; id++) madt.X2Apic(id, 0b10, id);
+        var info = Parse(madt.Build(), bootApicId: 300, maxCpus: 64);
+        Assert.That(info.Cpus, Has.Length.EqualTo(64));
+        Assert.That(info.Cpus.Count(c => c.IsBootCpu), Is.EqualTo(1));
+        Assert.That(info.Cpus.Take(63).Select(c => c.ApicId), Is.EqualTo(Enumerable.Range(0, 63).Select(i => (uint)i)));
+        Assert.That(info.Cpus[63].ApicId, Is.EqualTo(300u));
+        Assert.That((info.BootCpuCount, info.HotplugSlotCount, info.DroppedOverLimitCount), Is.EqualTo((64, 0, 246)));
+        Assert.That(info.Warnings, Is.EqualTo(new[]
+        {
+            "MADT: 310 usable CPUs, more than the limit of 64; kept the boot CPU, then enabled CPUs, then hot-plug slots in table order; dropped 246",
+        }));
     }
 
     [Test]
@@ -246,8 +336,9 @@ public unsafe class AcpiMadtTests
     {
         var madt = Parse(new MadtBuilder().LocalApic(0, 0, 1).X2Apic(0xFFFF_FFFF, 1, 5).X2Apic(0xFFFF_FFFF, 0, 6).Build());
         Assert.That(madt.Cpus.Select(c => c.ApicId), Is.EqualTo(new[] { 0u }));
-        Assert.That(madt.Warnings, Has.Exactly(1).Contains("broadcast APIC ID"));
+        Assert.That(madt.Warnings, Is.EqualTo(new[] { "MADT x2APIC CPU entry (APIC ID 4294967295, UID 5) has the broadcast APIC ID, which names no CPU; skipped" }));
         Assert.That(madt.IgnoredDisabledCount, Is.EqualTo(1));
+        Assert.That(madt.Notes, Has.Length.EqualTo(1));
     }
 
     [Test]

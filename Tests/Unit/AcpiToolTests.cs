@@ -18,6 +18,14 @@ public class AcpiToolTests
         return (exit, output.ToString(), error.ToString());
     }
 
+    /// <summary>Runs the tool with <paramref name="contents"/> in a temporary file as the FILE after the verb.</summary>
+    private static (int Exit, string Out, string Err) RunOnFile(byte[] contents, string verb, params string[] options)
+    {
+        string path = TempFile(contents);
+        try { return Run([verb, path, .. options]); }
+        finally { File.Delete(path); }
+    }
+
     private static string TempFile(byte[] contents)
     {
         string path = Path.Combine(Path.GetTempPath(), $"acpitool-{Guid.NewGuid():N}");
@@ -93,6 +101,30 @@ public class AcpiToolTests
             Assert.That(json.RootElement.GetProperty("gpe0Port").GetUInt32(), Is.EqualTo(0xAFE0u));
         }
         finally { File.Delete(path); }
+    }
+
+    [Test]
+    public void Bare_metal_MADT_quirks_show_as_warnings_notes_and_the_APIC_mode()
+    {
+        var madt = new MadtBuilder().LocalApic(0, 0, 1).LocalApic(1, 0, 0).X2Apic(0, 1, 7).X2Apic(300, 1, 8).X2Apic(0xFFFF_FFFF, 0, 9)
+                                    .Raw(0x40, 4, 0, 0).Raw(0x90, 2).Build();
+        var (exit, output, _) = RunOnFile(madt, "madt");
+        Assert.That(exit, Is.EqualTo(0));
+        string[] expected =
+        [
+            "APIC mode: x2APIC needed (highest usable APIC ID 300)",
+            "  MADT: 1 x2APIC entries with APIC IDs below 255 beside usable local APIC entries; ignored",
+            "  MADT: 1 disabled CPU entries reuse the APIC ID of another CPU entry; ignored",
+            "note: MADT: 1 disabled CPU entries with the invalid APIC ID",
+            "note: MADT type-64 entry at offset 0x6c is a reserved type",
+            "note: MADT type-144 entry at offset 0x70 is an OEM type",
+        ];
+        Assert.That(expected.Where(line => !output.Contains(line)), Is.Empty, output);
+
+        using var json = JsonDocument.Parse(RunOnFile(madt, "madt", "--json").Out);
+        Assert.That(json.RootElement.GetProperty("x2apicNeeded").GetBoolean(), Is.True);
+        Assert.That(json.RootElement.GetProperty("notes").GetArrayLength(), Is.EqualTo(3));
+        Assert.That(json.RootElement.GetProperty("counts").GetProperty("ignoredX2apic").GetInt32(), Is.EqualTo(1));
     }
 
     [Test]

@@ -20,7 +20,10 @@ public static class Reports
         s.AppendLine($"flags: 0x{madt.Flags:x}{(madt.PcAtCompat ? " (PCAT_COMPAT: dual 8259s present)" : "")}");
 
         s.AppendLine($"CPUs: {madt.BootCpuCount} enabled (started at boot), {madt.HotplugSlotCount} online-capable (hot-plug slots), " +
-                     $"{madt.DisabledCount} disabled; ignored {madt.IgnoredDisabledCount} disabled duplicates, dropped {madt.DroppedOverLimitCount} over the limit");
+                     $"{madt.DisabledCount} disabled; ignored {madt.IgnoredDisabledCount} disabled duplicates or placeholders, " +
+                     $"{madt.IgnoredX2ApicCount} x2APIC entries below ID 255, dropped {madt.DroppedOverLimitCount} over the limit");
+        var mode = ApicMode.Choose(madt.Cpus, Madt.UnknownApicId, firmwareEnabledX2Apic: false, cpuSupportsX2Apic: true);
+        s.AppendLine($"APIC mode: {(mode.X2Apic ? "x2APIC needed" : "xAPIC suffices")} (highest usable APIC ID {mode.HighestApicId})");
         if (madt.UseBootCpuOnly) s.AppendLine("  no enabled CPU: the kernel runs on the boot CPU alone");
         if (madt.Cpus.Length > 0) s.AppendLine("  APIC ID       UID  entry   state");
         foreach (var cpu in madt.Cpus)
@@ -44,6 +47,7 @@ public static class Reports
                          $"({Name(n.Polarity)}, {Name(n.Trigger)}){(n.IsX2Apic ? ", x2APIC entry" : "")}");
 
         if (madt.SkippedEntryCount > 0) s.AppendLine($"skipped {madt.SkippedEntryCount} entries of types not used here");
+        foreach (var n in madt.Notes) s.AppendLine($"note: {n}");
         AppendWarnings(s, madt.Warnings);
         return s.ToString();
     }
@@ -98,11 +102,14 @@ public static class Reports
                 ["hotplugSlots"] = madt.HotplugSlotCount,
                 ["disabled"] = madt.DisabledCount,
                 ["ignoredDisabled"] = madt.IgnoredDisabledCount,
+                ["ignoredX2apic"] = madt.IgnoredX2ApicCount,
                 ["droppedOverLimit"] = madt.DroppedOverLimitCount,
                 ["skippedEntries"] = madt.SkippedEntryCount,
             },
             ["useBootCpuOnly"] = madt.UseBootCpuOnly,
+            ["x2apicNeeded"] = ApicMode.Choose(madt.Cpus, Madt.UnknownApicId, firmwareEnabledX2Apic: false, cpuSupportsX2Apic: true).X2Apic,
             ["warnings"] = Strings(madt.Warnings),
+            ["notes"] = Strings(madt.Notes),
         };
         return root.ToJsonString(Indented);
     }
