@@ -12,8 +12,8 @@ namespace Kernel.Arch
         TaskPriority = 0x080,
         Eoi = 0x0B0,
         SpuriousVector = 0x0F0,
-        ErrorStatus = 0x280,
         InterruptRequest0 = 0x200,   // IRR bits 0–31; bits 32n–32n+31 at 0x200 + 0x10 * n
+        ErrorStatus = 0x280,
         IcrLow = 0x300,
         IcrHigh = 0x310,
         LvtTimer = 0x320,

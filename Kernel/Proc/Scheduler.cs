@@ -343,7 +343,13 @@ namespace Kernel.Proc
                 CpuNative.DisableInterrupts();
                 PerCpu* cpu = PerCpu.Current;
                 if (cpu->CpuState == CpuState.Parked) return;
-                if (ScheduleIfWanted(cpu)) continue;
+                if (s_queues[cpu->Index].Count != 0 || Atomic.Read(ref cpu->NeedResched) != 0)
+                {
+                    BigKernelLock.Enter();
+                    Schedule();
+                    BigKernelLock.Exit();
+                    continue;
+                }
                 if (IdleWork.Pending(cpu))
                 {
                     CpuNative.EnableInterrupts();
@@ -354,27 +360,6 @@ namespace Kernel.Proc
                 else LocalApic.StopTimer();
                 CpuNative.EnableInterruptsAndHalt();
             }
-        }
-
-        /// <summary>
-        /// For idle work, which runs on the idle thread and so is never preempted: lets the processes waiting for this
-        /// CPU run now; returns once the CPU would idle again.
-        /// </summary>
-        public static void RunWaiting()
-        {
-            InterruptState state = InterruptState.Disable();
-            ScheduleIfWanted(PerCpu.Current);
-            state.Restore();
-        }
-
-        // With interrupts off: switches away if work waits for this CPU; true if it did look.
-        private static bool ScheduleIfWanted(PerCpu* cpu)
-        {
-            if (s_queues[cpu->Index].Count == 0 && Atomic.Read(ref cpu->NeedResched) == 0) return false;
-            BigKernelLock.Enter();
-            Schedule();
-            BigKernelLock.Exit();
-            return true;
         }
 
         // ---- Kernel entry and exit points ----
