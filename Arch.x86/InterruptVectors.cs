@@ -16,6 +16,7 @@ namespace Kernel.Arch
         public const byte Reschedule = 0xE0;         // "look at your run queue": a lower class than the IPIs below
         public const byte LatencyProbe = 0xE1;       // the IPI round-trip benchmark's ping...
         public const byte LatencyEcho = 0xE2;        // ...and its reply
+        public const byte IpiStorm = 0xE3;           // the IPI storm test's requests, registered only while it runs
         public const byte CrossCpuCall = 0xF0;       // call-function requests between CPUs
         public const byte Stop = 0xF1;               // park this CPU
         public const byte ApicError = 0xFE;

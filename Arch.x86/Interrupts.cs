@@ -26,6 +26,12 @@ namespace Kernel.Arch
             s_takesBigKernelLock[vector] = takesBigKernelLock;
         }
 
+        /// <summary>Removes a vector's handler (a test's, once it is done with the vector).</summary>
+        public static void Unregister(byte vector) => Register(vector, null, takesBigKernelLock: false);
+
+        /// <summary>Whether a handler is installed for the vector.</summary>
+        public static bool IsRegistered(byte vector) => s_handlers[vector] != 0;
+
         [RuntimeExport("trap_dispatch")]
         private static void Dispatch(TrapFrame* frame)
         {

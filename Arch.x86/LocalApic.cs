@@ -13,6 +13,7 @@ namespace Kernel.Arch
         TaskPriority = 0x080,
         Eoi = 0x0B0,
         SpuriousVector = 0x0F0,
+        InterruptRequest0 = 0x200,   // IRR bits 0–31; bits 32n–32n+31 at 0x200 + 0x10 * n
         ErrorStatus = 0x280,
         IcrLow = 0x300,
         IcrHigh = 0x310,
@@ -187,6 +188,10 @@ namespace Kernel.Arch
             state.Restore();
             return accepted;
         }
+
+        /// <summary>Whether this CPU's local APIC holds an accepted, not yet delivered interrupt on the vector (its IRR bit, §11.8.4).</summary>
+        public static bool IsRequested(byte vector) =>
+            (Read((LapicRegister)((uint)LapicRegister.InterruptRequest0 + 0x10u * (uint)(vector / 32))) & (1u << (vector % 32))) != 0;
 
         public static uint Read(LapicRegister register) => s_x2Apic
             ? (uint)Msrs.Read((Msr)(X2ApicMsrBase + ((uint)register >> 4)))

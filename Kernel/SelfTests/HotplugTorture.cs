@@ -1,72 +1,46 @@
 using Kernel.Arch;
+using Kernel.Diagnostics;
 using Kernel.Lib;
+using Kernel.Proc;
 using Kernel.SelfTest;
+using Kernel.Servers;
 using Kernel.Smp;
 using Kernel.Sync;
 
 namespace Kernel.SelfTests
 {
     /// <summary>
-    /// Hot-plug torture: `torture.transitions` random CPU downs and ups (default 10; e.g.
-    /// `selftest=hotplug-torture torture.transitions=10000` for a long run). During each transition every other
-    /// online AP runs load (IdleWork, interrupts on): a shared counter under a spinlock and calls to the boot
-    /// CPU. After each: the load's counter exact and every call answered, then the invariants — locks exact
-    /// under torture, every online CPU answers a call, alternatives mode matching the CPU count, text exact.
+    /// Hot-plug torture: `torture.transitions` CPU downs and ups (default 10; e.g. `selftest=hotplug-torture
+    /// torture.transitions=10000` for a long run) as a random walk biased towards one end, so the kernel goes down
+    /// to one CPU (UP mode) and back to all (SMP) again and again. Client/server process pairs ping-pong numbered
+    /// SendRec messages throughout; during each transition half the online APs (odd or even, in turn) also take a
+    /// spinlock and the big kernel lock and call the boot CPU (IdleWork, which keeps its CPU from processes, so the
+    /// processes run on the other half meanwhile). After each transition: both locks' counters exact,
+    /// every call answered exactly once and every online CPU answers one more, alternatives mode matching the online
+    /// count, text exact, every process alive and its pair making progress with no message lost or repeated.
     /// Ends with every CPU back online.
     /// </summary>
     [SelfTestSuite("hotplug-torture")]
     public static unsafe class HotplugTorture
     {
+        private const int BklEvery = 8;
         private const int CallEvery = 64;
+        private const int Pairs = 3;
+        private const int BurstRoundTrips = 16;
+        private const ulong ProgressEvery = 100;
+        private const int Ping = 1;
+        private const ulong PollMicros = 1_000;
+        private const ulong StopTimeoutMicros = 10_000_000;
 
         private static SpinLock s_loadLock;
-        private static int s_stop, s_running, s_finished, s_plainCounter, s_callsAnswered;
-        private static long s_increments, s_callsMade;
-        private static ulong s_loadTotal;
-
-        // Load on every online AP but the one changing state: returns how many CPUs took it.
-        private static int StartLoad(int changing)
-        {
-            s_stop = s_finished = s_plainCounter = s_callsAnswered = 0;
-            s_increments = s_callsMade = 0;
-            int started = 0;
-            for (int cpu = 1; cpu < Cpus.Count; cpu++)
-                if (cpu != changing && IdleWork.Start(cpu, &Load)) started++;
-            ulong deadline = Tsc.Read() + 2 * Tsc.Hz;
-            while (Atomic.Read(ref s_running) < started && Tsc.Read() < deadline) CpuNative.Pause();
-            return started;
-        }
-
-        private static void StopLoad(int started)
-        {
-            Atomic.Write(ref s_stop, 1);
-            ulong deadline = Tsc.Read() + 10 * Tsc.Hz;
-            while (Atomic.Read(ref s_finished) < started && Tsc.Read() < deadline) CpuNative.Pause();
-            s_running = 0;
-            Assert.Equal((ulong)started, (ulong)Atomic.Read(ref s_finished), "every CPU under load finished it");
-            Assert.Equal((ulong)s_increments, (ulong)s_plainCounter, "no increment under the spinlock was lost during the transition");
-            Assert.Equal((ulong)s_callsMade, (ulong)Atomic.Read(ref s_callsAnswered), "every call made during the transition was answered");
-            s_loadTotal += (ulong)s_increments;
-        }
-
-        // Runs on an AP with interrupts on until told to stop.
-        private static void Load()
-        {
-            Atomic.Increment(ref s_running);
-            long increments = 0, calls = 0;
-            while (Atomic.Read(ref s_stop) == 0)
-            {
-                s_loadLock.Acquire();
-                s_plainCounter++;
-                s_loadLock.Release();
-                if (++increments % CallEvery == 0 && CrossCpuCall.CallOn(0, &Answer, null)) calls++;
-            }
-            Atomic.FetchAdd(ref s_increments, increments);
-            Atomic.FetchAdd(ref s_callsMade, calls);
-            Atomic.Increment(ref s_finished);
-        }
-
-        private static void Answer(void* unused) => Atomic.Increment(ref s_callsAnswered);
+        private static int s_stop, s_sessions, s_callFailures, s_ipcErrors, s_ran;
+        private static long s_callsAnswered;
+        private static ulong s_spinCounter, s_bklCounter;     // plain increments, each under its lock
+        private static ulong s_toUp, s_toSmp;                 // alternatives switches the transitions made
+        private static ulong* s_spinByCpu;                    // [cpu], written under the spinlock
+        private static ulong* s_bklByCpu;                     // [cpu], written under the big kernel lock
+        private static ulong* s_callsByCpu;                   // [cpu], calls that returned answered
+        private static ulong* s_roundTrips;                   // [pair], the client's last answered number
 
         [SelfTest]
         public static void RandomTransitionsKeepEveryInvariant()
@@ -76,29 +50,259 @@ namespace Kernel.SelfTests
             if (KernelMain.Options.TryGetValue("torture.transitions", out string text) && !(Format.TryParseUnsigned(text, out transitions) && transitions > 0))
                 Assert.Fail("torture.transitions must be a positive count");
 
-            s_loadTotal = 0;
+            ProcessTestKit.KillStrays();
+            Reset();
+            var endpoints = stackalloc int[2 * Pairs];   // server, client per pair
+            var seen = stackalloc ulong[Pairs];
+            for (int pair = 0; pair < Pairs; pair++)
+            {
+                endpoints[2 * pair] = ProcessTestKit.Spawn("torture-server", &Server, 0);
+                endpoints[2 * pair + 1] = ProcessTestKit.Spawn("torture-client", &Client, ((ulong)(uint)endpoints[2 * pair] << 8) | (uint)pair);
+                seen[pair] = 0;
+            }
+
             ulong random = Tsc.Read() | 1;
             ulong start = Tsc.Read();
+            bool goingDown = true;
             for (ulong i = 0; i < transitions; i++)
             {
-                random ^= random << 13;
-                random ^= random >> 7;
-                random ^= random << 17;
-                int cpu = 1 + (int)(random % (ulong)(Cpus.Count - 1));
-                bool online = Cpus.Get(cpu)->CpuState == CpuState.Online;
-                int loaded = StartLoad(cpu);
-                HotplugResult result = online ? CpuHotplug.CpuDown(cpu) : CpuHotplug.CpuUp(cpu);
-                StopLoad(loaded);
-                Assert.True(result == HotplugResult.Done, online ? "down" : "up");
-                HotplugTests.CheckInvariants();
-                if (Alternatives.Mode != AlternativesMode.Off) Assert.EqualHex(0, Alternatives.FindMismatch(), "text exact after the transition");
+                if (Cpus.OnlineCount == 1) goingDown = false;
+                else if (Cpus.OnlineCount == Cpus.Count) goingDown = true;
+                random = Next(random);
+                bool down = Cpus.OnlineCount == Cpus.Count || (Cpus.OnlineCount > 1 && ((random & 3) != 0) == goingDown);
+                Transition(PickCpu(down ? CpuState.Online : CpuState.Parked, random >> 2), down, (int)((random >> 40) & 1));
+                Check(endpoints, seen);
+                if ((i + 1) % ProgressEvery == 0)   // a long run that is cut short still says how far it got
+                    Log.Info("torture", $"{i + 1} transitions, {s_toUp} UP + {s_toSmp} SMP switches, {RoundTrips()} IPC round trips, {s_spinCounter} spin + {s_bklCounter} BKL increments, {Sum(s_callsByCpu)} calls, {Tsc.ToMicroseconds(Tsc.Read() - start) / 1000} ms");
             }
             for (int cpu = 1; cpu < Cpus.Count; cpu++)
-                if (Cpus.Get(cpu)->CpuState != CpuState.Online) Assert.True(CpuHotplug.CpuUp(cpu) == HotplugResult.Done, "everyone back");
+                if (Cpus.Get(cpu)->CpuState != CpuState.Online) Transition(cpu, down: false, parity: 1);
+            Check(endpoints, seen);
 
+            ulong roundTrips = RoundTrips();
+            KillPairs(endpoints);
+            WaitFor(anyPending: true);   // with the processes gone, every Load still waiting runs and stops at once
+            Assert.Equal(Sum(s_callsByCpu), (ulong)s_callsAnswered, "every call made was answered, once");
+            if (Alternatives.Mode != AlternativesMode.Off) Assert.EqualHex(0, Alternatives.FindMismatch(), "the whole text is as built for SMP at the end");
+
+            ulong calls = Sum(s_callsByCpu);
             ulong millis = Tsc.ToMicroseconds(Tsc.Read() - start) / 1000;
-            SelfTestRunner.Note(new TextBuilder().Append(transitions).Append(" transitions on ").Append((ulong)Cpus.Count)
-                .Append(" CPUs in ").Append(millis).Append(" ms under load (").Append(s_loadTotal).Append(" locked increments), 0 violations").ToString());
+            SelfTestRunner.Note(new TextBuilder().Append(transitions).Append(" transitions, ").Append((ulong)Cpus.Count)
+                .Append(" CPUs, ").Append(millis).Append(" ms, ").Append(s_toUp).Append(" UP + ").Append(s_toSmp)
+                .Append(" SMP switches, ").Append(roundTrips).Append(" IPC round trips, ").Append(s_spinCounter).Append(" spin + ")
+                .Append(s_bklCounter).Append(" BKL increments, ").Append(calls).Append(" calls, 0 lost").ToString());
+        }
+
+        private static ulong Next(ulong random)
+        {
+            random ^= random << 13;
+            random ^= random >> 7;
+            random ^= random << 17;
+            return random;
+        }
+
+        // A random AP in the given state (one exists: the walk never asks for a down at one CPU or an up at all).
+        private static int PickCpu(CpuState state, ulong random)
+        {
+            int candidates = 0;
+            for (int cpu = 1; cpu < Cpus.Count; cpu++)
+                if (Cpus.Get(cpu)->CpuState == state) candidates++;
+            Assert.True(candidates > 0, "a CPU to change");
+            int skip = (int)(random % (ulong)candidates);
+            for (int cpu = 1; cpu < Cpus.Count; cpu++)
+                if (Cpus.Get(cpu)->CpuState == state && skip-- == 0) return cpu;
+            return -1;
+        }
+
+        // The load runs on the APs of one parity (picked at random), so the processes keep running on the others meanwhile.
+        private static void Transition(int cpu, bool down, int parity)
+        {
+            AlternativesMode before = Alternatives.Mode;
+            Atomic.Write(ref s_stop, 0);
+            for (int ap = 1; ap < Cpus.Count; ap++)
+                if ((ap & 1) == parity) StartLoad(ap);
+            HotplugResult result = down ? CpuHotplug.CpuDown(cpu) : CpuHotplug.CpuUp(cpu);
+            StopLoad();
+            Assert.True(result == HotplugResult.Done, down ? "down" : "up");
+            if (before == AlternativesMode.Smp && Alternatives.Mode == AlternativesMode.Up) s_toUp++;
+            if (before == AlternativesMode.Up && Alternatives.Mode == AlternativesMode.Smp) s_toSmp++;
+        }
+
+        private static void Reset()
+        {
+            if (s_spinByCpu == null)
+            {
+                s_spinByCpu = (ulong*)Memory.KernelHeap.Allocate((ulong)(Cpus.MaxCpus * sizeof(ulong)));
+                s_bklByCpu = (ulong*)Memory.KernelHeap.Allocate((ulong)(Cpus.MaxCpus * sizeof(ulong)));
+                s_callsByCpu = (ulong*)Memory.KernelHeap.Allocate((ulong)(Cpus.MaxCpus * sizeof(ulong)));
+                s_roundTrips = (ulong*)Memory.KernelHeap.Allocate(Pairs * sizeof(ulong));
+            }
+            Lib.Memory.Zero(s_spinByCpu, (nuint)(Cpus.MaxCpus * sizeof(ulong)));
+            Lib.Memory.Zero(s_bklByCpu, (nuint)(Cpus.MaxCpus * sizeof(ulong)));
+            Lib.Memory.Zero(s_callsByCpu, (nuint)(Cpus.MaxCpus * sizeof(ulong)));
+            Lib.Memory.Zero(s_roundTrips, Pairs * sizeof(ulong));
+            s_stop = s_sessions = s_callFailures = s_ipcErrors = 0;
+            s_callsAnswered = 0;
+            s_spinCounter = s_bklCounter = s_toUp = s_toSmp = 0;
+        }
+
+        // A CPU that went down may still hold a Load it had not started: it runs (and stops) once the CPU is back.
+        private static void StartLoad(int cpu)
+        {
+            if (Cpus.Get(cpu)->CpuState == CpuState.Online && !IdleWork.Pending(Cpus.Get(cpu)))
+                Assert.True(IdleWork.Start(cpu, &Load), "load started on an online AP");
+        }
+
+        // Runs on an AP's idle thread with interrupts on, during a transition: until told to stop or its CPU leaves the online set.
+        private static void Load()
+        {
+            Atomic.Increment(ref s_sessions);
+            PerCpu* self = PerCpu.Current;   // an idle thread never changes CPU
+            int cpu = (int)self->Index;
+            for (ulong i = 1; Atomic.Read(ref s_stop) == 0 && self->CpuState == CpuState.Online; i++)
+            {
+                s_loadLock.Acquire();
+                s_spinCounter++;
+                s_spinByCpu[cpu]++;
+                s_loadLock.Release();
+                if (i % BklEvery == 0)
+                {
+                    BigKernelLock.Enter();
+                    s_bklCounter++;
+                    s_bklByCpu[cpu]++;
+                    BigKernelLock.Exit();
+                }
+                if (i % CallEvery == 0)
+                {
+                    if (CrossCpuCall.CallOn(0, &Answer, null)) Atomic.Write(ref s_callsByCpu[cpu], s_callsByCpu[cpu] + 1);
+                    else Atomic.Increment(ref s_callFailures);
+                }
+            }
+            Atomic.Decrement(ref s_sessions);
+        }
+
+        private static void Answer(void* unused) => Atomic.Increment(ref s_callsAnswered);
+
+        private static void CountRun(void* unused) => Atomic.Increment(ref s_ran);
+
+        // Process: echoes each numbered message; a number that does not follow the last one is a lost or repeated message.
+        private static void Server(ulong unused)
+        {
+            var message = new Message();
+            ulong expected = 1;
+            while (true)
+            {
+                if (Ipc.Receive(Endpoint.Any, &message) != IpcStatus.Ok) { Atomic.Increment(ref s_ipcErrors); continue; }
+                if (message.P0 != expected) Atomic.Increment(ref s_ipcErrors);
+                expected = message.P0 + 1;
+                if (Ipc.SendNonBlocking(message.Source, &message) != IpcStatus.Ok) Atomic.Increment(ref s_ipcErrors);
+            }
+        }
+
+        // Process: argument = server endpoint << 8 | pair. Numbered SendRec round trips, the reply carrying the same number;
+        // a short sleep after each burst, since the load on the idle threads runs only while no process wants the CPU.
+        private static void Client(ulong argument)
+        {
+            int server = (int)(argument >> 8);
+            int pair = (int)(argument & 0xFF);
+            for (ulong sequence = 1; ; sequence++)
+            {
+                Message message = Message.Of(Ping, sequence);
+                if (Ipc.SendRec(server, &message) != IpcStatus.Ok || message.P0 != sequence) Atomic.Increment(ref s_ipcErrors);
+                Atomic.Write(ref s_roundTrips[pair], sequence);
+                if (sequence % BurstRoundTrips == 0) ClockServer.SleepFor(PollMicros);
+            }
+        }
+
+        private static ulong RoundTrips()
+        {
+            ulong sum = 0;
+            for (int pair = 0; pair < Pairs; pair++) sum += Atomic.Read(ref s_roundTrips[pair]);
+            return sum;
+        }
+
+        private static ulong Sum(ulong* perCpu)
+        {
+            ulong sum = 0;
+            for (int cpu = 0; cpu < Cpus.Count; cpu++) sum += Atomic.Read(ref perCpu[cpu]);
+            return sum;
+        }
+
+        /// <summary>What must hold after every transition, the load stopped and the processes still running.</summary>
+        private static void Check(int* endpoints, ulong* seen)
+        {
+            BigKernelLock.Enter();
+            ulong bkl = s_bklCounter, bklCounted = Sum(s_bklByCpu);
+            BigKernelLock.Exit();
+            Assert.Equal(bklCounted, bkl, "no increment under the big kernel lock was lost");
+            s_loadLock.Acquire();
+            ulong spin = s_spinCounter, spinCounted = Sum(s_spinByCpu);
+            s_loadLock.Release();
+            Assert.Equal(spinCounted, spin, "no increment under the spinlock was lost");
+
+            Assert.Equal(0ul, (ulong)Atomic.Read(ref s_callFailures), "every call the load made was answered in time");
+            Assert.Equal(Sum(s_callsByCpu), (ulong)Atomic.Read(ref s_callsAnswered), "every call the load made ran exactly once");
+            s_ran = 0;
+            Assert.True(CrossCpuCall.CallOnAll(&CountRun, null, includeSelf: true), "every online CPU answered");
+            Assert.Equal((ulong)Cpus.OnlineCount, (ulong)Atomic.Read(ref s_ran), "each exactly once");
+            if (Alternatives.Mode != AlternativesMode.Off)
+            {
+                Assert.True((Alternatives.Mode == AlternativesMode.Up) == (Cpus.OnlineCount == 1), "UP exactly when one CPU is online");
+                Assert.EqualHex(0, Alternatives.FindMismatch(), "text exact after the transition");
+            }
+
+            for (int i = 0; i < 2 * Pairs; i++)
+            {
+                Process process = ProcessTable.At(Endpoint.SlotOf(endpoints[i]));
+                Assert.True(process.Endpoint == endpoints[i] && !process.IsDead, "every torture process is alive");
+            }
+            ulong deadline = Tsc.DeadlineAfter(ProcessTestKit.ReportTimeoutMicros);
+            for (int pair = 0; pair < Pairs; pair++)
+            {
+                while (Atomic.Read(ref s_roundTrips[pair]) == seen[pair])
+                {
+                    if (Tsc.Read() > deadline) Assert.Fail("an IPC pair made no round trip since the last transition");
+                    ClockServer.SleepFor(PollMicros);
+                }
+                seen[pair] = Atomic.Read(ref s_roundTrips[pair]);
+            }
+            Assert.Equal(0ul, (ulong)Atomic.Read(ref s_ipcErrors), "no message lost, repeated or refused");
+        }
+
+        // Ends the load of one transition. A Load still waiting for a CPU busy with processes starts later, sees the stop
+        // (or the next transition's load) and counts nothing on its own; the end of the test waits for those (WaitFor).
+        private static void StopLoad()
+        {
+            Atomic.Write(ref s_stop, 1);
+            Atomic.FullFence();   // the stop is visible before the count of sessions is read
+            WaitFor(anyPending: false);
+        }
+
+        private static void WaitFor(bool anyPending)
+        {
+            ulong deadline = Tsc.DeadlineAfter(StopTimeoutMicros);
+            while (Atomic.Read(ref s_sessions) != 0 || (anyPending && AnyLoadPending()))
+            {
+                if (Tsc.Read() > deadline) Assert.Fail("every CPU's load stopped");
+                CpuNative.Pause();
+            }
+        }
+
+        // Their messages were checked last by Check: a kill cuts a round trip short.
+        private static void KillPairs(int* endpoints)
+        {
+            for (int i = 2 * Pairs - 1; i >= 0; i--)
+            {
+                Scheduler.Kill(endpoints[i], "torture over");
+                Assert.True(Scheduler.WaitUntilOffCpu(endpoints[i], ProcessTestKit.ReportTimeoutMicros), "a killed process left its CPU");
+            }
+        }
+
+        private static bool AnyLoadPending()
+        {
+            for (int cpu = 1; cpu < Cpus.Count; cpu++)
+                if (Cpus.Get(cpu)->CpuState == CpuState.Online && IdleWork.Pending(Cpus.Get(cpu))) return true;
+            return false;
         }
     }
 }

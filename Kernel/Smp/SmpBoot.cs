@@ -21,7 +21,9 @@ namespace Kernel.Smp
         private const ulong LegacyInitDelayMicros = 10_000;
         private const ulong StartupDelayMicros = 200;
         private const ulong HardwareArrivalTimeoutMicros = 100_000;   // after the second SIPI; a real AP needs well under 1 ms
-        private const ulong VirtualArrivalTimeoutMicros = 1_000_000;  // a hypervisor may not run a new vCPU promptly (seen: 39 ms under TCG)
+        // A hypervisor may not run a new vCPU promptly: 39 ms seen under TCG, and over 1 s in the hot-plug torture on an
+        // overcommitted host (load ~24 on 2 cores); 10 s as CrossCpuCall's, and Linux's wait for an AP.
+        private const ulong VirtualArrivalTimeoutMicros = 10_000_000;
         private const ulong StackPages = 8;
         public const ulong StackBytes = StackPages * PageFrameAllocator.PageSize;   // each AP's kernel stack
 
@@ -164,6 +166,7 @@ namespace Kernel.Smp
             LocalApicTimer.StartThisCpu();                       // its own periodic tick
             if (!Cpus.TryMarkOnline(cpu))                        // too late: the boot CPU gave up on it
             {
+                Log.Warn("smp", $"CPU {cpu->Index} arrived after the boot CPU gave up on it: halting");   // late, not lost
                 LocalApic.StopTimer();
                 CpuNative.HaltForever();
             }
