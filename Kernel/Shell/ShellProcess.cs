@@ -47,20 +47,20 @@ namespace Kernel.Shell
         /// <summary>Prompts and edits one line; true when Enter ended it, false when Ctrl-C abandoned it.</summary>
         private static bool ReadLine()
         {
-            s_editor.Begin();
             PrintRaw(Prompt);
-            while (true)
-            {
-                EditResult result = s_editor.Feed(NextByte());
-                if (result != EditResult.Editing || s_inputAt == s_inputCount) FlushEcho();
-                if (result != EditResult.Editing) return result == EditResult.Line;
-            }
+            return EditLine() == EditResult.Line;
         }
 
         /// <summary>Asks for a yes/no answer on its own line (the `panic` confirmation).</summary>
         internal static bool Confirm(string question)
         {
             PrintRaw(question);
+            return EditLine() == EditResult.Line && s_editor.LineEquals("yes");
+        }
+
+        // Feeds typed bytes to the editor, echoing as it goes, until Enter or Ctrl-C ends the line.
+        private static EditResult EditLine()
+        {
             s_editor.Begin();
             EditResult result;
             do
@@ -69,7 +69,7 @@ namespace Kernel.Shell
                 if (result != EditResult.Editing || s_inputAt == s_inputCount) FlushEcho();
             }
             while (result == EditResult.Editing);
-            return result == EditResult.Line && s_editor.LineEquals("yes");
+            return result;
         }
 
         private static byte NextByte()
