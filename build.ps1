@@ -16,18 +16,8 @@ $env:DOTNET_CLI_TELEMETRY_OPTOUT = "1"
 $env:DOTNET_NOLOGO = "1"
 
 function Assert-HostPackages {
-    $missing = @(& bash tools/host-packages.sh)
-    if ($LASTEXITCODE -eq 0) { return }
-    $isRoot = (& id -u) -eq "0"
-    if ($isRoot -and (Get-Command apt-get -ErrorAction SilentlyContinue)) {
-        Write-Host "build.ps1: installing $($missing -join ' ')"
-        & apt-get update -qq
-        $env:DEBIAN_FRONTEND = "noninteractive"
-        & apt-get install -y -qq --no-install-recommends @missing | Out-Null
-        if ($LASTEXITCODE -ne 0) { exit $LASTEXITCODE }
-    } else {
-        Write-Error "build.ps1: missing Debian packages. Install them with:`n  sudo apt-get install -y $($missing -join ' ')"
-    }
+    & bash tools/host-packages.sh --install
+    if ($LASTEXITCODE -ne 0) { exit $LASTEXITCODE }
 }
 
 if (-not (Get-Command dotnet -ErrorAction SilentlyContinue)) { Write-Error "build.ps1: the .NET 10 SDK (dotnet) is required" }

@@ -17,18 +17,7 @@ usage() {
 
 # Installs (as root) or names (otherwise) the Debian packages the build and tests need.
 ensure_host_packages() {
-    local missing
-    missing=$(tools/host-packages.sh | tr '\n' ' ') && return 0
-    if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then
-        echo "build.sh: installing $missing"
-        apt-get update -qq
-        # shellcheck disable=SC2086  # one word per package
-        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing >/dev/null
-    else
-        echo "build.sh: missing Debian packages. Install them with:" >&2
-        echo "  sudo apt-get install -y $missing" >&2
-        exit 1
-    fi
+    tools/host-packages.sh --install
 }
 
 command -v dotnet >/dev/null 2>&1 || { echo "build.sh: the .NET 10 SDK (dotnet) is required" >&2; exit 1; }

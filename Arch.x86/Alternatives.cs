@@ -79,13 +79,14 @@ namespace Kernel.Arch
             Mode = AlternativesMode.Smp;
             ulong start = Tsc.Read();
             Patch(&ApplyFeatures);
-            Log.Info("alternatives", $"{s_lockCount} lock sites ({s_managedLockCount} in C#), {s_sequenceCount} UP/SMP sequences, {FeatureSiteCount} feature sites; features applied in {Tsc.ToMicroseconds(Tsc.Read() - start)} us (SSE2 fence {FeatureChosen(AltFeature.Sse2)}, x2APIC EOI {FeatureChosen(AltFeature.X2Apic)})");
+            Log.Info("alternatives", $"{s_lockCount} lock sites ({s_managedLockCount} in C#), {s_sequenceCount} UP/SMP sequences, {FeatureSiteCount} feature sites; features applied in {Tsc.ToMicroseconds(Tsc.Read() - start)} us (SSE2 fence {FeatureChosen(AltFeature.Sse2)}, x2APIC EOI {FeatureChosen(AltFeature.X2Apic)}, unfenced x2APIC ICR {FeatureChosen(AltFeature.ApicMsrWritesOrdered)})");
         }
 
         public static bool FeaturePresent(ushort feature) => feature switch
         {
             AltFeature.Sse2 => (Cpuid.Query(1).Edx & (1u << 26)) != 0,
             AltFeature.X2Apic => LocalApic.X2ApicMode,
+            AltFeature.ApicMsrWritesOrdered => LocalApic.X2ApicMode && Cpuid.IsAmd,
             _ => false,
         };
 

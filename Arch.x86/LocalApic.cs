@@ -13,6 +13,7 @@ namespace Kernel.Arch
         TaskPriority = 0x080,
         Eoi = 0x0B0,
         SpuriousVector = 0x0F0,
+        InService0 = 0x100,          // ISR bits 0–31; bits 32n–32n+31 at 0x100 + 0x10 * n
         InterruptRequest0 = 0x200,   // IRR bits 0–31; bits 32n–32n+31 at 0x200 + 0x10 * n
         ErrorStatus = 0x280,
         IcrLow = 0x300,
@@ -74,26 +75,54 @@ namespace Kernel.Arch
         public static bool X2ApicMode => s_x2Apic;
         public static ulong Base => s_mmio;
 
-        /// <summary>Chooses the mode for all CPUs (<see cref="Acpi.ApicMode.Choose"/>) and enables the boot CPU's APIC. <paramref name="mmioBase"/> comes from the MADT.</summary>
-        public static void InitializeBootCpu(ulong mmioBase, Acpi.MadtCpu[] cpus, uint bootApicId)
+        /// <summary>
+        /// Chooses the mode for all CPUs (<see cref="Acpi.ApicMode.Choose"/>) and enables the boot CPU's APIC.
+        /// <paramref name="mmioBase"/> comes from the MADT; <paramref name="xApicRequested"/> is the `nox2apic` option.
+        /// </summary>
+        public static void InitializeBootCpu(ulong mmioBase, Acpi.MadtCpu[] cpus, uint bootApicId, bool xApicRequested)
         {
             ulong msr = Msrs.Read(Msr.Ia32ApicBase);
-            bool cpuHasX2Apic = (Cpuid.Query(1).Ecx & CpuidX2Apic) != 0;
-            Acpi.ApicModeChoice choice = Acpi.ApicMode.Choose(cpus, bootApicId, (msr & ApicBaseX2Apic) != 0, cpuHasX2Apic);
+            var inputs = new Acpi.ApicModeInputs
+            {
+                CpuSupportsX2Apic = (Cpuid.Query(1).Ecx & CpuidX2Apic) != 0,
+                FirmwareEnabledX2Apic = (msr & ApicBaseX2Apic) != 0,
+                X2ApicLocked = X2ApicLocked(),
+                XApicRequested = xApicRequested,
+            };
+            Acpi.ApicModeChoice choice = Acpi.ApicMode.Choose(cpus, bootApicId, inputs);
             s_x2Apic = choice.X2Apic;
             s_mmio = mmioBase != 0 ? mmioBase : msr & ApicBaseAddressMask;
-            CpuNative.LapicSetEoiRegister(s_mmio + (uint)LapicRegister.Eoi);
+            CpuNative.LapicSetEoiRegister(s_x2Apic ? 0 : s_mmio + (uint)LapicRegister.Eoi);
             if (choice.Warning != null) Log.Warn("apic", choice.Warning);
             EnableThisCpu();
             uint version = Read(LapicRegister.Version) & 0xFF;
-            if (s_x2Apic) Log.Info("apic", $"local APIC in x2APIC mode (MSRs), version 0x{version:x2}, boot CPU APIC ID {Id}");
-            else Log.Info("apic", $"local APIC in xAPIC mode at 0x{s_mmio:x}, version 0x{version:x2}, boot CPU APIC ID {Id}");
+            if (s_x2Apic) Log.Info("apic", $"local APIC in x2APIC mode (MSRs): {choice.Reason}; version 0x{version:x2}, boot CPU APIC ID {Id}");
+            else Log.Info("apic", $"local APIC in xAPIC mode at 0x{s_mmio:x}: {choice.Reason}; version 0x{version:x2}, boot CPU APIC ID {Id}");
         }
 
-        /// <summary>Enables the executing CPU's APIC in the chosen mode: software-enabled, all priorities accepted, LVTs masked.</summary>
+        // IA32_XAPIC_DISABLE_STATUS.LEGACY_XAPIC_DISABLED: the firmware locked x2APIC mode. The MSR exists only where
+        // IA32_ARCH_CAPABILITIES (CPUID.07H:EDX[29]) enumerates it in bit 21 (SDM Vol. 4 Table 2-2; Vol. 3A §11.12.5).
+        private static bool X2ApicLocked()
+        {
+            if (Cpuid.Query(0).Eax < 7 || (Cpuid.Query(7).Edx & (1u << 29)) == 0) return false;
+            if ((Msrs.Read(Msr.Ia32ArchCapabilities) & (1UL << 21)) == 0) return false;
+            return (Msrs.Read(Msr.Ia32XApicDisableStatus) & 1) != 0;
+        }
+
+        /// <summary>
+        /// Enables the executing CPU's APIC in the chosen mode: software-enabled, all priorities accepted, LVTs masked.
+        /// A CPU the firmware left in x2APIC mode goes back to xAPIC through the disabled state (SDM Vol. 3A §11.12.5:
+        /// x2APIC → xAPIC directly is an invalid transition and raises #GP).
+        /// </summary>
         public static void EnableThisCpu()
         {
-            ulong msr = Msrs.Read(Msr.Ia32ApicBase) | ApicBaseEnable;
+            ulong msr = Msrs.Read(Msr.Ia32ApicBase);
+            if (!s_x2Apic && (msr & ApicBaseX2Apic) != 0)
+            {
+                msr &= ~(ApicBaseEnable | ApicBaseX2Apic);
+                Msrs.Write(Msr.Ia32ApicBase, msr);
+            }
+            msr |= ApicBaseEnable;
             if (s_x2Apic) msr |= ApicBaseX2Apic;
             Msrs.Write(Msr.Ia32ApicBase, msr);
             Write(LapicRegister.TaskPriority, 0);
@@ -169,10 +198,9 @@ namespace Kernel.Arch
             if (delivery == IpiDelivery.Init && !levelAssert) low |= IcrTriggerLevel;
             if (s_x2Apic)
             {
-                // x2APIC: one 64-bit write, destination in the high half; no delivery-status bit (§11.12.9).
-                // WRMSR to the ICR is not serializing: without a fence the IPI could overtake our earlier stores (§11.12.3).
-                Kernel.Sync.Atomic.FullFence();
-                Msrs.Write((Msr)(X2ApicMsrBase + ((uint)LapicRegister.IcrLow >> 4)), ((ulong)destinationApicId << 32) | low);
+                // x2APIC: one 64-bit write, destination in the high half; no delivery-status bit (§11.12.9). The
+                // routine orders the write after every earlier store (Bridge/Locks.asm lapic_write_x2apic_icr).
+                CpuNative.LapicWriteX2ApicIcr(((ulong)destinationApicId << 32) | low);
                 return true;
             }
             // Two writes: an interrupt between them whose handler sends an IPI of its own would redirect ours.
@@ -190,8 +218,13 @@ namespace Kernel.Arch
         }
 
         /// <summary>Whether this CPU's local APIC holds an accepted, not yet delivered interrupt on the vector (its IRR bit, §11.8.4).</summary>
-        public static bool IsRequested(byte vector) =>
-            (Read((LapicRegister)((uint)LapicRegister.InterruptRequest0 + 0x10u * (uint)(vector / 32))) & (1u << (vector % 32))) != 0;
+        public static bool IsRequested(byte vector) => VectorBit(LapicRegister.InterruptRequest0, vector);
+
+        /// <summary>Whether this CPU's local APIC counts the vector as being serviced (its ISR bit, §11.8.4): set from delivery until EOI.</summary>
+        public static bool IsInService(byte vector) => VectorBit(LapicRegister.InService0, vector);
+
+        private static bool VectorBit(LapicRegister first, byte vector) =>
+            (Read((LapicRegister)((uint)first + 0x10u * (uint)(vector / 32))) & (1u << (vector % 32))) != 0;
 
         public static uint Read(LapicRegister register) => s_x2Apic
             ? (uint)Msrs.Read((Msr)(X2ApicMsrBase + ((uint)register >> 4)))

@@ -4,6 +4,8 @@ namespace Kernel.Arch
     public enum Msr : uint
     {
         Ia32ApicBase = 0x1B,
+        Ia32XApicDisableStatus = 0xBD,
+        Ia32ArchCapabilities = 0x10A,
         Ia32Efer = 0xC000_0080,
         Ia32FsBase = 0xC000_0100,
         Ia32GsBase = 0xC000_0101,

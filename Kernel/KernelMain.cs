@@ -57,7 +57,7 @@ namespace Kernel
             Screen.MapFramebuffer();                  // a framebuffer above 4 GiB starts once mapped
             Cpus.RegisterBootCpu(AcpiFirmware.Madt);      // CPU 0 in the per-CPU table
             Pic8259.Retire();                         // the APICs take over from the 8259s
-            LocalApic.InitializeBootCpu(AcpiFirmware.Madt.LocalApicAddress, AcpiFirmware.Madt.Cpus, PerCpu.Current->ApicId);  // xAPIC or x2APIC
+            LocalApic.InitializeBootCpu(AcpiFirmware.Madt.LocalApicAddress, AcpiFirmware.Madt.Cpus, PerCpu.Current->ApicId, Options.Has("nox2apic"));  // x2APIC where the CPU has it
             LocalApic.ConfigureNmiPins(AcpiFirmware.Madt.LocalNmis, PerCpu.Current->AcpiUid);  // LINT pins per the MADT
             IoApic.InitializeAll(AcpiFirmware.Madt);      // device interrupts masked until routed
             Serial.EnableInput();                     // COM1's receive interrupt feeds the console's input ring

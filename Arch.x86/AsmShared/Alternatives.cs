@@ -17,6 +17,7 @@ namespace Kernel.Arch
         public const ushort None = 0;
         public const ushort Sse2 = 1;       // CPUID.01H:EDX[26]: MFENCE exists
         public const ushort X2Apic = 2;     // the local APIC runs in x2APIC mode (MSR access)
+        public const ushort ApicMsrWritesOrdered = 3;   // x2APIC mode on a CPU whose x2APIC MSR writes wait for earlier stores (AMD): no fence before the ICR write
     }
 
     /// <summary>Sizes of the alternatives tables (Boot/kernel.ld reserves them; tools/KernelImage fills the lock table).</summary>

@@ -60,6 +60,7 @@ namespace Kernel.Arch
         [RuntimeImport("*", "cpu_full_fence"), MethodImpl(MethodImplOptions.InternalCall)] public static extern void FullFence();
         [RuntimeImport("*", "lapic_eoi"), MethodImpl(MethodImplOptions.InternalCall)] public static extern void LapicEoi();
         [RuntimeImport("*", "lapic_set_eoi_register"), MethodImpl(MethodImplOptions.InternalCall)] public static extern void LapicSetEoiRegister(ulong address);
+        [RuntimeImport("*", "lapic_write_x2apic_icr"), MethodImpl(MethodImplOptions.InternalCall)] public static extern void LapicWriteX2ApicIcr(ulong value);
         [RuntimeImport("*", "image_layout"), MethodImpl(MethodImplOptions.InternalCall)] public static extern void GetImageLayout(ImageLayout* layout);
         [RuntimeImport("*", "probe_invalid_opcode"), MethodImpl(MethodImplOptions.InternalCall)] public static extern void ProbeInvalidOpcode();
         [RuntimeImport("*", "probe_divide_error"), MethodImpl(MethodImplOptions.InternalCall)] public static extern void ProbeDivideError();

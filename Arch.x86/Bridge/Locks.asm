@@ -34,12 +34,13 @@ ALT_END
     ret
 
 ; void lapic_eoi(): end of interrupt. xAPIC: a store to the EOI register (MMIO); x2APIC: WRMSR 80BH
-; (SDM Vol. 3A §11.8.5 "Signaling Interrupt Servicing Completion", §11.12.1.2 Table 11-6).
+; (SDM Vol. 3A §11.8.5 "Signaling Interrupt Servicing Completion", §11.12.1.2 Table 11-6). As built (and so
+; under `noalternatives`) it asks which mode the APIC is in at every EOI: an MMIO store in x2APIC mode would
+; be lost and leave the interrupt's ISR bit set, blocking its priority class for good.
 global lapic_eoi
 lapic_eoi:
-ALT_BEGIN 13
-    mov rax, [rel lapic_eoi_register]
-    mov dword [rax], 0
+ALT_BEGIN 12
+    jmp lapic_eoi_by_mode
 ALT_REPLACE AltKind.Feature, AltFeature.X2Apic
     mov ecx, 0x80B
     xor eax, eax
@@ -48,10 +49,44 @@ ALT_REPLACE AltKind.Feature, AltFeature.X2Apic
 ALT_END
     ret
 
-; void lapic_set_eoi_register(ulong address): where lapic_eoi's xAPIC variant stores.
+lapic_eoi_by_mode:
+    mov rax, [rel lapic_eoi_register]
+    test rax, rax
+    jz .x2apic
+    mov dword [rax], 0
+    ret
+.x2apic:
+    mov ecx, 0x80B
+    xor eax, eax
+    xor edx, edx
+    wrmsr
+    ret
+
+; void lapic_set_eoi_register(ulong address): where lapic_eoi's xAPIC variant stores; 0 in x2APIC mode.
 global lapic_set_eoi_register
 lapic_set_eoi_register:
     mov [rel lapic_eoi_register], rdi
+    ret
+
+; void lapic_write_x2apic_icr(ulong value): sends an IPI in x2APIC mode, destination in bits 63:32 (SDM Vol. 3A
+; §11.12.9, ICR = MSR 830H). A WRMSR to an x2APIC register is not serialising, and on Intel CPUs MFENCE alone
+; does not order it after earlier stores (it orders loads and stores only): MFENCE makes the stores globally
+; visible, LFENCE keeps the WRMSR from starting before the MFENCE completes (SDM Vol. 3A §11.12.3; Linux
+; weak_wrmsr_fence). Without it the target's handler could run before the request it is told about is
+; visible. AMD orders these MSR writes itself (Linux 04c3024560d3, "Do not serialize MSR accesses on AMD"):
+; there the fence is patched out. As built, the fence stays: correct on every CPU.
+global lapic_write_x2apic_icr
+lapic_write_x2apic_icr:
+ALT_BEGIN 6
+    mfence
+    lfence
+ALT_REPLACE AltKind.Feature, AltFeature.ApicMsrWritesOrdered
+ALT_END
+    mov ecx, 0x830
+    mov eax, edi
+    mov rdx, rdi
+    shr rdx, 32
+    wrmsr
     ret
 
 section .data

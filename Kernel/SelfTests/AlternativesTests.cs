@@ -39,6 +39,20 @@ namespace Kernel.SelfTests
         }
 
         [SelfTest]
+        public static void TheX2ApicIcrWriteIsFencedExceptOnAmd()
+        {
+            if (Alternatives.Mode == AlternativesMode.Off) Assert.Skip("noalternatives: the fence stays as built");
+            bool unfenced = LocalApic.X2ApicMode && Cpuid.IsAmd;
+            Assert.True(Alternatives.FeatureChosen(AltFeature.ApicMsrWritesOrdered) == unfenced, "the ICR fence is dropped exactly for an AMD CPU in x2APIC mode");
+            if (Alternatives.TablesReleased) return;
+            byte* site = (byte*)Alternatives.SiteOf(AltFeature.ApicMsrWritesOrdered, AltKind.Feature);
+            Assert.True(site != null, "lapic_write_x2apic_icr has a fence site");
+            if (unfenced) Assert.True(site[0] == 0x90 && site[5] == 0x90, "the fence is NOPs");
+            else Assert.True(site[0] == 0x0F && site[1] == 0xAE && site[2] == 0xF0 && site[3] == 0x0F && site[4] == 0xAE && site[5] == 0xE8,
+                             "mfence (0F AE F0) then lfence (0F AE E8) before the WRMSR");
+        }
+
+        [SelfTest]
         public static void AThousandAlternatingSwitchesLeaveTheTextAsBuilt()
         {
             RequireTables();

@@ -102,6 +102,24 @@ namespace Kernel.SelfTests
         }
 
         [SelfTest]
+        public static void EndOfInterruptClearsTheInServiceBitInEitherApicMode()
+        {
+            // A lost EOI (an MMIO store in x2APIC mode) leaves the vector's ISR bit set, and with it every vector of
+            // its priority class and below blocked: the second self-IPI would never arrive.
+            CpuNative.EnableInterrupts();
+            PerCpu* self = PerCpu.Current;
+            for (int round = 0; round < 2; round++)
+            {
+                ulong before = Atomic.Read(ref self->RescheduleRequests);
+                Assert.True(LocalApic.SendIpi(0, IpiDelivery.Fixed, InterruptVectors.Reschedule, IpiShorthand.Self), "self-IPI sent");
+                ulong deadline = Tsc.Read() + Tsc.Hz;
+                while (Atomic.Read(ref self->RescheduleRequests) == before && Tsc.Read() < deadline) CpuNative.Pause();
+                Assert.Equal(before + 1, Atomic.Read(ref self->RescheduleRequests), "the self-IPI was taken");
+                Assert.False(LocalApic.IsInService(InterruptVectors.Reschedule), "EOI cleared its in-service bit");
+            }
+        }
+
+        [SelfTest]
         public static void BroadcastIpisReachEveryCpuTheShorthandNames()
         {
             CpuNative.EnableInterrupts();

@@ -15,6 +15,7 @@ namespace Kernel.SelfTests
         {
             public uint CpuidApicId, LapicId, Index, TablesDiffer;
             public ulong GsBase, Rsp, StackBottom, StackTop;   // the stack of the thread the call interrupted
+            public ulong ApicBase;                             // IA32_APIC_BASE
         }
 
         private static Identity* s_identities;
@@ -57,6 +58,8 @@ namespace Kernel.SelfTests
                 Assert.EqualHex((ulong)cpu, s_identities[i].GsBase, "GS base points at the CPU's own block");
                 Assert.True(s_identities[i].Rsp < s_identities[i].StackTop && s_identities[i].Rsp > s_identities[i].StackBottom, "runs on the stack of the thread it interrupted there");
                 Assert.Equal(0ul, s_identities[i].TablesDiffer, "its GDT and TSS are its own");
+                Assert.True((s_identities[i].ApicBase & ApicBaseEnable) != 0, "its local APIC is enabled (IA32_APIC_BASE.EN)");
+                Assert.True(((s_identities[i].ApicBase & ApicBaseExtended) != 0) == LocalApic.X2ApicMode, "its local APIC runs in the mode the boot CPU chose (IA32_APIC_BASE.EXTD)");
                 for (int j = 0; j < i; j++)
                     if (Online(j)) Assert.True(s_identities[j].GsBase != s_identities[i].GsBase, "per-CPU blocks are distinct");
             }
@@ -70,12 +73,25 @@ namespace Kernel.SelfTests
             identity->CpuidApicId = Cpuid.ApicId;
             identity->LapicId = LocalApic.Id;
             identity->GsBase = Msrs.Read(Msr.Ia32GsBase);
+            identity->ApicBase = Msrs.Read(Msr.Ia32ApicBase);
             identity->Rsp = CpuNative.ReadRsp();
             Proc.Process interrupted = Proc.Scheduler.Current;
             identity->StackBottom = interrupted.StackBottom;
             identity->StackTop = interrupted.StackTop;
             for (int other = 0; other < Cpus.Count; other++)
                 if (other != (int)cpu->Index && Cpus.Get(other)->Tables == cpu->Tables) identity->TablesDiffer = 1;
+        }
+
+        private const ulong ApicBaseEnable = 1UL << 11, ApicBaseExtended = 1UL << 10;   // SDM Vol. 3A §11.12.1, Figure 11-26
+
+        [SelfTest]
+        public static void X2ApicModeWheneverTheCpuOffersItUnlessNox2apic()
+        {
+            bool offered = (Cpuid.Query(1).Ecx & (1u << 21)) != 0;
+            bool requestedXApic = KernelMain.Options.Has("nox2apic");
+            if (requestedXApic && offered && ApicMode.HighestUsableApicId(AcpiFirmware.Madt.Cpus, Cpus.Get(0)->ApicId) <= ApicMode.MaxXApicId)
+                Assert.False(LocalApic.X2ApicMode, "nox2apic: xAPIC mode");
+            else Assert.True(LocalApic.X2ApicMode == offered, "x2APIC mode exactly when CPUID.01H:ECX[21] offers it");
         }
 
         [SelfTest]

@@ -229,7 +229,13 @@ namespace Kernel.Shell
             line.Append("full fence: ");
             line.Append(Alternatives.FeatureChosen(AltFeature.Sse2) ? "mfence (CPUID SSE2)" : "lock or [rsp],0 (no SSE2)");
             line.Append("; EOI: ");
-            line.Append(Alternatives.FeatureChosen(AltFeature.X2Apic) ? "x2APIC MSR write" : "xAPIC MMIO store");
+            line.Append(Alternatives.FeatureChosen(AltFeature.X2Apic) ? "x2APIC MSR write"
+                        : LocalApic.X2ApicMode ? "MSR write, mode checked per EOI (as built)" : "xAPIC MMIO store, mode checked per EOI");
+            ShellProcess.Print(ref line);
+            if (!LocalApic.X2ApicMode) return;
+            line.Clear();
+            line.Append("x2APIC ICR write: ");
+            line.Append(Alternatives.FeatureChosen(AltFeature.ApicMsrWritesOrdered) ? "no fence (AMD orders x2APIC MSR writes)" : "after mfence; lfence");
             ShellProcess.Print(ref line);
         }
 

@@ -5,10 +5,9 @@ using NUnit.Framework;
 namespace Kernel.Tests.Boot;
 
 /// <summary>
-/// CPU hot-plug end to end on each machine type and firmware: QEMU plugs three CPUs in over QMP one at a time, then
-/// unplugs them, and after each event the kernel must report the new CPU count and alternatives mode and pass the
-/// smp self-tests. One fresh QEMU per machine, with every unplug after every plug: QEMU 7.2 crashes on a device_add
-/// that follows any unplug.
+/// CPU hot-plug end to end on each machine type and firmware: QEMU plugs two CPUs in over QMP one at a time, unplugs
+/// them, then plugs one of them in and out again, and after each event the kernel must report the new CPU count and
+/// alternatives mode and pass the smp self-tests.
 /// </summary>
 [TestFixtureSource(nameof(Machines))]
 [Parallelizable(ParallelScope.Self)]
@@ -39,7 +38,7 @@ public sealed partial class HotplugTests(BootConfiguration machine)
         }.Select(configuration => new TestFixtureData(configuration).SetArgDisplayNames(configuration.Name));
 
     [Test]
-    public void AddThreeCpusThenRemoveThem()
+    public void AddTwoCpusRemoveThemAndAddOneAgain()
     {
         KernelBoot.RequireIsoAndQemu();
         using var slot = KernelBoot.TakeQemuSlot();
@@ -77,41 +76,53 @@ public sealed partial class HotplugTests(BootConfiguration machine)
             Assert.That(int.Parse(ready.Groups["present"].Value), Is.EqualTo(1), "CPUs present at boot");
         }
 
-        // With one socket of four single-thread cores, a CPU's APIC ID is its core-id.
-        for (var core = 1; core < SlotCount; core++)
-        {
-            var from = session.LineCount;
-            var sent = session.Elapsed;
-            qmp.AddCpu($"cpu{core}", socketId: 0, coreId: core, threadId: 0, driver);
-            var added = ExpectEvent(session, AddedLine(), from, $"cpu{core} added", apicId: core, online: core + 1, alternatives: "SMP");
-            var tests = ExpectSelfTestsPassed(session, added, $"after adding cpu{core}");
-            TestContext.Out.WriteLine($"{machine.Name}: device_add cpu{core} -> kernel's added line {Milliseconds(added.ReceivedAt - sent)}, " +
-                                      $"self-tests {Milliseconds(tests.ReceivedAt - added.ReceivedAt)} more");
-        }
-        Assert.That(qmp.QueryHotpluggableCpus().Where(cpu => !cpu.Present), Is.Empty, "QEMU sees every slot filled");
-
-        for (var core = SlotCount - 1; core >= 1; core--)
-        {
-            var from = session.LineCount;
-            var eventsFrom = qmp.EventCount;
-            var sent = session.Elapsed;
-            qmp.DeleteDevice($"cpu{core}");
-            var removed = ExpectEvent(session, RemovedLine(), from, $"cpu{core} removed", apicId: core, online: core, alternatives: core == 1 ? "UP" : "SMP");
-            var tests = ExpectSelfTestsPassed(session, removed, $"after removing cpu{core}");
-            // The guest's eject completes the unplug; under TCG QEMU 7.2 reports it only for the CPU's lapic child.
-            var id = $"cpu{core}";
-            var deleted = qmp.WaitForEvent(e => e.Name == "DEVICE_DELETED" && (e.Device == id || e.Path == $"/machine/peripheral/{id}/lapic"),
-                                           eventsFrom, EventTimeout);
-            Assert.That(deleted, Is.Not.Null,
-                        $"no DEVICE_DELETED for {id}: the guest never ejected it. QMP events since device_del: " +
-                        $"{string.Join(", ", qmp.Events.Skip(eventsFrom).Select(e => $"{e.Name} {e.Data}"))}\n{session.Report()}");
-            TestContext.Out.WriteLine($"{machine.Name}: device_del {id} -> kernel's removed line {Milliseconds(removed.ReceivedAt - sent)}, " +
-                                      $"QEMU's DEVICE_DELETED {Milliseconds(deleted!.ReceivedAt - sent)}, " +
-                                      $"self-tests {Milliseconds(tests.ReceivedAt - removed.ReceivedAt)} more");
-        }
+        // With one socket of four single-thread cores, a CPU's APIC ID is its core-id. TCG gives each vCPU it ever
+        // creates a translation context of its own and never frees one on unplug, so a QEMU plugs at most maxcpus
+        // CPUs in its life, the boot CPU included (QEMU 10.0: the next device_add aborts on tcg_register_thread's
+        // assertion). Four plugs, then: cpu1, cpu2, and cpu1 again.
+        Add(session, driver, 1, online: 2);
+        Add(session, driver, 2, online: 3);
+        Remove(session, 2, online: 2);
+        Remove(session, 1, online: 1);
         Assert.That(qmp.QueryHotpluggableCpus().Where(cpu => cpu.Present).Select(cpu => cpu.CoreId), Is.EqualTo(new[] { 0 }),
                     "QEMU sees only the boot CPU left");
+
+        // Plugged again after its unplug: the same slot and id, a CPU the kernel parked and knows already.
+        Add(session, driver, 1, online: 2);
+        Remove(session, 1, online: 1);
         Assert.That(session.HasExited, Is.False, $"QEMU ended during the scenario\n{session.Report()}");
+    }
+
+    void Add(QemuSession session, string driver, int core, int online)
+    {
+        var from = session.LineCount;
+        var sent = session.Elapsed;
+        session.Qmp.AddCpu($"cpu{core}", socketId: 0, coreId: core, threadId: 0, driver);
+        var added = ExpectEvent(session, AddedLine(), from, $"cpu{core} added", apicId: core, online: online, alternatives: "SMP");
+        var tests = ExpectSelfTestsPassed(session, added, $"after adding cpu{core}");
+        TestContext.Out.WriteLine($"{machine.Name}: device_add cpu{core} -> kernel's added line {Milliseconds(added.ReceivedAt - sent)}, " +
+                                  $"self-tests {Milliseconds(tests.ReceivedAt - added.ReceivedAt)} more");
+    }
+
+    void Remove(QemuSession session, int core, int online)
+    {
+        var qmp = session.Qmp;
+        var from = session.LineCount;
+        var eventsFrom = qmp.EventCount;
+        var sent = session.Elapsed;
+        var id = $"cpu{core}";
+        qmp.DeleteDevice(id);
+        var removed = ExpectEvent(session, RemovedLine(), from, $"{id} removed", apicId: core, online: online, alternatives: online == 1 ? "UP" : "SMP");
+        var tests = ExpectSelfTestsPassed(session, removed, $"after removing {id}");
+        // The guest's eject completes the unplug; under TCG QEMU (7.2 and 10.0 alike) reports it only for the CPU's lapic child.
+        var deleted = qmp.WaitForEvent(e => e.Name == "DEVICE_DELETED" && (e.Device == id || e.Path == $"/machine/peripheral/{id}/lapic"),
+                                       eventsFrom, EventTimeout);
+        Assert.That(deleted, Is.Not.Null,
+                    $"no DEVICE_DELETED for {id}: the guest never ejected it. QMP events since device_del: " +
+                    $"{string.Join(", ", qmp.Events.Skip(eventsFrom).Select(e => $"{e.Name} {e.Data}"))}\n{session.Report()}");
+        TestContext.Out.WriteLine($"{machine.Name}: device_del {id} -> kernel's removed line {Milliseconds(removed.ReceivedAt - sent)}, " +
+                                  $"QEMU's DEVICE_DELETED {Milliseconds(deleted!.ReceivedAt - sent)}, " +
+                                  $"self-tests {Milliseconds(tests.ReceivedAt - removed.ReceivedAt)} more");
     }
 
     /// <summary>Waits for the kernel's line for one hot-plug event and checks what it says.</summary>

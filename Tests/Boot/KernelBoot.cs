@@ -37,13 +37,13 @@ public sealed record KernelBoot(string Name, QemuRunResult Run, SelfTestLog Log,
         return boot;
     }
 
-    /// <summary>Fails the caller if there is no ISO to boot or no QEMU to boot it with.</summary>
+    /// <summary>Fails the caller if there is no ISO to boot or no QEMU (new enough) to boot it with.</summary>
     public static void RequireIsoAndQemu()
     {
         if (!File.Exists(Repo.KernelIso))
             Assert.Fail($"{Repo.KernelIso} does not exist: {RepoLayout.BuildHint}");
-        if (!HostPrerequisites.IsQemuInstalled())
-            Assert.Fail(HostPrerequisites.QemuMissingMessage);
+        if (HostPrerequisites.QemuProblem is { } qemuProblem)
+            Assert.Fail(qemuProblem);
     }
 
     /// <summary>Waits for one of the host's QEMU slots, for tests that run QEMU themselves; disposing frees it.</summary>

@@ -55,6 +55,24 @@ public sealed class QemuCommandTests
         Assert.That(argv.Any(arg => arg.Contains("OVMF", StringComparison.OrdinalIgnoreCase)), Is.True, string.Join(' ', argv));
     }
 
+    [TestCase("QEMU emulator version 10.0.2 (Debian 1:10.0.2+ds-2+deb13u1~bpo12+1)\nCopyright", "10.0.2")]
+    [TestCase("QEMU emulator version 7.2.19 (Debian 1:7.2+dfsg-7+deb12u16)", "7.2.19")]
+    [TestCase("QEMU emulator version 9.0", "9.0.0")]
+    public void TheQemuVersionIsReadFromItsBanner(string banner, string version)
+    {
+        Assert.That(HostPrerequisites.ParseQemuVersion(banner), Is.EqualTo(Version.Parse(version)));
+    }
+
+    [Test]
+    public void Qemu72IsTooOldAndTheHostsQemuIsNot()
+    {
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(HostPrerequisites.ParseQemuVersion("QEMU emulator version 7.2.19"), Is.LessThan(HostPrerequisites.MinimumQemu));
+            Assert.That(HostPrerequisites.QemuProblem, Is.Null, "the host's QEMU: ./build.sh installs one new enough");
+        }
+    }
+
     [TestCase(1, QemuExitKind.AllTestsPassed)]
     [TestCase(3, QemuExitKind.TestsFailed)]
     [TestCase(5, QemuExitKind.Panic)]

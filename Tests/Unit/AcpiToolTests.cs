@@ -112,7 +112,7 @@ public class AcpiToolTests
         Assert.That(exit, Is.EqualTo(0));
         string[] expected =
         [
-            "APIC mode: x2APIC needed (highest usable APIC ID 300)",
+            "APIC mode: x2APIC needed (highest usable APIC ID 300; the kernel uses x2APIC wherever the CPU offers it)",
             "  MADT: 1 x2APIC entries with APIC IDs below 255 beside usable local APIC entries; ignored",
             "  MADT: 1 disabled CPU entries reuse the APIC ID of another CPU entry; ignored",
             "note: MADT: 1 disabled CPU entries with the invalid APIC ID",

@@ -22,8 +22,8 @@ public static class Reports
         s.AppendLine($"CPUs: {madt.BootCpuCount} enabled (started at boot), {madt.HotplugSlotCount} online-capable (hot-plug slots), " +
                      $"{madt.DisabledCount} disabled; ignored {madt.IgnoredDisabledCount} disabled duplicates or placeholders, " +
                      $"{madt.IgnoredX2ApicCount} x2APIC entries below ID 255, dropped {madt.DroppedOverLimitCount} over the limit");
-        var mode = ApicMode.Choose(madt.Cpus, Madt.UnknownApicId, firmwareEnabledX2Apic: false, cpuSupportsX2Apic: true);
-        s.AppendLine($"APIC mode: {(mode.X2Apic ? "x2APIC needed" : "xAPIC suffices")} (highest usable APIC ID {mode.HighestApicId})");
+        var highest = ApicMode.HighestUsableApicId(madt.Cpus, Madt.UnknownApicId);
+        s.AppendLine($"APIC mode: {(highest > ApicMode.MaxXApicId ? "x2APIC needed" : "xAPIC suffices")} (highest usable APIC ID {highest}; the kernel uses x2APIC wherever the CPU offers it)");
         if (madt.UseBootCpuOnly) s.AppendLine("  no enabled CPU: the kernel runs on the boot CPU alone");
         if (madt.Cpus.Length > 0) s.AppendLine("  APIC ID       UID  entry   state");
         foreach (var cpu in madt.Cpus)
@@ -107,7 +107,7 @@ public static class Reports
                 ["skippedEntries"] = madt.SkippedEntryCount,
             },
             ["useBootCpuOnly"] = madt.UseBootCpuOnly,
-            ["x2apicNeeded"] = ApicMode.Choose(madt.Cpus, Madt.UnknownApicId, firmwareEnabledX2Apic: false, cpuSupportsX2Apic: true).X2Apic,
+            ["x2apicNeeded"] = ApicMode.HighestUsableApicId(madt.Cpus, Madt.UnknownApicId) > ApicMode.MaxXApicId,
             ["warnings"] = Strings(madt.Warnings),
             ["notes"] = Strings(madt.Notes),
         };

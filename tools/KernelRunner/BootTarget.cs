@@ -5,14 +5,14 @@ public sealed record BootTarget(RepoLayout Repo, string IsoPath)
 {
     /// <summary>
     /// The repository around the working directory and <paramref name="iso"/> (default: the build's ISO), or null with
-    /// <paramref name="problem"/> saying what to install or build when QEMU or the ISO is missing.
+    /// <paramref name="problem"/> saying what to install or build when QEMU is missing or too old, or the ISO is missing.
     /// </summary>
     public static BootTarget? Find(FileInfo? iso, out string problem)
     {
         problem = "";
-        if (!HostPrerequisites.IsQemuInstalled())
+        if (HostPrerequisites.QemuProblem is { } qemuProblem)
         {
-            problem = HostPrerequisites.QemuMissingMessage;
+            problem = qemuProblem;
             return null;
         }
         var repo = RepoLayout.Find(Environment.CurrentDirectory, AppContext.BaseDirectory);

@@ -1,12 +1,17 @@
 namespace KernelRunner;
 
-/// <summary>Finds QEMU and the OVMF firmware on the host, naming the Debian package when one is missing.</summary>
+/// <summary>Finds QEMU (new enough) and the OVMF firmware on the host, saying how to install what is missing.</summary>
 public static class HostPrerequisites
 {
     public const string QemuExecutable = "qemu-system-x86_64";
 
-    public const string QemuMissingMessage =
-        $"{QemuExecutable} not found on PATH. Install it with: sudo apt-get install -y qemu-system-x86";
+    /// <summary>
+    /// QEMU 9.0: TCG emulates x2APIC from 9.0 on, which the boot matrix needs. Debian 12 ships 7.2; its
+    /// bookworm-backports suite ships 10.0 (tools/debian-packages.txt, installed by ./build.sh).
+    /// </summary>
+    public static readonly Version MinimumQemu = new(9, 0);
+
+    const string InstallHint = "./build.sh build installs it as root (QEMU from Debian's bookworm-backports suite), or run tools/host-packages.sh --install for the commands";
 
     public const string OvmfMissingMessage =
         "UEFI firmware (OVMF) not found. Install it with: sudo apt-get install -y ovmf";
@@ -15,7 +20,47 @@ public static class HostPrerequisites
     const string OvmfSplitCode = "/usr/share/OVMF/OVMF_CODE_4M.fd";
     const string OvmfSplitVars = "/usr/share/OVMF/OVMF_VARS_4M.fd";
 
-    public static bool IsQemuInstalled() => FindOnPath(QemuExecutable) is not null;
+    static readonly Lazy<string?> s_qemuProblem = new(FindQemuProblem);
+
+    /// <summary>Null when a QEMU new enough is on PATH; otherwise one line naming what was found, what is needed and how to get it.</summary>
+    public static string? QemuProblem => s_qemuProblem.Value;
+
+    /// <summary>The version <c>qemu-system-x86_64 --version</c> printed, or null.</summary>
+    public static Version? QemuVersion { get; private set; }
+
+    static string? FindQemuProblem()
+    {
+        var path = FindOnPath(QemuExecutable);
+        if (path is null)
+            return $"{QemuExecutable} not found on PATH; QEMU >= {MinimumQemu} is needed: {InstallHint}";
+        QemuVersion = ParseQemuVersion(RunForOutput(path, "--version"));
+        if (QemuVersion is null)
+            return $"{path} --version printed no version; QEMU >= {MinimumQemu} is needed: {InstallHint}";
+        if (QemuVersion < MinimumQemu)
+            return $"{path} is QEMU {QemuVersion}; QEMU >= {MinimumQemu} is needed: {InstallHint}";
+        return null;
+    }
+
+    /// <summary>"QEMU emulator version 10.0.2 (Debian 1:10.0.2+ds-2...)" → 10.0.2.</summary>
+    public static Version? ParseQemuVersion(string versionOutput)
+    {
+        var match = System.Text.RegularExpressions.Regex.Match(versionOutput, @"version (\d+)\.(\d+)(?:\.(\d+))?");
+        if (!match.Success) return null;
+        return new Version(int.Parse(match.Groups[1].Value), int.Parse(match.Groups[2].Value),
+            match.Groups[3].Success ? int.Parse(match.Groups[3].Value) : 0);
+    }
+
+    static string RunForOutput(string executable, string argument)
+    {
+        using var process = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo(executable, argument)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        })!;
+        var output = process.StandardOutput.ReadToEnd();
+        process.WaitForExit();
+        return output;
+    }
 
     /// <summary>
     /// QEMU arguments that load OVMF. The combined image goes in with -bios; the split code/vars pair needs

@@ -4,7 +4,7 @@ namespace KernelRunner;
 
 /// <summary>
 /// `run --hotplug`: a machine with free CPU slots, and how to fill and empty them from QEMU's monitor or over QMP.
-/// QEMU (7.2, machine types from 6.2 on) lays `-smp N,maxcpus=M` out as one socket of M cores, so slot k is core-id k.
+/// QEMU (7.2 and 10.0, machine types from 6.2 on) lays `-smp N,maxcpus=M` out as one socket of M cores, so slot k is core-id k.
 /// </summary>
 public static partial class HotplugSlots
 {
@@ -34,7 +34,8 @@ public static partial class HotplugSlots
             yield return $"From a script, QMP on {socket}: send {{\"execute\":\"qmp_capabilities\"}}, then";
             yield return $"  {{\"execute\":\"device_add\",\"arguments\":{{\"driver\":\"{CpuDriver}\",\"id\":\"cpu{next}\",\"socket-id\":0,\"core-id\":{next},\"thread-id\":0}}}}";
         }
-        yield return "QEMU 7.2 aborts on a device_add after any device_del: plug in first, unplug last.";
+        yield return "Under TCG a QEMU plugs at most maxcpus CPUs in its life, the ones it booted with and every re-plug included:";
+        yield return "it keeps a translation context per vCPU it ever created, and the next device_add aborts (QEMU 10.0).";
     }
 
     [GeneratedRegex(@"^\d+$")]

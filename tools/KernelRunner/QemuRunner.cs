@@ -102,16 +102,7 @@ public static class QemuRunner
 
     internal static Process Start(IReadOnlyList<string> argv, bool redirect)
     {
-        var startInfo = new ProcessStartInfo(argv[0])
-        {
-            UseShellExecute = false,
-            RedirectStandardInput = redirect,
-            RedirectStandardOutput = redirect,
-            RedirectStandardError = redirect,
-        };
-        foreach (var arg in argv.Skip(1))
-            startInfo.ArgumentList.Add(arg);
-        var process = Process.Start(startInfo) ?? throw new InvalidOperationException($"could not start {argv[0]}");
+        var process = ParentBoundProcess.Start(argv, redirect);
         RunningQemus[process.Id] = process;
         return process;
     }

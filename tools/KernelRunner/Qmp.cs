@@ -155,7 +155,7 @@ public sealed class QmpClient : IDisposable
 
     /// <summary>
     /// Asks for an unplug. It completes only when the guest ejects the device (a DEVICE_DELETED event); for a CPU
-    /// under TCG, QEMU 7.2 sends that event only for the CPU's <c>lapic</c> child, never for the CPU itself.
+    /// under TCG, QEMU (7.2 and 10.0) sends that event only for the CPU's <c>lapic</c> child, never for the CPU itself.
     /// </summary>
     public void DeleteDevice(string id) => Execute("device_del", new JsonObject { ["id"] = id });
 
