@@ -6,9 +6,10 @@ namespace Kernel.SelfTests
     [SelfTestSuite("tsc")]
     public static class TscTests
     {
+        // Bochs' TSC counts its instructions-per-second setting (100 MHz in the boot tests), hardware's runs at 1–5 GHz.
         [SelfTest]
         public static void FrequencyIsPlausible() =>
-            Assert.True(Tsc.Hz > 100_000_000 && Tsc.Hz < 20_000_000_000, "calibrated TSC between 100 MHz and 20 GHz");
+            Assert.True(Tsc.Hz > 10_000_000 && Tsc.Hz < 20_000_000_000, "calibrated TSC between 10 MHz and 20 GHz");
 
         [SelfTest]
         public static void CalibratedAgainstAReferenceClock()

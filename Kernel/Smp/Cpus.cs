@@ -17,6 +17,12 @@ namespace Kernel.Smp
         private static int s_online = 1;
 
         public static int Count => s_count;
+
+        /// <summary>
+        /// How many CPUs this boot can ever have: the CPU table's size, and what per-CPU tables are sized by. The
+        /// MADT's CPU entries (hot-plug slots included) capped at <see cref="MaxCpus"/>, set before any AP starts.
+        /// </summary>
+        public static int Capacity { get; private set; } = MaxCpus;
         public static int OnlineCount => Atomic.Read(ref s_online);
 
         /// <summary>The CPUs online right now.</summary>

@@ -4,6 +4,15 @@ using NUnit.Framework;
 
 namespace Kernel.Tests.Boot;
 
+/// <summary>Which emulator boots a configuration.</summary>
+public enum Emulator
+{
+    Qemu,
+
+    /// <summary>Bochs 2.7: its own APIC and CPU models; <see cref="BootConfiguration.Cpu"/> is a Bochs model name, and only <see cref="BootConfiguration.Smp"/> (a CPU count) and <see cref="BootConfiguration.Memory"/> apply.</summary>
+    Bochs,
+}
+
 /// <summary>
 /// One machine the kernel is booted on. <see cref="Name"/> appears in test names and log file names;
 /// <see cref="KernelOptions"/> are added to the command line; <see cref="ExpectedCpus"/> is how many CPUs must come online;
@@ -12,7 +21,8 @@ namespace Kernel.Tests.Boot;
 /// </summary>
 public sealed record BootConfiguration(string Name, string Smp, int ExpectedCpus, string Machine = "q35", bool Uefi = false,
                                        string Memory = "256M", string KernelOptions = "", string Cpu = "qemu64",
-                                       bool Pit = true, bool SerialPort = true, string Tests = "", IReadOnlyList<string>? ExtraArgs = null)
+                                       bool Pit = true, bool SerialPort = true, string Tests = "", IReadOnlyList<string>? ExtraArgs = null,
+                                       Emulator Emulator = Emulator.Qemu)
 {
     public string CommandLine(string testOptions) => KernelOptions.Length == 0 ? testOptions : $"{testOptions} {KernelOptions}";
 
@@ -39,6 +49,15 @@ public sealed record BootConfiguration(string Name, string Smp, int ExpectedCpus
         IsoPath = isoPath,
         Timeout = timeout,
         ExtraArgs = ExtraArgs ?? [],
+    };
+
+    public BochsOptions ToBochsOptions(string kernelCmdline, TimeSpan timeout) => new()
+    {
+        Cpus = int.Parse(Smp),
+        CpuModel = Cpu,
+        MemoryMegabytes = int.Parse(Memory.TrimEnd('M')),
+        KernelCmdline = kernelCmdline,
+        Timeout = timeout,
     };
 
     public override string ToString() => Name;
@@ -89,6 +108,7 @@ public static class BootMatrix
         new("smp12-2s3c2t-haswell-pc", Smp: "12,sockets=2,cores=3,threads=2", ExpectedCpus: 12, Cpu: "Haswell", Machine: "pc", Tests: LargeSubset),
         new("smp16-4s2c2t", Smp: "16,sockets=4,cores=2,threads=2", ExpectedCpus: 16, Tests: LargeSubset),
         new("smp2-noserial-pc", Smp: "2", ExpectedCpus: 2, Machine: "pc", SerialPort: false, Tests: SmpSubset),
+        new("bochs-smp4", Smp: "4", ExpectedCpus: 4, Cpu: "bx_generic", Emulator: Emulator.Bochs),
         new("smp4-baremetal-uefi", Smp: "4", ExpectedCpus: 4, Cpu: "Haswell", Uefi: true, Pit: false, SerialPort: false),
     ];
 
