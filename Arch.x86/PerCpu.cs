@@ -42,7 +42,7 @@ namespace Kernel.Arch
         public ulong OnlineSinceTsc;
         public ulong TimerTicks;               // local APIC timer interrupts taken by this CPU
         public ulong StackTop;
-        public void* CallInbox;                // CallSlot[Cpus.MaxCpus], one per sending CPU (Kernel/Smp/CrossCpuCall.cs)
+        public void* CallInbox;                // CallSlot[Cpus.Capacity], one per sending CPU (Kernel/Smp/CrossCpuCall.cs)
         public ulong CallsServed;
         public ulong StopMachineRuns;
         public ulong RescheduleRequests;

@@ -55,7 +55,7 @@ namespace Kernel
             ApTrampoline.Install(BootInfo, Image);    // AP start-up code into conventional memory
             Paging.Initialize(BootInfo, Image);       // own page tables: W^X, null page unmapped
             Screen.MapFramebuffer();                  // a framebuffer above 4 GiB starts once mapped
-            Cpus.RegisterBootCpu(AcpiFirmware.Madt);      // CPU 0 in the per-CPU table
+            Cpus.RegisterBootCpu(AcpiFirmware.Madt, Options.Has("test.ghost-ap") ? 1 : 0);  // CPU 0; per-CPU tables sized by the MADT
             Pic8259.Retire();                         // the APICs take over from the 8259s
             LocalApic.InitializeBootCpu(AcpiFirmware.Madt.LocalApicAddress, AcpiFirmware.Madt.Cpus, PerCpu.Current->ApicId, Options.Has("nox2apic"));  // x2APIC where the CPU has it
             LocalApic.ConfigureNmiPins(AcpiFirmware.Madt.LocalNmis, PerCpu.Current->AcpiUid);  // LINT pins per the MADT

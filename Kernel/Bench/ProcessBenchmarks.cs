@@ -40,7 +40,7 @@ namespace Kernel.Bench
         public static void Run()
         {
             s_spawned = new int[Endpoint.Slots];
-            s_online = new int[Cpus.MaxCpus];
+            s_online = new int[Cpus.Capacity];
             s_onlineCount = 0;
             CpuSet usable = Scheduler.Usable;
             for (int cpu = 0; cpu < Cpus.Count; cpu++)
@@ -272,8 +272,8 @@ namespace Kernel.Bench
                 Process p = ProcessTable.At(Endpoint.SlotOf(s_spawned[i]));
                 Log.Warn("bench", $"  endpoint {s_spawned[i]} '{p.Name}': {Process.StateName(p.State)}, running on {p.RunningOn}, queued on {p.QueuedOn}, last CPU {p.LastCpu}, receive from {p.ReceiveFrom}, send to {p.SendTo}, pending 0x{p.PendingNotifications:x}, switches {p.Switches}");
             }
-            ulong* acquisitions = stackalloc ulong[Cpus.MaxCpus];
-            ulong* switches = stackalloc ulong[Cpus.MaxCpus];
+            ulong* acquisitions = stackalloc ulong[Cpus.Capacity];
+            ulong* switches = stackalloc ulong[Cpus.Capacity];
             for (int i = 0; i < s_onlineCount; i++)
             {
                 acquisitions[i] = Cpus.Get(s_online[i])->Bkl.Acquisitions;

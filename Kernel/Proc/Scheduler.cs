@@ -30,8 +30,8 @@ namespace Kernel.Proc
         private static Process[] s_current;
         private static Process[] s_idle;
         private static int[] s_waiting;             // scratch for Placement: queue lengths, filled under the lock
-        private static ulong s_usable;              // CPUs that take processes: online and not being taken down
-        private static ulong s_idleMask;            // CPUs running their idle thread
+        private static CpuSet s_usable;             // CPUs that take processes: online and not being taken down
+        private static CpuSet s_idling;              // CPUs running their idle thread
 
         public static bool Initialized => s_queues != null;
 
@@ -39,17 +39,17 @@ namespace Kernel.Proc
         public static void Initialize(ulong bootStackBottom, ulong bootStackTop)
         {
             ProcessTable.Initialize();
-            s_queues = new RunQueue[Cpus.MaxCpus];
-            for (int cpu = 0; cpu < Cpus.MaxCpus; cpu++) s_queues[cpu] = new RunQueue(Endpoint.Slots);
-            s_current = new Process[Cpus.MaxCpus];
-            s_idle = new Process[Cpus.MaxCpus];
-            s_waiting = new int[Cpus.MaxCpus];
+            s_queues = new RunQueue[Cpus.Capacity];
+            for (int cpu = 0; cpu < Cpus.Capacity; cpu++) s_queues[cpu] = new RunQueue(Endpoint.Slots);
+            s_current = new Process[Cpus.Capacity];
+            s_idle = new Process[Cpus.Capacity];
+            s_waiting = new int[Cpus.Capacity];
             Process task = ProcessTable.AdoptKernelTask(bootStackBottom, bootStackTop);
             task.RunningOn = task.LastCpu = 0;
             task.RunningSinceTsc = Tsc.Read();
             s_current[0] = task;
             s_idle[0] = ProcessTable.CreateIdleThread(0, &IdleThreadEntry);
-            s_usable = 1;
+            s_usable = CpuSet.Of(0);
             PerCpu.Current->QuantumLeft = QuantumTicks;
         }
 
@@ -70,13 +70,14 @@ namespace Kernel.Proc
         /// <summary>The same, for code that holds the big kernel lock (interrupts are off).</summary>
         internal static Process CurrentLocked => s_current[PerCpu.Current->Index];
 
-        public static Process RunningOn(int cpu) => (uint)cpu < Cpus.MaxCpus ? s_current[cpu] : null;
+        public static Process RunningOn(int cpu) => (uint)cpu < Cpus.Capacity ? s_current[cpu] : null;
 
-        public static bool IsIdle(int cpu) => (Atomic.Read(ref s_idleMask) & (1UL << cpu)) != 0;
+        public static bool IsIdle(int cpu) => s_idling.ContainsShared(cpu);
 
         public static int Waiting(int cpu) => s_queues[cpu].Count;
 
-        public static CpuSet Usable => CpuSet.FromMask(Atomic.Read(ref s_usable));
+        /// <summary>A copy of the usable set, exact under the big kernel lock; without it, each CPU's bit is as of some recent moment.</summary>
+        public static CpuSet Usable => s_usable;
 
         /// <summary>Every CPU's current process and queue, and every live process's state, for a report after a hang (no lock taken).</summary>
         public static void Report()
@@ -90,7 +91,7 @@ namespace Kernel.Proc
                 if (p.IsDead) continue;
                 Log.Error("sched", $"slot {slot} '{p.Name}' flags 0x{(int)p.Flags:x} running-on {p.RunningOn} queued-on {p.QueuedOn} send-to {p.SendTo} receive-from {p.ReceiveFrom} reply {p.AwaitingReply} pending 0x{p.PendingNotifications:x}");
             }
-            Log.Error("sched", $"alarm armed {Alarm.Armed} deadline {Alarm.Deadline} now {Tsc.Read()} usable 0x{s_usable:x} idle 0x{s_idleMask:x} bkl owner {BigKernelLock.Owner}");
+            Log.Error("sched", $"alarm armed {Alarm.Armed} deadline {Alarm.Deadline} now {Tsc.Read()} usable {s_usable.Count} CPUs, idle {s_idling.Count} CPUs, bkl owner {BigKernelLock.Owner}");
         }
 
         // ---- Creating and ending processes ----
@@ -101,7 +102,7 @@ namespace Kernel.Proc
         /// </summary>
         public static int Spawn(string name, delegate*<ulong, void> entry, ulong argument, int priority = UserPriority, CpuSet affinity = default, bool isSystem = false)
         {
-            if (affinity.IsEmpty) affinity = CpuSet.FirstN(Cpus.MaxCpus);
+            if (affinity.IsEmpty) affinity = CpuSet.FirstN(Cpus.Capacity);
             if (priority < 0 || priority > LowestPriority) priority = UserPriority;
             BigKernelLock.Enter();
             Process process = ProcessTable.Claim(name, entry, argument, priority, affinity, isSystem);
@@ -195,7 +196,7 @@ namespace Kernel.Proc
         /// </summary>
         public static IpcStatus SetAffinity(int endpoint, CpuSet allowed)
         {
-            if ((allowed.Mask & Atomic.Read(ref s_usable)) == 0) return IpcStatus.BadMessage;
+            if (!allowed.Overlaps(s_usable)) return IpcStatus.BadMessage;
             BigKernelLock.Enter();
             Process target = LookupChangeable(endpoint, out IpcStatus status);
             bool inhibited = false;
@@ -275,7 +276,7 @@ namespace Kernel.Proc
         public static bool Evacuate(int cpu, ulong timeoutMicros)
         {
             BigKernelLock.Enter();
-            Atomic.Write(ref s_usable, s_usable & ~(1UL << cpu));
+            s_usable.Publish(cpu, member: false);
             RunQueue queue = s_queues[cpu];
             for (int slot = queue.Dequeue(); slot >= 0; slot = queue.Dequeue())
             {
@@ -299,7 +300,7 @@ namespace Kernel.Proc
         public static void Readmit(int cpu)
         {
             BigKernelLock.Enter();
-            Atomic.Write(ref s_usable, s_usable | (1UL << cpu));
+            s_usable.Publish(cpu, member: true);
             BigKernelLock.Exit();
         }
 
@@ -323,8 +324,8 @@ namespace Kernel.Proc
             ProcessTable.UseStack(idle, stackBottom, stackTop);   // a restarted AP may have drawn another stack
             idle.RunningOn = index;
             s_current[index] = idle;
-            Atomic.Write(ref s_idleMask, s_idleMask | (1UL << index));
-            Atomic.Write(ref s_usable, s_usable | (1UL << index));
+            s_idling.Publish(index, member: true);
+            s_usable.Publish(index, member: true);
             BigKernelLock.Exit();
             IdleLoop();
         }
@@ -426,7 +427,7 @@ namespace Kernel.Proc
         /// <summary>Queues a runnable process on the CPU Placement chooses and wakes that CPU if it must.</summary>
         private static void MakeRunnable(Process process)
         {
-            int cpu = Placement.ChooseCpu(process.Affinity.Mask, s_usable, process.LastCpu, Lengths(), s_idleMask);
+            int cpu = Placement.ChooseCpu(process.Affinity, s_usable, process.LastCpu, Lengths(), s_idling);
             if (cpu < 0) cpu = WidenAffinity(process);
             Enqueue(process, cpu, front: false);
         }
@@ -434,8 +435,8 @@ namespace Kernel.Proc
         private static int WidenAffinity(Process process)
         {
             Log.Warn("sched", string.Concat("process '", process.Name, "' may run on no usable CPU: allowing all of them"));
-            process.Affinity = CpuSet.FromMask(s_usable);
-            return Placement.ChooseCpu(s_usable, s_usable, process.LastCpu, Lengths(), s_idleMask);
+            process.Affinity = s_usable;
+            return Placement.ChooseCpu(s_usable, s_usable, process.LastCpu, Lengths(), s_idling);
         }
 
         private static void Enqueue(Process process, int cpu, bool front)
@@ -498,17 +499,17 @@ namespace Kernel.Proc
 
         private static void Requeue(Process process, int cpu, bool quantumSpent)
         {
-            bool mayStay = process.Affinity.Contains(cpu) && (s_usable & (1UL << cpu)) != 0;
+            bool mayStay = process.Affinity.Contains(cpu) && s_usable.Contains(cpu);
             if (!mayStay) { MakeRunnable(process); return; }
             if (!quantumSpent) { Enqueue(process, cpu, front: true); return; }
-            int target = Placement.RebalanceTarget(cpu, process.Affinity.Mask, s_usable, Lengths(), s_idleMask);
+            int target = Placement.RebalanceTarget(cpu, process.Affinity, s_usable, Lengths(), s_idling);
             Enqueue(process, target < 0 ? cpu : target, front: false);
         }
 
         private static Process PickNext(int cpu)
         {
             int slot = s_queues[cpu].Dequeue();
-            if (slot < 0 && (s_usable & (1UL << cpu)) != 0) slot = Steal(cpu);
+            if (slot < 0 && s_usable.Contains(cpu)) slot = Steal(cpu);
             if (slot < 0) return null;
             Process next = ProcessTable.At(slot);
             next.QueuedOn = Process.NoCpu;
@@ -518,7 +519,9 @@ namespace Kernel.Proc
         // An idle CPU takes the first process it may run from the busiest other queue.
         private static int Steal(int cpu)
         {
-            int victim = Placement.StealFrom(s_usable & ~(1UL << cpu), Lengths());
+            CpuSet others = s_usable;
+            others.Remove(cpu);
+            int victim = Placement.StealFrom(others, Lengths());
             if (victim < 0) return -1;
             RunQueue queue = s_queues[victim];
             for (int priority = 0; priority < RunQueue.Priorities; priority++)
@@ -546,8 +549,7 @@ namespace Kernel.Proc
             Atomic.Write(ref previous.RunningOn, Process.NoCpu);
             next.RunningOn = index;
             s_current[index] = next;
-            ulong idleBit = 1UL << index;
-            Atomic.Write(ref s_idleMask, next.IsIdle ? s_idleMask | idleBit : s_idleMask & ~idleBit);
+            s_idling.Publish(index, next.IsIdle);
             // A process cut short keeps what was left of its quantum; otherwise one that is woken often would never use
             // one up, and the processes of its priority waiting behind it would starve.
             previous.QuantumLeft = cpu->QuantumLeft;

@@ -17,7 +17,7 @@ namespace Kernel.SelfTests
         public static void RefusesTheBootCpuAndNonsense()
         {
             Assert.True(CpuHotplug.CpuDown(0) == HotplugResult.BootCpu, "the boot CPU stays");
-            Assert.True(CpuHotplug.CpuDown(Cpus.MaxCpus + 1) == HotplugResult.NoSuchCpu, "no such CPU");
+            Assert.True(CpuHotplug.CpuDown(Cpus.Capacity + 1) == HotplugResult.NoSuchCpu, "no such CPU");
             Assert.True(CpuHotplug.CpuUp(0) == HotplugResult.AlreadyOnline, "already online");
         }
 

@@ -132,14 +132,14 @@ namespace Kernel.SelfTests
         {
             if (s_spinByCpu == null)
             {
-                s_spinByCpu = (ulong*)Memory.KernelHeap.Allocate((ulong)(Cpus.MaxCpus * sizeof(ulong)));
-                s_bklByCpu = (ulong*)Memory.KernelHeap.Allocate((ulong)(Cpus.MaxCpus * sizeof(ulong)));
-                s_callsByCpu = (ulong*)Memory.KernelHeap.Allocate((ulong)(Cpus.MaxCpus * sizeof(ulong)));
+                s_spinByCpu = (ulong*)Memory.KernelHeap.Allocate((ulong)(Cpus.Capacity * sizeof(ulong)));
+                s_bklByCpu = (ulong*)Memory.KernelHeap.Allocate((ulong)(Cpus.Capacity * sizeof(ulong)));
+                s_callsByCpu = (ulong*)Memory.KernelHeap.Allocate((ulong)(Cpus.Capacity * sizeof(ulong)));
                 s_roundTrips = (ulong*)Memory.KernelHeap.Allocate(Pairs * sizeof(ulong));
             }
-            Lib.Memory.Zero(s_spinByCpu, (nuint)(Cpus.MaxCpus * sizeof(ulong)));
-            Lib.Memory.Zero(s_bklByCpu, (nuint)(Cpus.MaxCpus * sizeof(ulong)));
-            Lib.Memory.Zero(s_callsByCpu, (nuint)(Cpus.MaxCpus * sizeof(ulong)));
+            Lib.Memory.Zero(s_spinByCpu, (nuint)(Cpus.Capacity * sizeof(ulong)));
+            Lib.Memory.Zero(s_bklByCpu, (nuint)(Cpus.Capacity * sizeof(ulong)));
+            Lib.Memory.Zero(s_callsByCpu, (nuint)(Cpus.Capacity * sizeof(ulong)));
             Lib.Memory.Zero(s_roundTrips, Pairs * sizeof(ulong));
             s_stop = s_sessions = s_callFailures = s_ipcErrors = 0;
             s_callsAnswered = 0;

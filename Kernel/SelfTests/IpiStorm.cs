@@ -63,7 +63,7 @@ namespace Kernel.SelfTests
                 interrupts += s_interrupts[sender];
                 for (int target = 0; target < Cpus.Count; target++)
                 {
-                    int pair = sender * Cpus.MaxCpus + target;
+                    int pair = sender * Cpus.Capacity + target;
                     posted += s_posted[pair];
                     Assert.Equal(s_posted[pair], Atomic.Read(ref s_received[pair]), "every request a CPU posted to another was received");
                     if (sender != target && Cpus.Get(target)->CpuState == CpuState.Online && Cpus.Get(sender)->CpuState == CpuState.Online)
@@ -77,20 +77,20 @@ namespace Kernel.SelfTests
 
         private static void Reset()
         {
-            ulong pairs = (ulong)(Cpus.MaxCpus * Cpus.MaxCpus);
+            ulong pairs = (ulong)(Cpus.Capacity * Cpus.Capacity);
             if (s_mailbox == null)
             {
                 s_mailbox = (int*)Memory.KernelHeap.Allocate(pairs * sizeof(int));
                 s_posted = (ulong*)Memory.KernelHeap.Allocate(pairs * sizeof(ulong));
                 s_received = (ulong*)Memory.KernelHeap.Allocate(pairs * sizeof(ulong));
-                s_ipis = (ulong*)Memory.KernelHeap.Allocate((ulong)Cpus.MaxCpus * sizeof(ulong));
-                s_interrupts = (ulong*)Memory.KernelHeap.Allocate((ulong)Cpus.MaxCpus * sizeof(ulong));
+                s_ipis = (ulong*)Memory.KernelHeap.Allocate((ulong)Cpus.Capacity * sizeof(ulong));
+                s_interrupts = (ulong*)Memory.KernelHeap.Allocate((ulong)Cpus.Capacity * sizeof(ulong));
             }
             Lib.Memory.Zero(s_mailbox, (nuint)(pairs * sizeof(int)));
             Lib.Memory.Zero(s_posted, (nuint)(pairs * sizeof(ulong)));
             Lib.Memory.Zero(s_received, (nuint)(pairs * sizeof(ulong)));
-            Lib.Memory.Zero(s_ipis, (nuint)(Cpus.MaxCpus * sizeof(ulong)));
-            Lib.Memory.Zero(s_interrupts, (nuint)(Cpus.MaxCpus * sizeof(ulong)));
+            Lib.Memory.Zero(s_ipis, (nuint)(Cpus.Capacity * sizeof(ulong)));
+            Lib.Memory.Zero(s_interrupts, (nuint)(Cpus.Capacity * sizeof(ulong)));
             s_arrived = s_finished = s_stillRequested = 0;
             s_deadline = 0;
         }
@@ -114,7 +114,7 @@ namespace Kernel.SelfTests
             {
                 do target = (target + 1) % Cpus.Count;
                 while (target == self || Cpus.Get(target)->CpuState != CpuState.Online);
-                int pair = self * Cpus.MaxCpus + target;
+                int pair = self * Cpus.Capacity + target;
                 Atomic.Write(ref s_posted[pair], s_posted[pair] + 1);
                 if (Atomic.Increment(ref s_mailbox[pair]) == 1 && LocalApic.SendIpi(Cpus.Get(target)->ApicId, IpiDelivery.Fixed, InterruptVectors.IpiStorm))
                     ipis++;
@@ -130,7 +130,7 @@ namespace Kernel.SelfTests
             s_interrupts[self]++;
             for (int sender = 0; sender < Cpus.Count; sender++)
             {
-                int pair = sender * Cpus.MaxCpus + self;
+                int pair = sender * Cpus.Capacity + self;
                 int taken = Atomic.Swap(ref s_mailbox[pair], 0);
                 if (taken != 0) Atomic.Write(ref s_received[pair], s_received[pair] + (ulong)taken);
             }
@@ -144,7 +144,7 @@ namespace Kernel.SelfTests
             while (!all && Tsc.Read() < deadline)
             {
                 all = true;
-                for (int pair = 0; pair < Cpus.MaxCpus * Cpus.MaxCpus && all; pair++)
+                for (int pair = 0; pair < Cpus.Capacity * Cpus.Capacity && all; pair++)
                     all = Atomic.Read(ref s_received[pair]) == Atomic.Read(ref s_posted[pair]);
                 if (!all) Tsc.SpinMicroseconds(PollMicros);
             }

@@ -18,13 +18,13 @@ namespace Kernel.SelfTests
         {
             int n = Cpus.Count;
             if (n == 1) Assert.Skip("one CPU: no pairs");
-            s_acks = (int*)Memory.KernelHeap.Allocate((ulong)(sizeof(int) * Cpus.MaxCpus * Cpus.MaxCpus));
+            s_acks = (int*)Memory.KernelHeap.Allocate((ulong)(sizeof(int) * Cpus.Capacity * Cpus.Capacity));
             for (int sender = 0; sender < n; sender++)
                 Assert.True(CrossCpuCall.CallOn(sender, &CallEveryOther, null), "the sender ran its round");
             for (int sender = 0; sender < n; sender++)
                 for (int target = 0; target < n; target++)
                     if (sender != target)
-                        Assert.Equal(1ul, (ulong)Atomic.Read(ref s_acks[sender * Cpus.MaxCpus + target]), "the target acknowledged the sender's IPI");
+                        Assert.Equal(1ul, (ulong)Atomic.Read(ref s_acks[sender * Cpus.Capacity + target]), "the target acknowledged the sender's IPI");
         }
 
         // Runs on the sender (inside its own call, interrupts off): an IPI to each other CPU, waiting for each answer.
@@ -36,12 +36,12 @@ namespace Kernel.SelfTests
         }
 
         private static void Acknowledge(void* sender) =>
-            Atomic.Increment(ref s_acks[(int)(ulong)sender * Cpus.MaxCpus + (int)PerCpu.Current->Index]);
+            Atomic.Increment(ref s_acks[(int)(ulong)sender * Cpus.Capacity + (int)PerCpu.Current->Index]);
 
         [SelfTest]
         public static void CallWithWaitReturnsOnlyAfterEveryTargetFinished()
         {
-            s_finished = (int*)Memory.KernelHeap.Allocate((ulong)(sizeof(int) * Cpus.MaxCpus));
+            s_finished = (int*)Memory.KernelHeap.Allocate((ulong)(sizeof(int) * Cpus.Capacity));
             if (Cpus.Count > 1)
             {
                 Assert.True(CrossCpuCall.CallOn(Cpus.Count - 1, &SlowlyFinish, null), "one CPU");

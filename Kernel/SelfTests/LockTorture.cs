@@ -44,10 +44,10 @@ namespace Kernel.SelfTests
             {
                 s_counters = (int*)Memory.KernelHeap.Allocate(Locks * sizeof(int));
                 s_inside = (int*)Memory.KernelHeap.Allocate(Locks * sizeof(int));
-                s_perCpu = (ulong*)Memory.KernelHeap.Allocate((ulong)(Cpus.MaxCpus * Locks * sizeof(ulong)));
+                s_perCpu = (ulong*)Memory.KernelHeap.Allocate((ulong)(Cpus.Capacity * Locks * sizeof(ulong)));
             }
             Lib.Memory.Zero(s_counters, Locks * sizeof(int));
-            Lib.Memory.Zero(s_perCpu, (nuint)(Cpus.MaxCpus * Locks * sizeof(ulong)));
+            Lib.Memory.Zero(s_perCpu, (nuint)(Cpus.Capacity * Locks * sizeof(ulong)));
             s_violations = s_maxAhead = s_arrived = 0;
             s_deadline = 0;
 

@@ -71,7 +71,7 @@ namespace Kernel.SelfTests
         /// <summary>Waits until every online CPU has taken a timer interrupt (idle ones do not tick); fails the test otherwise.</summary>
         public static void WaitUntilEveryCpuTicks()
         {
-            var ticks = stackalloc ulong[Cpus.MaxCpus];
+            var ticks = stackalloc ulong[Cpus.Capacity];
             for (int cpu = 0; cpu < Cpus.Count; cpu++) ticks[cpu] = Atomic.Read(ref Cpus.Get(cpu)->TimerTicks);
             for (int cpu = 0; cpu < Cpus.Count; cpu++)
             {

@@ -321,7 +321,7 @@ namespace Kernel.SelfTests
         public static void BusyCpusTickAndIdleCpusDoNot()
         {
             ProcessTestKit.KillStrays();
-            var ticks = stackalloc ulong[Cpus.MaxCpus];
+            var ticks = stackalloc ulong[Cpus.Capacity];
             ProcessTestKit.SpinOnEveryCpu(s_endpoints);
             ProcessTestKit.WaitUntilEveryCpuTicks();
             ProcessTestKit.KillStrays();

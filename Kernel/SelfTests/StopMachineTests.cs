@@ -18,9 +18,9 @@ namespace Kernel.SelfTests
             for (int cpu = 0; cpu < Cpus.Count; cpu++) before[cpu] = StopMachine.RunsOn(cpu);
             var selected = CpuSet.Of(0);
             if (Cpus.Count > 1) selected.Add(Cpus.Count - 1);
-            s_ticksSeen = (ulong*)Memory.KernelHeap.Allocate((ulong)(sizeof(ulong) * Cpus.MaxCpus));
+            s_ticksSeen = (ulong*)Memory.KernelHeap.Allocate((ulong)(sizeof(ulong) * Cpus.Capacity));
             s_heldStill = 0;
-            var spinners = stackalloc int[Cpus.MaxCpus];
+            var spinners = stackalloc int[Cpus.Capacity];
             ProcessTestKit.KillStrays();
             ProcessTestKit.SpinOnEveryCpu(spinners);   // busy CPUs tick: a held CPU's silence then means something
             ProcessTestKit.WaitUntilEveryCpuTicks();

@@ -498,15 +498,15 @@ namespace Kernel.Shell
             else Right(ref line, "- ", 5);
         }
 
-        // Width 8: "all" for every CPU, else the mask in hex.
-        private static void AppendAffinity(ref TextBuffer line, CpuSet affinity)
+        // Width 8: "all" for every CPU; a mask in hex while it fits (CPUs below 24); else "cpu N" or "N cpus".
+        private static void AppendAffinity(ref TextBuffer line, in CpuSet affinity)
         {
-            if (affinity.Mask == CpuSet.FirstN(Cpus.MaxCpus).Mask) { Left(ref line, "all", 8); return; }
-            line.Append("0x");
-            int digits = 1;
-            for (ulong rest = affinity.Mask >> 4; rest != 0; rest >>= 4) digits++;
-            line.AppendHex(affinity.Mask);
-            for (int i = 2 + digits; i < 8; i++) line.Append(' ');
+            var start = line.Length;
+            if (CpuSet.FirstN(Cpus.Capacity).SetEquals(CpuSet.Intersection(affinity, CpuSet.FirstN(Cpus.Capacity)))) line.Append("all");
+            else if (affinity.Next(24) < 0) { line.Append("0x"); line.AppendHex(affinity.FirstWord); }
+            else if (affinity.Count == 1) { line.Append("cpu "); line.AppendDecimal((ulong)affinity.Next(0)); }
+            else { line.AppendDecimal((ulong)affinity.Count); line.Append(" cpus"); }
+            while (line.Length < start + 8) line.Append(' ');
         }
 
         private static void AppendSeconds(ref TextBuffer line, ulong micros, int width)

@@ -9,8 +9,8 @@ namespace Kernel.Smp
     /// </summary>
     public static unsafe class Cpus
     {
-        /// <summary>The most CPUs the kernel supports: sizes every per-CPU table.</summary>
-        public const int MaxCpus = 64;
+        /// <summary>The most CPUs the kernel supports: the MaxCpus build setting (dotnet build -p:MaxCpus=N).</summary>
+        public const int MaxCpus = BuildConfiguration.MaxCpus;
 
         private static PerCpu*[] s_table;
         private static int s_count;
@@ -19,10 +19,11 @@ namespace Kernel.Smp
         public static int Count => s_count;
 
         /// <summary>
-        /// How many CPUs this boot can ever have: the CPU table's size, and what per-CPU tables are sized by. The
-        /// MADT's CPU entries (hot-plug slots included) capped at <see cref="MaxCpus"/>, set before any AP starts.
+        /// How many CPUs this boot can ever have: the CPU table's size, and what every per-CPU table is sized by, so
+        /// per-CPU memory follows the machine, not the build's maximum. The MADT's CPU entries (hot-plug slots
+        /// included; the parser already capped them at <see cref="MaxCpus"/>), plus <paramref name="extra"/>.
         /// </summary>
-        public static int Capacity { get; private set; } = MaxCpus;
+        public static int Capacity { get; private set; } = 1;
         public static int OnlineCount => Atomic.Read(ref s_online);
 
         /// <summary>The CPUs online right now.</summary>
@@ -39,9 +40,12 @@ namespace Kernel.Smp
 
         public static PerCpu* Get(int index) => (uint)index < (uint)s_count ? s_table[index] : null;
 
-        public static void RegisterBootCpu(Acpi.MadtInfo madt)
+        /// <summary>CPU 0, and the table's size: <paramref name="extra"/> entries beyond the MADT's (test.ghost-ap's one).</summary>
+        public static void RegisterBootCpu(Acpi.MadtInfo madt, int extra)
         {
-            s_table = new PerCpu*[MaxCpus];
+            int listed = madt.Cpus.Length > 0 ? madt.Cpus.Length : 1;
+            Capacity = listed + extra < MaxCpus ? listed + extra : MaxCpus;
+            s_table = new PerCpu*[Capacity];
             PerCpu* boot = PerCpu.Current;
             for (int i = 0; i < madt.Cpus.Length; i++)
                 if (madt.Cpus[i].IsBootCpu) boot->AcpiUid = madt.Cpus[i].Uid;
@@ -53,7 +57,7 @@ namespace Kernel.Smp
         /// <summary>Adds a CPU with its own block; the caller prepares its tables and stack. Null when the table is full.</summary>
         public static PerCpu* Add(uint apicId, uint acpiUid)
         {
-            if (s_count == MaxCpus) return null;
+            if (s_count == Capacity) return null;
             var cpu = (PerCpu*)Memory.KernelHeap.Allocate((ulong)sizeof(PerCpu));
             cpu->Self = cpu;
             cpu->Index = (uint)s_count;

@@ -34,7 +34,7 @@ namespace Kernel.Smp
 
         /// <summary>Gives a CPU its inbox; runs on the boot CPU before that CPU starts.</summary>
         public static void PrepareInbox(PerCpu* cpu) =>
-            cpu->CallInbox = Memory.KernelHeap.Allocate((ulong)(sizeof(CallSlot) * Cpus.MaxCpus));
+            cpu->CallInbox = Memory.KernelHeap.Allocate((ulong)(sizeof(CallSlot) * Cpus.Capacity));
 
         public static bool CallOn(int cpu, delegate*<void*, void> fn, void* argument, bool wait = true, ulong timeoutMicros = 0) =>
             CallOnSet(CpuSet.Of(cpu), fn, argument, wait, timeoutMicros);
@@ -56,7 +56,7 @@ namespace Kernel.Smp
         {
             if (timeoutMicros == 0) timeoutMicros = DefaultTimeoutMicros;
             PerCpu* self = PerCpu.Current;
-            var sequences = stackalloc int[Cpus.MaxCpus];
+            var sequences = stackalloc int[Cpus.Capacity];
             bool ok = true;
             for (int cpu = 0; cpu < Cpus.Count; cpu++)
             {
@@ -123,7 +123,7 @@ namespace Kernel.Smp
         public static void AbandonInterruptedRequests(PerCpu* cpu)
         {
             var inbox = (CallSlot*)cpu->CallInbox;
-            for (int sender = 0; sender < Cpus.MaxCpus; sender++)
+            for (int sender = 0; sender < Cpus.Capacity; sender++)
                 if (inbox[sender].Started != inbox[sender].Completed) Atomic.Write(ref inbox[sender].Completed, inbox[sender].Started);
         }
 

@@ -35,8 +35,9 @@ namespace Kernel.Smp
         {
             Limit = CpuLimit(options);
             PerCpu* boot = PerCpu.Current;
-            var started = (PerCpu**)KernelHeap.Allocate(Cpus.MaxCpus * (ulong)sizeof(PerCpu*));
+            var started = (PerCpu**)KernelHeap.Allocate((ulong)Cpus.Capacity * (ulong)sizeof(PerCpu*));
             int count = 0;
+            ulong heapBefore = KernelHeap.BytesAllocated;
             for (int i = 0; i < madt.Cpus.Length && Cpus.Count < Limit; i++)
             {
                 MadtCpu entry = madt.Cpus[i];
@@ -46,6 +47,7 @@ namespace Kernel.Smp
                 if (cpu == null) break;
                 started[count++] = cpu;
             }
+            if (count > 0) LogPerCpuMemory(count, KernelHeap.BytesAllocated - heapBefore);
             PerCpu* ghost = PrepareGhost(madt, options);
             if (ghost != null) started[count++] = ghost;
             if (count == 0)
@@ -65,6 +67,14 @@ namespace Kernel.Smp
                 Log.Info("alternatives", $"SMP (as built): {Alternatives.LockSiteCount} lock sites, {Alternatives.SequenceCount} sequences");
             ulong micros = Start(started, count);
             Log.Info("smp", $"{Cpus.OnlineCount} CPUs online ({count} APs started in parallel, bring-up {micros / 1000}.{micros % 1000:d3} ms)");
+        }
+
+        // What preparing the APs took: measured on the heap (PerCpu blocks, call inboxes, GDTs, TSSs, IST stacks), plus
+        // each AP's kernel stack pages.
+        private static void LogPerCpuMemory(int aps, ulong heapBytes)
+        {
+            ulong total = heapBytes + (ulong)aps * StackBytes;
+            Log.Info("smp", $"per-CPU memory: {total / (ulong)aps} bytes per AP ({heapBytes / (ulong)aps} heap, {StackBytes} stack), {total / 1024} KiB for {aps} APs; CPU table sized for {Cpus.Capacity} of at most {Cpus.MaxCpus}");
         }
 
         /// <summary>A new entry in the CPU table with its GDT, TSS and kernel stack: everything an AP needs before its first SIPI.</summary>
@@ -104,7 +114,7 @@ namespace Kernel.Smp
         // Every CPU in `cpus` is Starting: send INIT to all, then the SIPIs, then wait for each. Returns the microseconds it took.
         private static ulong Start(PerCpu** cpus, int count)
         {
-            if (s_stackTable == null) s_stackTable = (ulong*)KernelHeap.Allocate(Cpus.MaxCpus * sizeof(ulong));
+            if (s_stackTable == null) s_stackTable = (ulong*)KernelHeap.Allocate((ulong)Cpus.Capacity * sizeof(ulong));
             for (int i = 0; i < count; i++) s_stackTable[i] = cpus[i]->StackTop;
             ApTrampoline.Prepare(Paging.KernelRoot, s_stackTable, &ApEntry);
             ulong begin = Tsc.Read();
