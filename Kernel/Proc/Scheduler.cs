@@ -39,8 +39,10 @@ namespace Kernel.Proc
         public static void Initialize(ulong bootStackBottom, ulong bootStackTop)
         {
             ProcessTable.Initialize();
+            Ipc.Initialize();
             s_queues = new RunQueue[Cpus.MaxCpus];
-            for (int cpu = 0; cpu < Cpus.MaxCpus; cpu++) s_queues[cpu] = new RunQueue(Endpoint.Slots);
+            var links = new int[Endpoint.Slots];   // one for all queues: a slot is queued on one CPU at most
+            for (int cpu = 0; cpu < Cpus.MaxCpus; cpu++) s_queues[cpu] = new RunQueue(links);
             s_current = new Process[Cpus.MaxCpus];
             s_idle = new Process[Cpus.MaxCpus];
             s_waiting = new int[Cpus.MaxCpus];
@@ -88,7 +90,7 @@ namespace Kernel.Proc
             {
                 Process p = ProcessTable.At(slot);
                 if (p.IsDead) continue;
-                Log.Error("sched", $"slot {slot} '{p.Name}' flags 0x{(int)p.Flags:x} running-on {p.RunningOn} queued-on {p.QueuedOn} send-to {p.SendTo} receive-from {p.ReceiveFrom} reply {p.AwaitingReply} pending 0x{p.PendingNotifications:x}");
+                Log.Error("sched", $"slot {slot} '{p.Name}' flags 0x{(int)p.Flags:x} running-on {p.RunningOn} queued-on {p.QueuedOn} send-to {p.SendTo} receive-from {p.ReceiveFrom} reply {p.AwaitingReply} pending {p.PendingNotifications.Count} lowest-notifier {p.PendingNotifications.Lowest}");
             }
             Log.Error("sched", $"alarm armed {Alarm.Armed} deadline {Alarm.Deadline} now {Tsc.Read()} usable 0x{s_usable:x} idle 0x{s_idleMask:x} bkl owner {BigKernelLock.Owner}");
         }
