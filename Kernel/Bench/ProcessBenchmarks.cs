@@ -270,7 +270,7 @@ namespace Kernel.Bench
             for (int i = 0; i < s_spawnedCount; i++)
             {
                 Process p = ProcessTable.At(Endpoint.SlotOf(s_spawned[i]));
-                Log.Warn("bench", $"  endpoint {s_spawned[i]} '{p.Name}': {Process.StateName(p.State)}, running on {p.RunningOn}, queued on {p.QueuedOn}, last CPU {p.LastCpu}, receive from {p.ReceiveFrom}, send to {p.SendTo}, pending 0x{p.PendingNotifications:x}, switches {p.Switches}");
+                Log.Warn("bench", $"  endpoint {s_spawned[i]} '{p.Name}': {Process.StateName(p.State)}, running on {p.RunningOn}, queued on {p.QueuedOn}, last CPU {p.LastCpu}, receive from {p.ReceiveFrom}, send to {p.SendTo}, notifications pending {p.PendingNotifications.Count}, switches {p.Switches}");
             }
             ulong* acquisitions = stackalloc ulong[Cpus.Capacity];
             ulong* switches = stackalloc ulong[Cpus.Capacity];

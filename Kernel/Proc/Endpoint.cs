@@ -7,10 +7,24 @@ namespace Kernel.Proc
     /// </summary>
     public static class Endpoint
     {
-        public const int Slots = 64;                  // process-table size: one bit each in a notification mask
         public const int Any = -1;                    // Receive from anyone
         public const int None = -2;                   // no process
-        public const int MaxGeneration = int.MaxValue / Slots - 1;
+
+        /// <summary>The process table's size, set once by <see cref="SizeTable"/> before any endpoint is made.</summary>
+        public static int Slots { get; private set; }
+
+        /// <summary>The last generation before wrapping to 1: the largest endpoint still fits in an int.</summary>
+        public static int MaxGeneration { get; private set; }
+
+        /// <summary>
+        /// Fixes the encoding for a table of <paramref name="slots"/> slots. Every endpoint depends on it, so it is
+        /// called once, when the table is made; a bigger table leaves fewer generations before a slot's wrap.
+        /// </summary>
+        public static void SizeTable(int slots)
+        {
+            Slots = slots;
+            MaxGeneration = int.MaxValue / slots - 1;
+        }
 
         public static int Make(int slot, int generation) => generation * Slots + slot;
 

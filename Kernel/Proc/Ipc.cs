@@ -14,7 +14,14 @@ namespace Kernel.Proc
     /// </summary>
     public static unsafe class Ipc
     {
-        private static readonly int[] s_waitsFor = InitialWaits();   // DeadlockCheck's graph: slot → slot it is blocked on
+        private static int[] s_waitsFor;   // DeadlockCheck's graph: slot → slot it is blocked on
+
+        /// <summary>IPC's per-slot state, once the process table is sized.</summary>
+        internal static void Initialize()
+        {
+            s_waitsFor = new int[Endpoint.Slots];
+            for (int i = 0; i < s_waitsFor.Length; i++) s_waitsFor[i] = -1;
+        }
 
         public static IpcStatus Send(int to, Message* message) => Call(to, message, send: true, receive: false, nonBlocking: false);
 
@@ -178,17 +185,13 @@ namespace Kernel.Proc
                 *target.Buffer = new Message { Source = source.Endpoint, Type = Message.Notification };
                 EndReceive(target, IpcStatus.Ok);
             }
-            else target.PendingNotifications |= 1UL << fromSlot;
+            else target.PendingNotifications.Add(fromSlot);
         }
 
         private static bool TakeNotification(Process self, int from, Message* message)
         {
-            ulong pending = self.PendingNotifications;
-            if (from != Endpoint.Any) pending &= 1UL << Endpoint.SlotOf(from);
-            if (pending == 0) return false;
-            int slot = 0;
-            while ((pending & (1UL << slot)) == 0) slot++;
-            self.PendingNotifications &= ~(1UL << slot);
+            int slot = from == Endpoint.Any ? self.PendingNotifications.Lowest : Endpoint.SlotOf(from);
+            if (slot < 0 || !self.PendingNotifications.Remove(slot)) return false;
             *message = new Message { Source = ProcessTable.At(slot).Endpoint, Type = Message.Notification };
             return true;
         }
@@ -212,7 +215,7 @@ namespace Kernel.Proc
             for (int slot = 0; slot < Endpoint.Slots; slot++)
             {
                 Process other = ProcessTable.At(slot);
-                other.PendingNotifications &= ~(1UL << dead.Slot);
+                other.PendingNotifications.Remove(dead.Slot);
                 if (other != dead && !other.IsDead && (other.Flags & (ProcessFlags.Receiving | ProcessFlags.Sending)) == ProcessFlags.Receiving
                     && other.ReceiveFrom == dead.Endpoint)
                     EndReceive(other, IpcStatus.DeadEndpoint);
@@ -229,13 +232,6 @@ namespace Kernel.Proc
                 at.NextCaller = sender.NextCaller;
                 return;
             }
-        }
-
-        private static int[] InitialWaits()
-        {
-            var waits = new int[Endpoint.Slots];
-            for (int i = 0; i < waits.Length; i++) waits[i] = -1;
-            return waits;
         }
     }
 }

@@ -56,7 +56,7 @@ namespace Kernel.Proc
         public Message* Buffer;              // the message it sends, or where a received one goes (on its own stack)
         public int FirstCaller = -1;         // processes blocked sending to it, in arrival order (slots)
         public int NextCaller = -1;
-        public ulong PendingNotifications;   // bit n: the process in slot n notified it
+        public readonly SlotSet PendingNotifications;   // the slots whose processes notified it (null for idle threads: never notified)
         public IpcStatus Status;             // the result of the IPC call it is blocked in
 
         // Accounting
@@ -70,6 +70,7 @@ namespace Kernel.Proc
         {
             Slot = slot;
             IsIdle = isIdle;
+            if (!isIdle) PendingNotifications = new SlotSet(Proc.Endpoint.Slots);
         }
 
         public int Endpoint => Proc.Endpoint.Make(Slot, Generation);

@@ -6,11 +6,11 @@ using Kernel.Sync;
 namespace Kernel.Proc
 {
     /// <summary>
-    /// The process table: Endpoint.Slots slots, each a Process object made once and reused, with its kernel stack
-    /// (mapped above a guard page, Paging.MapStack) allocated the first time the slot is used and kept: the
-    /// kernel heap never frees, so nothing per process may be allocated per spawn. Slot 0 is the kernel task —
-    /// the boot CPU's kmain thread, which runs the self-tests and the kernel's own event loop. All changes happen
-    /// under the big kernel lock.
+    /// The process table: Endpoint.Slots slots, sized at boot from the CPU count, each a Process object made once
+    /// and reused, with its kernel stack (mapped above a guard page, Paging.MapStack) allocated the first time the
+    /// slot is used and kept: the kernel heap never frees, so nothing per process may be allocated per spawn. Slot 0
+    /// is the kernel task — the boot CPU's kmain thread, which runs the self-tests and the kernel's own event loop.
+    /// All changes happen under the big kernel lock.
     /// </summary>
     public static unsafe class ProcessTable
     {
@@ -18,11 +18,21 @@ namespace Kernel.Proc
         public const ulong StackPages = 8;
         private const ulong StackCanary = 0x5AFE_57AC_CA4A_121EUL;   // at the stack's lowest word: checked at every switch away
 
+        // The table's size: the 64 slots it had before it grew with the CPUs (kernel task, servers, shell, and the
+        // tests and benchmarks that start a fixed number of processes), plus 4 per CPU this boot can have. The
+        // heaviest self-tests start 2 per online CPU and one more; 4 leaves as many again for everything else. A slot
+        // costs a Process, Slots bits of pending notifications (quadratic: 2 MiB at 1024 CPUs) and, once used, a
+        // 32 KiB stack; Claim's round robin uses every slot in time.
+        private const int BaseSlots = 64;
+        private const int SlotsPerCpu = 4;
+
         private static Process[] s_slots;
         private static int s_nextSlot = KernelTaskSlot;
 
+        /// <summary>Sizes the table (and with it every endpoint) from Cpus.Capacity and makes its processes.</summary>
         public static void Initialize()
         {
+            Endpoint.SizeTable(BaseSlots + SlotsPerCpu * Cpus.Capacity);
             s_slots = new Process[Endpoint.Slots];
             for (int slot = 0; slot < Endpoint.Slots; slot++) s_slots[slot] = new Process(slot, isIdle: false);
         }
@@ -90,7 +100,7 @@ namespace Kernel.Proc
             process.SendTo = process.ReceiveFrom = Endpoint.None;
             process.AwaitingReply = false;
             process.FirstCaller = process.NextCaller = -1;
-            process.PendingNotifications = 0;
+            process.PendingNotifications.Clear();
             process.CpuCycles = process.Switches = process.Migrations = 0;
             process.DeathReason = null;
             PrepareFirstSwitch(process);

@@ -3,7 +3,8 @@ namespace Kernel.Proc
     /// <summary>
     /// One CPU's runnable processes: a FIFO per priority (0 is the highest) and a bitmap of the non-empty
     /// ones, so picking the next process is a bit scan, as in MINIX's per-CPU run queues. Members are
-    /// process slots; a slot is in at most one queue at a time.
+    /// process slots; a slot is in at most one queue at a time, so all queues can link their members through
+    /// one array, and its memory grows with the slots rather than with CPUs × slots.
     /// </summary>
     public sealed class RunQueue
     {
@@ -17,9 +18,10 @@ namespace Kernel.Proc
         private uint _nonEmpty;
         private int _count;
 
-        public RunQueue(int slots)
+        /// <summary>A queue whose members are linked through <paramref name="links"/>, one entry per slot, shared with the other queues.</summary>
+        public RunQueue(int[] links)
         {
-            _next = new int[slots];
+            _next = links;
             for (int i = 0; i < Priorities; i++) _head[i] = _tail[i] = Nil;
         }
 

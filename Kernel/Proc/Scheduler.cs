@@ -39,8 +39,10 @@ namespace Kernel.Proc
         public static void Initialize(ulong bootStackBottom, ulong bootStackTop)
         {
             ProcessTable.Initialize();
+            Ipc.Initialize();
             s_queues = new RunQueue[Cpus.Capacity];
-            for (int cpu = 0; cpu < Cpus.Capacity; cpu++) s_queues[cpu] = new RunQueue(Endpoint.Slots);
+            var links = new int[Endpoint.Slots];   // one for all queues: a slot is queued on one CPU at most
+            for (int cpu = 0; cpu < Cpus.Capacity; cpu++) s_queues[cpu] = new RunQueue(links);
             s_current = new Process[Cpus.Capacity];
             s_idle = new Process[Cpus.Capacity];
             s_waiting = new int[Cpus.Capacity];
@@ -89,7 +91,7 @@ namespace Kernel.Proc
             {
                 Process p = ProcessTable.At(slot);
                 if (p.IsDead) continue;
-                Log.Error("sched", $"slot {slot} '{p.Name}' flags 0x{(int)p.Flags:x} running-on {p.RunningOn} queued-on {p.QueuedOn} send-to {p.SendTo} receive-from {p.ReceiveFrom} reply {p.AwaitingReply} pending 0x{p.PendingNotifications:x}");
+                Log.Error("sched", $"slot {slot} '{p.Name}' flags 0x{(int)p.Flags:x} running-on {p.RunningOn} queued-on {p.QueuedOn} send-to {p.SendTo} receive-from {p.ReceiveFrom} reply {p.AwaitingReply} pending {p.PendingNotifications.Count} lowest-notifier {p.PendingNotifications.Lowest}");
             }
             Log.Error("sched", $"alarm armed {Alarm.Armed} deadline {Alarm.Deadline} now {Tsc.Read()} usable {s_usable.Count} CPUs, idle {s_idling.Count} CPUs, bkl owner {BigKernelLock.Owner}");
         }

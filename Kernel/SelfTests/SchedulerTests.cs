@@ -21,7 +21,13 @@ namespace Kernel.SelfTests
         private const int Observed = 2;
         private const int Done = 3;
 
-        private static int* s_endpoints = (int*)Memory.KernelHeap.Allocate(Endpoint.Slots * sizeof(int));
+        private static int* s_endpoints;
+        private static ulong* s_cycles;
+
+        // Scratch for tests that start processes in bulk, one entry per slot: room for as many as the table holds.
+        // Allocated at first use: a static initializer would run before the table is sized.
+        private static int* Endpoints => s_endpoints != null ? s_endpoints : (s_endpoints = (int*)Memory.KernelHeap.Allocate((ulong)Endpoint.Slots * sizeof(int)));
+        private static ulong* Cycles => s_cycles != null ? s_cycles : (s_cycles = (ulong*)Memory.KernelHeap.Allocate((ulong)Endpoint.Slots * sizeof(ulong)));
 
         [SelfTest]
         public static void AProcessRunsAndReports()
@@ -146,14 +152,14 @@ namespace Kernel.SelfTests
             ProcessTestKit.KillStrays();
             int cpus = Cpus.OnlineCount;
             int count = cpus + 1;   // one more than CPUs: someone always waits, so only migration makes shares equal
-            for (int i = 0; i < count; i++) s_endpoints[i] = ProcessTestKit.Spawn("cruncher", &ProcessTestKit.Spin, 0);
+            for (int i = 0; i < count; i++) Endpoints[i] = ProcessTestKit.Spawn("cruncher", &ProcessTestKit.Spin, 0);
             ClockServer.SleepFor(3_000_000);
-            for (int i = 0; i < count; i++) Scheduler.Suspend(s_endpoints[i]);
+            for (int i = 0; i < count; i++) Scheduler.Suspend(Endpoints[i]);
             ulong total = 0, least = ulong.MaxValue, most = 0;
             for (int i = 0; i < count; i++)
             {
-                Assert.True(Scheduler.WaitUntilOffCpu(s_endpoints[i], ProcessTestKit.ReportTimeoutMicros), "suspended");
-                ulong cycles = ProcessOf(s_endpoints[i]).CpuCycles;
+                Assert.True(Scheduler.WaitUntilOffCpu(Endpoints[i], ProcessTestKit.ReportTimeoutMicros), "suspended");
+                ulong cycles = ProcessOf(Endpoints[i]).CpuCycles;
                 total += cycles;
                 if (cycles < least) least = cycles;
                 if (cycles > most) most = cycles;
@@ -184,14 +190,14 @@ namespace Kernel.SelfTests
             int cpus = Cpus.OnlineCount;
             int count = 2 * cpus;   // two per CPU in every round: each hold is preempted by the other
             for (int i = 0; i < count; i++)
-                s_endpoints[i] = ProcessTestKit.Spawn("sse", &HoldSseState, (ulong)i, Scheduler.UserPriority, CpuSet.Of(OnlineCpu(i % cpus)));
+                Endpoints[i] = ProcessTestKit.Spawn("sse", &HoldSseState, (ulong)i, Scheduler.UserPriority, CpuSet.Of(OnlineCpu(i % cpus)));
             ulong switches = 0, migrations = 0;
             for (int i = 0; i < count; i++)
             {
-                Message report = ProcessTestKit.Expect(s_endpoints[i], "the SSE holder's verdict");
+                Message report = ProcessTestKit.Expect(Endpoints[i], "the SSE holder's verdict");
                 Assert.EqualHex(0, report.P0, "xmm0-15 (bits 0-15) and MXCSR (bit 16) kept their values");
-                switches += ProcessOf(s_endpoints[i]).Switches;
-                migrations += ProcessOf(s_endpoints[i]).Migrations;
+                switches += ProcessOf(Endpoints[i]).Switches;
+                migrations += ProcessOf(Endpoints[i]).Migrations;
             }
             SelfTestRunner.Note(string.Concat(count.ToString(), " processes, ", switches.ToString(), " switches, ", migrations.ToString(), " migrations"));
             Assert.True(switches >= (ulong)(count * SseRounds), "the holds were interrupted by switches");
@@ -218,11 +224,11 @@ namespace Kernel.SelfTests
         {
             ProcessTestKit.KillStrays();
             ulong* durations = stackalloc ulong[4] { 5_000, 20_000, 50_000, 100_000 };
-            for (int i = 0; i < 4; i++) s_endpoints[i] = ProcessTestKit.Spawn("sleeper", &SleepAndReport, durations[i]);
+            for (int i = 0; i < 4; i++) Endpoints[i] = ProcessTestKit.Spawn("sleeper", &SleepAndReport, durations[i]);
             ulong latest = 0;
             for (int i = 0; i < 4; i++)
             {
-                Message report = ProcessTestKit.Expect(s_endpoints[i], "the sleeper woke");
+                Message report = ProcessTestKit.Expect(Endpoints[i], "the sleeper woke");
                 Assert.Equal((ulong)IpcStatus.Ok, report.P1, "the sleep call succeeded");
                 Assert.True(report.P0 >= durations[i], "it did not wake early");
                 Assert.True(report.P0 < durations[i] + 1_000_000, "it woke within a second of its deadline");
@@ -242,7 +248,7 @@ namespace Kernel.SelfTests
         public static void AFaultingProcessDiesAlone()
         {
             ProcessTestKit.KillStrays();
-            ProcessTestKit.SpinOnEveryCpu(s_endpoints);
+            ProcessTestKit.SpinOnEveryCpu(Endpoints);
             int nullReader = ProcessTestKit.Spawn("null-reader", &ReadNull, 0);
             int divider = ProcessTestKit.Spawn("divider", &DivideByZero, 0);
             int badOpcode = ProcessTestKit.Spawn("bad-opcode", &InvalidOpcode, 0);
@@ -255,7 +261,7 @@ namespace Kernel.SelfTests
             Message verdict = ProcessTestKit.Expect(waiter, "the partner of the dead process");
             Assert.Equal((ulong)IpcStatus.DeadEndpoint, verdict.P0, "its receive ended with DeadEndpoint");
             for (int cpu = 0; cpu < Cpus.Count; cpu++)
-                if (s_endpoints[cpu] != Endpoint.None) Assert.False(ProcessOf(s_endpoints[cpu]).IsDead, "the other processes live on");
+                if (Endpoints[cpu] != Endpoint.None) Assert.False(ProcessOf(Endpoints[cpu]).IsDead, "the other processes live on");
             int after = ProcessTestKit.Spawn("after", &SayHello, 7);
             ProcessTestKit.Expect(after, "a new process still runs");
             ProcessTestKit.KillStrays();
@@ -322,7 +328,7 @@ namespace Kernel.SelfTests
         {
             ProcessTestKit.KillStrays();
             var ticks = stackalloc ulong[Cpus.Capacity];
-            ProcessTestKit.SpinOnEveryCpu(s_endpoints);
+            ProcessTestKit.SpinOnEveryCpu(Endpoints);
             ProcessTestKit.WaitUntilEveryCpuTicks();
             ProcessTestKit.KillStrays();
             for (int cpu = 1; cpu < Cpus.Count; cpu++)
@@ -347,16 +353,16 @@ namespace Kernel.SelfTests
             if (Cpus.OnlineCount < 2) Assert.Skip("one CPU: none can go down");
             int victim = HighestOnlineCpu();
             int count = 2 * Cpus.OnlineCount;
-            for (int i = 0; i < count; i++) s_endpoints[i] = ProcessTestKit.Spawn("worker", &ProcessTestKit.Spin, 0);
+            for (int i = 0; i < count; i++) Endpoints[i] = ProcessTestKit.Spawn("worker", &ProcessTestKit.Spin, 0);
             int pinned = ProcessTestKit.Spawn("pinned", &ProcessTestKit.Spin, 0, Scheduler.UserPriority, CpuSet.Of(victim));
-            s_endpoints[count++] = pinned;
+            Endpoints[count++] = pinned;
             Assert.True(WaitUntilRanOn(pinned, victim), "the pinned process ran on the CPU going down");
 
             Assert.True(CpuHotplug.CpuDown(victim) == HotplugResult.Done, "the CPU went down");
-            var cycles = stackalloc ulong[Endpoint.Slots];
+            ulong* cycles = Cycles;
             for (int i = 0; i < count; i++)
             {
-                Process process = ProcessOf(s_endpoints[i]);
+                Process process = ProcessOf(Endpoints[i]);
                 Assert.False(process.IsDead, "no process was lost");
                 Assert.True(process.RunningOn != victim && process.QueuedOn != victim, "nothing is left on the offline CPU");
                 cycles[i] = process.CpuCycles;
@@ -365,9 +371,9 @@ namespace Kernel.SelfTests
             ClockServer.SleepFor(500_000);
             for (int i = 0; i < count; i++)
             {
-                Scheduler.Suspend(s_endpoints[i]);
-                Assert.True(Scheduler.WaitUntilOffCpu(s_endpoints[i], ProcessTestKit.ReportTimeoutMicros), "suspended");
-                Assert.True(ProcessOf(s_endpoints[i]).CpuCycles > cycles[i], "every process kept running on the remaining CPUs");
+                Scheduler.Suspend(Endpoints[i]);
+                Assert.True(Scheduler.WaitUntilOffCpu(Endpoints[i], ProcessTestKit.ReportTimeoutMicros), "suspended");
+                Assert.True(ProcessOf(Endpoints[i]).CpuCycles > cycles[i], "every process kept running on the remaining CPUs");
             }
             ProcessTestKit.KillStrays();
             Assert.True(CpuHotplug.CpuUp(victim) == HotplugResult.Done, "the CPU came back");

@@ -3,10 +3,15 @@ using NUnit.Framework;
 
 namespace Kernel.Tests.Unit;
 
-/// <summary>RunQueue: highest priority first, FIFO within a level, removal, and a randomized model check.</summary>
+/// <summary>
+/// RunQueue: highest priority first, FIFO within a level, removal, a randomized model check, and several queues
+/// linking their members through one shared array, as every CPU's queue does in the kernel.
+/// </summary>
 public class RunQueueTests
 {
     private const int Slots = 64;
+
+    private static RunQueue NewQueue() => new(new int[Slots]);
 
     private static List<int> Level(RunQueue queue, int priority)
     {
@@ -29,7 +34,7 @@ public class RunQueueTests
     [Test]
     public void Empty_queue()
     {
-        var queue = new RunQueue(Slots);
+        var queue = NewQueue();
         Assert.That(queue.Dequeue(), Is.EqualTo(-1));
         Assert.That(queue.Count, Is.Zero);
         Assert.That(queue.HighestPriority, Is.EqualTo(RunQueue.Priorities));
@@ -43,7 +48,7 @@ public class RunQueueTests
     [Test]
     public void Fifo_within_a_priority()
     {
-        var queue = new RunQueue(Slots);
+        var queue = NewQueue();
         foreach (int slot in new[] { 5, 3, 9, 0 }) queue.Enqueue(slot, 4);
         Assert.That(Level(queue, 4), Is.EqualTo(new[] { 5, 3, 9, 0 }));
         Assert.That(DrainAll(queue), Is.EqualTo(new[] { 5, 3, 9, 0 }));
@@ -53,7 +58,7 @@ public class RunQueueTests
     [Test]
     public void Highest_priority_first_when_interleaved()
     {
-        var queue = new RunQueue(Slots);
+        var queue = NewQueue();
         queue.Enqueue(1, 7);
         queue.Enqueue(2, 3);
         queue.Enqueue(3, 0);
@@ -71,7 +76,7 @@ public class RunQueueTests
     [Test]
     public void Enqueue_front_goes_before_the_level_but_not_before_higher_ones()
     {
-        var queue = new RunQueue(Slots);
+        var queue = NewQueue();
         queue.EnqueueFront(1, 2);   // into an empty level: head and tail
         queue.Enqueue(2, 2);
         queue.EnqueueFront(3, 2);
@@ -85,7 +90,7 @@ public class RunQueueTests
     [TestCase(13, new[] { 10, 11, 12 })]   // tail
     public void Remove_keeps_the_rest_in_order(int removed, int[] rest)
     {
-        var queue = new RunQueue(Slots);
+        var queue = NewQueue();
         foreach (int slot in new[] { 10, 11, 12, 13 }) queue.Enqueue(slot, 5);
         Assert.That(queue.Remove(removed, 5), Is.True);
         Assert.That(Level(queue, 5), Is.EqualTo(rest));
@@ -96,7 +101,7 @@ public class RunQueueTests
     [Test]
     public void Remove_of_an_absent_slot_or_at_the_wrong_priority_fails()
     {
-        var queue = new RunQueue(Slots);
+        var queue = NewQueue();
         queue.Enqueue(1, 2);
         Assert.That(queue.Remove(9, 2), Is.False);
         Assert.That(queue.Remove(1, 3), Is.False);
@@ -111,7 +116,7 @@ public class RunQueueTests
     [Test]
     public void Enqueue_after_removing_the_tail_appends_after_the_new_tail()
     {
-        var queue = new RunQueue(Slots);
+        var queue = NewQueue();
         queue.Enqueue(1, 0);
         queue.Enqueue(2, 0);
         queue.Enqueue(3, 0);
@@ -125,7 +130,7 @@ public class RunQueueTests
     [Test]
     public void Removing_the_only_member_empties_the_level()
     {
-        var queue = new RunQueue(Slots);
+        var queue = NewQueue();
         queue.Enqueue(7, 4);
         queue.Enqueue(8, 6);
         Assert.That(queue.Remove(7, 4), Is.True);
@@ -139,7 +144,7 @@ public class RunQueueTests
     [Test]
     public void Count_and_lengths_follow_a_mix_of_operations()
     {
-        var queue = new RunQueue(Slots);
+        var queue = NewQueue();
         for (int slot = 0; slot < 12; slot++) queue.Enqueue(slot, slot % 3);
         queue.EnqueueFront(20, 2);
         Assert.That(queue.Count, Is.EqualTo(13));
@@ -157,7 +162,7 @@ public class RunQueueTests
     public void Matches_a_list_per_priority_over_random_operations()
     {
         var random = new Random(20240611);
-        var queue = new RunQueue(Slots);
+        var queue = NewQueue();
         var model = Enumerable.Range(0, RunQueue.Priorities).Select(_ => new List<int>()).ToArray();
         var priorityOf = Enumerable.Repeat(-1, Slots).ToArray();
 
@@ -202,6 +207,80 @@ public class RunQueueTests
             {
                 Assert.That(queue.LengthAt(p), Is.EqualTo(model[p].Count), $"step {step}: length at {p}");
                 Assert.That(Level(queue, p), Is.EqualTo(model[p]), $"step {step}: level {p}");
+            }
+        }
+    }
+
+    [Test]
+    public void Queues_sharing_links_keep_their_own_members()
+    {
+        var links = new int[Slots];
+        var a = new RunQueue(links);
+        var b = new RunQueue(links);
+        foreach (int slot in new[] { 1, 2, 3 }) a.Enqueue(slot, 4);
+        foreach (int slot in new[] { 4, 5, 6 }) b.Enqueue(slot, 4);
+        b.EnqueueFront(7, 4);
+        Assert.That(a.Remove(5, 4), Is.False, "a slot in another queue is not this queue's");
+        Assert.That(b.Remove(5, 4), Is.True);
+        Assert.That(Level(a, 4), Is.EqualTo(new[] { 1, 2, 3 }));
+        Assert.That(Level(b, 4), Is.EqualTo(new[] { 7, 4, 6 }));
+
+        Assert.That(a.Dequeue(), Is.EqualTo(1));
+        b.Enqueue(1, 4);   // stolen: what a's links said about it no longer matters
+        Assert.That(Level(a, 4), Is.EqualTo(new[] { 2, 3 }));
+        Assert.That(Level(b, 4), Is.EqualTo(new[] { 7, 4, 6, 1 }));
+    }
+
+    [Test]
+    public void Queues_sharing_links_match_a_list_per_queue_over_random_operations()
+    {
+        const int queues = 4;
+        var random = new Random(20250101);
+        var links = new int[Slots];
+        var queue = Enumerable.Range(0, queues).Select(_ => new RunQueue(links)).ToArray();
+        var model = Enumerable.Range(0, queues).Select(_ => Enumerable.Range(0, RunQueue.Priorities).Select(_ => new List<int>()).ToArray()).ToArray();
+        var where = Enumerable.Repeat((Queue: -1, Priority: -1), Slots).ToArray();
+
+        for (int step = 0; step < 20_000; step++)
+        {
+            int slot = random.Next(Slots);
+            int q = random.Next(queues);
+            int priority = random.Next(RunQueue.Priorities);
+            switch (random.Next(4))
+            {
+                case 0 when where[slot].Queue < 0:
+                    queue[q].Enqueue(slot, priority);
+                    model[q][priority].Add(slot);
+                    where[slot] = (q, priority);
+                    break;
+                case 1 when where[slot].Queue < 0:
+                    queue[q].EnqueueFront(slot, priority);
+                    model[q][priority].Insert(0, slot);
+                    where[slot] = (q, priority);
+                    break;
+                case 2:
+                {
+                    var level = model[q].FirstOrDefault(l => l.Count > 0);
+                    int expected = level?[0] ?? -1;
+                    if (level != null) { level.RemoveAt(0); where[expected] = (-1, -1); }
+                    Assert.That(queue[q].Dequeue(), Is.EqualTo(expected), $"step {step}: dequeue from {q}");
+                    break;
+                }
+                case 3:
+                {
+                    if (where[slot].Queue >= 0 && random.Next(2) == 0) priority = where[slot].Priority;   // often the right level, maybe the wrong queue
+                    bool present = model[q][priority].Remove(slot);
+                    if (present) where[slot] = (-1, -1);
+                    Assert.That(queue[q].Remove(slot, priority), Is.EqualTo(present), $"step {step}: remove {slot} at {priority} from {q}");
+                    break;
+                }
+            }
+
+            for (int i = 0; i < queues; i++)
+            {
+                Assert.That(queue[i].Count, Is.EqualTo(model[i].Sum(l => l.Count)), $"step {step}: queue {i}'s count");
+                for (int p = 0; p < RunQueue.Priorities; p++)
+                    Assert.That(Level(queue[i], p), Is.EqualTo(model[i][p]), $"step {step}: queue {i}, level {p}");
             }
         }
     }
