@@ -48,7 +48,7 @@ namespace Kernel.Arch
             if (Cpuid.UnderHypervisor)
             {
                 Log.Warn("power", $"power off: trying QEMU's isa-debug-exit (port 0xf4; QEMU exits with status {((uint)GuestExitCode.PowerOffFallback << 1) | 1})");
-                QemuDebugExit.Request(GuestExitCode.PowerOffFallback);
+                EmulatorExit.Request(GuestExitCode.PowerOffFallback);
                 Tsc.SpinMicroseconds(SettleMicros);
             }
             Log.Error("power", "power off failed: halting");

@@ -27,6 +27,10 @@ namespace Kernel.Arch
         private const int ReceiveDrainLimit = 64;                  // more than any 16550 FIFO (16 bytes) holds
         private const ushort Divisor115200 = 1;                    // 115200 = 1.8432 MHz / 16 / 1
         private const int TransmitSpinLimit = 200_000;             // ≈ several ms on real hardware; a byte takes 87 µs
+        // Where a COM1 that stopped draining is reported, since COM1 cannot say it: Bochs' port_e9_hack and QEMU's
+        // -debugcon print what is written to port 0xE9; elsewhere the write goes nowhere.
+        private const ushort DebugConsolePort = 0xE9;
+        private const string TransmitterStopped = "\nkernel: COM1's transmitter stopped draining: serial output off\n";
 
         public static bool Present { get; private set; }
 
@@ -97,6 +101,7 @@ namespace Kernel.Arch
                 if (++spins == TransmitSpinLimit)
                 {
                     Present = false;   // a transmitter that never drains: stop using it rather than hang
+                    for (int i = 0; i < TransmitterStopped.Length; i++) CpuNative.OutB(DebugConsolePort, (byte)TransmitterStopped[i]);
                     return;
                 }
                 CpuNative.Pause();

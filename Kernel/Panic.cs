@@ -68,7 +68,7 @@ namespace Kernel
             }
             else Console.WriteLine("System halted.");
             WriteJsonLine(self, frame, others, ref reason);
-            if (selfTest) QemuDebugExit.Exit(GuestExitCode.Panic);
+            if (selfTest) EmulatorExit.Exit(GuestExitCode.Panic);
             CpuNative.HaltForever();
         }
 

@@ -31,7 +31,7 @@ namespace Kernel.Bench
         public static void RunAndExit()
         {
             Run("");
-            QemuDebugExit.Exit(GuestExitCode.Success);
+            EmulatorExit.Exit(GuestExitCode.Success);
         }
 
         /// <summary>

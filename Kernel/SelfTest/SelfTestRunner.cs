@@ -29,7 +29,7 @@ namespace Kernel.SelfTest
         public static void RunAndExit(string filter)
         {
             int failed = Run(filter);
-            QemuDebugExit.Exit(failed == 0 ? GuestExitCode.Success : GuestExitCode.TestsFailed);
+            EmulatorExit.Exit(failed == 0 ? GuestExitCode.Success : GuestExitCode.TestsFailed);
         }
 
         /// <summary>Runs the matching tests and prints their lines and the summary; returns how many failed. QEMU keeps running.</summary>

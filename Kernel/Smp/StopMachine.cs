@@ -16,7 +16,13 @@ namespace Kernel.Smp
     {
         private enum Step { Idle, Prepare, DisableInterrupts, Run, Exit }
 
-        private const ulong RendezvousTimeoutMicros = 10_000_000;
+        // A step waits for every online CPU. Under a hypervisor that takes as long as the host needs to run each vCPU at
+        // least once: 288 vCPUs on 2 host cores took 61 s for one CPU-down, so the bound grows with the CPU count.
+        private const ulong RendezvousBaseTimeoutMicros = 10_000_000;
+        private const ulong RendezvousVirtualMicrosPerCpu = 1_000_000;
+
+        private static ulong RendezvousTimeoutMicros =>
+            RendezvousBaseTimeoutMicros + (Cpuid.UnderHypervisor ? RendezvousVirtualMicrosPerCpu * (ulong)Cpus.OnlineCount : 0);
 
         private static SpinLock s_callers;
         private static int s_step;

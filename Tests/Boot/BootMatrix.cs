@@ -83,6 +83,12 @@ public static class BootMatrix
     /// </summary>
     public const string LargeSubset = "bootinfo,smp,ipi,sync,alternatives,tsc,hotplug.RefusesTheBootCpu,hotplug.DownToOne";
 
+    /// <summary>
+    /// What 288 CPUs run after each hot-plug event (<see cref="BigMachineTests"/>): the tests whose cost grows with the
+    /// CPU count, not its square, and that hold no rendezvous of every CPU for long (288 vCPU threads share two host cores).
+    /// </summary>
+    public const string HugeSubset = "bootinfo,smp,tsc,alternatives.ModeFollows,alternatives.TextMatches,alternatives.FeatureVariants,alternatives.TheX2Apic";
+
     public static readonly IReadOnlyList<BootConfiguration> All =
     [
         new("smp1", Smp: "1", ExpectedCpus: 1),

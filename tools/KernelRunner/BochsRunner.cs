@@ -23,8 +23,8 @@ public sealed record BochsOptions
 /// Boots the kernel under Bochs 2.7 (Debian's build) headless, with COM1 captured: Debian builds Bochs without its
 /// "nogui" display, and the "term" display aborts without a terminal, so Bochs runs under <c>script</c> on a
 /// pseudo-terminal, told to continue ("c") at the debugger prompt the Debian build starts in. COM1 goes to a file the
-/// runner follows as it fills. Bochs has no isa-debug-exit: the run ends when the kernel prints its self-test
-/// summary or panic report, and the verdict is read from that line.
+/// runner follows as it fills. Bochs has no isa-debug-exit: the kernel quits it through its shutdown port
+/// (Arch.x86/EmulatorExit.cs), and the verdict is read from the self-test summary or panic report.
 /// </summary>
 public static partial class BochsRunner
 {
@@ -71,7 +71,12 @@ public static partial class BochsRunner
             bochs.StandardInput.Write("c\n");   // continue from the debugger prompt; stdin stays open (its end would quit Bochs)
             bochs.StandardInput.Flush();
 
-            var verdict = serial.WaitForLine(line => Verdict().IsMatch(line.Text), 0, options.Timeout);
+            // The kernel ends a test run through Bochs' shutdown port, which flushes the COM1 file Bochs buffers; a run
+            // that never gets there (a hang, a panic outside a test run) shows what was flushed by the time-out.
+            SerialLine? verdict = null;
+            while (verdict is null && !bochs.HasExited && clock.Elapsed < options.Timeout)
+                verdict = serial.WaitForLine(line => Verdict().IsMatch(line.Text), 0, TimeSpan.FromSeconds(1));
+            verdict ??= serial.WaitForLine(line => Verdict().IsMatch(line.Text), 0, TimeSpan.FromSeconds(2));
             if (verdict is not null && verdict.Text.Contains("PANIC"))
                 serial.WaitForLine(line => line.Text.StartsWith("PANIC {"), verdict.Number, TimeSpan.FromSeconds(30));
             var elapsed = clock.Elapsed;
@@ -85,7 +90,9 @@ public static partial class BochsRunner
                 Exit = ExitOf(verdict?.Text),
                 CommandLine = string.Join(' ', argv),
                 Serial = text,
-                Stderr = stderrReading.IsCompletedSuccessfully ? stderrReading.Result : "",
+                // Bochs' own messages (and the guest's port 0xE9 output) reach the pseudo-terminal, not stderr.
+                Stderr = (terminalReading.IsCompletedSuccessfully ? terminalReading.Result : "") +
+                         (stderrReading.IsCompletedSuccessfully ? stderrReading.Result : ""),
                 Elapsed = elapsed,
                 TimeToFirstSerialByte = serial.FirstByteAt,
                 TimeToFirstKernelLogLine = serial.FirstKernelLogLineAt,
@@ -118,6 +125,7 @@ public static partial class BochsRunner
         display_library: term
         sound: driver=dummy
         speaker: enabled=0
+        port_e9_hack: enabled=1
         log: {log}
         """;
 
