@@ -14,6 +14,14 @@ namespace Kernel.Arch
         private const uint VersionIndex = 0x01, RedirectionBase = 0x10;
         private const uint Masked = 1u << 16, LevelTriggered = 1u << 15, ActiveLow = 1u << 13;
 
+        /// <summary>
+        /// The highest APIC ID an entry can name: physical destination mode holds 8 bits (entry bits 63:56), and 0xFF is
+        /// the broadcast. CPUs above it (x2APIC machines) are reached only through interrupt remapping (Intel VT-d
+        /// remapping-table entries, AMD-Vi), whose 32-bit destinations this kernel does not program: device interrupts
+        /// stay on CPUs it can name. IPIs are unaffected (the x2APIC ICR carries 32 bits).
+        /// </summary>
+        public const uint MaxDestination = 254;
+
         public readonly uint Id;
         public readonly ulong Address;
         public readonly uint GsiBase;
@@ -73,10 +81,13 @@ namespace Kernel.Arch
             }
         }
 
-        /// <summary>Routes a legacy ISA IRQ to <paramref name="vector"/> on one CPU; false if no I/O APIC serves its GSI.</summary>
+        /// <summary>
+        /// Routes a legacy ISA IRQ to <paramref name="vector"/> on one CPU; false if no I/O APIC serves its GSI or the
+        /// CPU's APIC ID is above <see cref="MaxDestination"/>.
+        /// </summary>
         public static bool RouteIsaIrq(byte irq, byte vector, uint destinationApicId, bool masked)
         {
-            if (irq >= IsaIrqCount) return false;
+            if (irq >= IsaIrqCount || destinationApicId > MaxDestination) return false;
             ResolveIsaIrq(irq, out uint gsi, out bool activeLow, out bool levelTriggered);
             IoApic ioApic = ForGsi(gsi);
             if (ioApic == null) return false;
@@ -101,11 +112,13 @@ namespace Kernel.Arch
         /// <summary>The APIC ID an entry delivers to (physical destination mode: bits 63:56).</summary>
         public uint Destination(uint gsi) => (uint)(ReadEntry(gsi) >> 56);
 
-        /// <summary>Points an entry at another CPU, keeping everything else (mask, vector, trigger, polarity).</summary>
-        public void SetDestination(uint gsi, uint apicId)
+        /// <summary>Points an entry at another CPU, keeping everything else (mask, vector, trigger, polarity); false, and no change, above <see cref="MaxDestination"/>.</summary>
+        public bool SetDestination(uint gsi, uint apicId)
         {
+            if (apicId > MaxDestination) return false;
             ulong entry = ReadEntry(gsi);
             WriteEntry(gsi - GsiBase, (uint)entry, apicId << 24);
+            return true;
         }
 
         /// <summary>The redirection entry for <paramref name="gsi"/> as (low | high &lt;&lt; 32).</summary>

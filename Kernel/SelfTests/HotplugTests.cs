@@ -61,7 +61,8 @@ namespace Kernel.SelfTests
         {
             RequireAps();
             int victim = Cpus.Count - 1;
-            while (!IsOnline(victim)) victim--;
+            while (victim > 0 && (!IsOnline(victim) || Cpus.Get(victim)->ApicId > IoApic.MaxDestination)) victim--;   // a device interrupt must be able to name it
+            if (victim == 0) Assert.Skip("no online AP with an APIC ID an I/O APIC entry can name");
             for (HotplugStep step = HotplugStep.DrainCalls; step <= HotplugStep.SwitchToUp; step++)
             {
                 // The last step only runs when the victim is the last AP: take the others down first for it.

@@ -33,6 +33,22 @@ namespace Kernel.SelfTests
         }
 
         [SelfTest]
+        public static void AnApicIdTheEntryCannotNameIsRefusedNotTruncated()
+        {
+            if (IoApic.All.Length == 0) Assert.Skip("no I/O APIC in the MADT");
+            IoApic.ResolveIsaIrq(RefusedIrq, out uint gsi, out _, out _);
+            IoApic ioApic = IoApic.ForGsi(gsi);
+            if (ioApic == null) Assert.Skip("no I/O APIC serves the IRQ");
+            ulong original = ioApic.ReadEntry(gsi);
+            // APIC ID 300 would become 44 (300 & 0xFF) in the 8-bit field: a device interrupt to the wrong CPU.
+            Assert.False(IoApic.RouteIsaIrq(RefusedIrq, TestVector, 300, masked: true), "routing to APIC ID 300 is refused");
+            Assert.False(ioApic.SetDestination(gsi, IoApic.MaxDestination + 1), "retargeting to APIC ID 255 is refused");
+            Assert.EqualHex(original, ioApic.ReadEntry(gsi), "the entry is unchanged");
+        }
+
+        private const byte RefusedIrq = 5;   // an ISA IRQ no device of the kernel uses
+
+        [SelfTest]
         public static void QemuTimerIrqIsOverriddenToGsi2()
         {
             if (!QemuFwCfg.Present) Assert.Skip("QEMU-specific expectation");
