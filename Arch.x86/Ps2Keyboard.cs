@@ -57,7 +57,9 @@ namespace Kernel.Arch
             Interrupts.Register(InterruptVectors.Keyboard, &OnInterrupt, takesBigKernelLock: true);
             if (!IoApic.RouteIsaIrq(IsaIrq, InterruptVectors.Keyboard, Cpus.Get(0)->ApicId, masked: false))
             {
-                Log.Warn("keyboard", "ISA IRQ 1 cannot be routed to the boot CPU (no I/O APIC input serves it, or its APIC ID is above 254): no PS/2 keyboard");
+                Log.Warn("keyboard", Cpus.Get(0)->ApicId > IoApic.MaxDestination
+                    ? "the boot CPU's APIC ID is above 254, which an I/O APIC entry cannot name: no PS/2 keyboard"
+                    : "no I/O APIC input for ISA IRQ 1: no PS/2 keyboard");
                 return;
             }
             Present = true;

@@ -63,7 +63,9 @@ namespace Kernel.Arch
             Interrupts.Register(InterruptVectors.SerialCom1, &OnInterrupt, takesBigKernelLock: true);
             if (!IoApic.RouteIsaIrq(ComIsaIrq, InterruptVectors.SerialCom1, Cpus.Get(0)->ApicId, masked: false))
             {
-                Log.Warn("serial", "IRQ 4 cannot be routed to the boot CPU (no I/O APIC input serves it, or its APIC ID is above 254): COM1 input disabled");
+                Log.Warn("serial", Cpus.Get(0)->ApicId > IoApic.MaxDestination
+                    ? "the boot CPU's APIC ID is above 254, which an I/O APIC entry cannot name: COM1 input disabled"
+                    : "no I/O APIC input serves IRQ 4: COM1 input disabled");
                 return;
             }
             DrainReceived();   // bytes typed before now would hold the interrupt line
