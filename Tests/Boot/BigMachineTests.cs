@@ -25,6 +25,9 @@ public sealed class BigMachineTests(BootConfiguration machine)
     static readonly TimeSpan EventTimeout = TimeSpan.FromMinutes(4);
     static readonly TimeSpan SessionLimit = TimeSpan.FromMinutes(15);
 
+    // QEMU creating 288 vCPU threads on a loaded host answered its QMP greeting after more than 10 s.
+    static readonly TimeSpan QmpTimeout = TimeSpan.FromMinutes(2);
+
     public static IEnumerable<TestFixtureData> Machines() =>
         new BootConfiguration[]
         {
@@ -38,7 +41,7 @@ public sealed class BigMachineTests(BootConfiguration machine)
         KernelBoot.RequireIsoAndQemu();
         using var slot = KernelBoot.TakeQemuSlot();
         using var session = QemuSession.Start(machine.ToQemuOptions(KernelBoot.Repo.KernelIso,
-                                                                    $"hotplug.selftest={BootMatrix.HugeSubset}", SessionLimit));
+                                                                    $"hotplug.selftest={BootMatrix.HugeSubset}", SessionLimit) with { QmpTimeout = QmpTimeout });
         try
         {
             var hotplug = new HotplugDriver(session, machine.Name, EventTimeout);

@@ -12,7 +12,11 @@ public sealed class HostPackagesTests
     [TestCase("10.0.2", false)]
     public void AnOldQemuOnPathIsListedAsMissing(string version, bool listed)
     {
-        if (!OperatingSystem.IsLinux()) Assert.Ignore("tools/host-packages.sh is for Debian");
+        if (!OperatingSystem.IsLinux())
+        {
+            Assert.Ignore("tools/host-packages.sh is for Debian");
+            return;
+        }
         var bin = Directory.CreateTempSubdirectory("fake-qemu-");
         try
         {

@@ -32,6 +32,9 @@ public sealed record QemuOptions
     /// <summary>Where QEMU listens for QMP (a unix socket it creates), or null for no QMP.</summary>
     public string? QmpSocketPath { get; init; }
 
+    /// <summary>How long QMP may take to answer: its greeting, and each command. QEMU's main loop competes with every vCPU thread for the host.</summary>
+    public TimeSpan QmpTimeout { get; init; } = QmpClient.DefaultTimeout;
+
     /// <summary>A captured session keeps QEMU's stdin, which is COM1's input, open for <see cref="QemuSession.Type"/>.</summary>
     public bool SerialInput { get; init; }
 

@@ -14,8 +14,6 @@ public sealed record SerialLine(int Number, string Text, TimeSpan ReceivedAt);
 /// </summary>
 public sealed class QemuSession : IDisposable
 {
-    static readonly TimeSpan QmpConnectTimeout = TimeSpan.FromSeconds(10);
-
     readonly Process qemu;
     readonly Stopwatch clock;
     readonly QemuRunner.SerialCapture serial = new();
@@ -54,7 +52,7 @@ public sealed class QemuSession : IDisposable
         var session = new QemuSession(options);
         try
         {
-            session.Qmp = QmpClient.Connect(session.socketPath, QmpConnectTimeout, session.clock, () => session.qemu.HasExited);
+            session.Qmp = QmpClient.Connect(session.socketPath, options.QmpTimeout, session.clock, () => session.qemu.HasExited);
             return session;
         }
         catch (Exception error) when (error is TimeoutException or IOException)

@@ -38,6 +38,9 @@ public sealed class QmpClient : IDisposable
 {
     public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(10);
 
+    /// <summary>How long a command waits for its reply unless the call says otherwise: the time-out it was connected with.</summary>
+    public TimeSpan ReplyTimeout { get; }
+
     readonly Socket socket;
     readonly StreamWriter writer;
     readonly Stopwatch clock;
@@ -47,8 +50,9 @@ public sealed class QmpClient : IDisposable
     long nextCommandId;
     Exception? readerFailure;
 
-    QmpClient(Socket socket, Stopwatch clock)
+    QmpClient(Socket socket, Stopwatch clock, TimeSpan replyTimeout)
     {
+        ReplyTimeout = replyTimeout;
         this.socket = socket;
         this.clock = clock;
         var stream = new NetworkStream(socket, ownsSocket: false);
@@ -82,7 +86,7 @@ public sealed class QmpClient : IDisposable
                 continue;
             }
 
-            var client = new QmpClient(socket, clock ?? Stopwatch.StartNew());
+            var client = new QmpClient(socket, clock ?? Stopwatch.StartNew(), timeout);
             try
             {
                 var greeting = client.NextReply("greeting", timeout);
@@ -131,7 +135,7 @@ public sealed class QmpClient : IDisposable
 
             while (true)
             {
-                var reply = NextReply(command, timeout ?? DefaultTimeout);
+                var reply = NextReply(command, timeout ?? ReplyTimeout);
                 // A reply to an earlier command that timed out on our side is stale, not ours.
                 if (!reply.TryGetProperty("id", out var replyId) || replyId.GetInt64() != id)
                     continue;
