@@ -67,6 +67,7 @@ public static partial class BochsRunner
                 await serial.ReadAsync(stream, clock);
             });
             var terminalReading = bochs.StandardOutput.ReadToEndAsync();
+            var screenDraining = Task.Run(() => DrainScreenTerminal(bochs.Id, options.Timeout));
             var stderrReading = bochs.StandardError.ReadToEndAsync();
             bochs.StandardInput.Write("c\n");   // continue from the debugger prompt; stdin stays open (its end would quit Bochs)
             bochs.StandardInput.Flush();
@@ -82,7 +83,7 @@ public static partial class BochsRunner
             var elapsed = clock.Elapsed;
             QemuRunner.Forget(bochs);
             stopFollowing.Cancel();
-            Task.WaitAll([serialReading, terminalReading, stderrReading], TimeSpan.FromSeconds(10));
+            Task.WaitAll([serialReading, terminalReading, stderrReading, screenDraining], TimeSpan.FromSeconds(10));
 
             var text = serial.Text;
             return new QemuRunResult
@@ -102,6 +103,59 @@ public static partial class BochsRunner
         {
             QemuRunner.Forget(bochs);
         }
+    }
+
+    /// <summary>
+    /// Debian's Bochs is built with its debugger, and then the term display draws the guest's screen on a pseudo-terminal
+    /// of its own (a /dev/ptmx it opens; the debugger keeps the one it was started on). Nobody attaches to it, so once
+    /// its buffer fills (a few KiB of screen updates) Bochs blocks in write() and the whole machine stops, mid-line on
+    /// COM1. This reads that terminal for as long as Bochs runs. Bochs is <c>script</c>'s child; its pty's number is
+    /// the tty-index of its /dev/ptmx descriptor (/proc/PID/fdinfo).
+    /// </summary>
+    static void DrainScreenTerminal(int scriptPid, TimeSpan timeout)
+    {
+        var waited = Stopwatch.StartNew();
+        string? slave = null;
+        while (slave is null && waited.Elapsed < timeout)
+        {
+            slave = ScreenTerminalOf(scriptPid);
+            if (slave is null) Thread.Sleep(50);
+        }
+        if (slave is null) return;
+        try
+        {
+            using var screen = new FileStream(slave, FileMode.Open, FileAccess.Read);
+            var buffer = new byte[4096];
+            while (screen.Read(buffer) > 0) { }
+        }
+        catch (IOException)
+        {
+            // Bochs closed it: it has ended.
+        }
+    }
+
+    static string? ScreenTerminalOf(int scriptPid)
+    {
+        try
+        {
+            foreach (var task in Directory.EnumerateDirectories($"/proc/{scriptPid}/task"))
+                foreach (var child in File.ReadAllText(Path.Combine(task, "children")).Split(' ', StringSplitOptions.RemoveEmptyEntries))
+                    foreach (var fd in Directory.EnumerateFiles($"/proc/{child}/fd"))
+                    {
+                        if (new FileInfo(fd).LinkTarget != "/dev/ptmx") continue;
+                        var index = File.ReadLines($"/proc/{child}/fdinfo/{Path.GetFileName(fd)}")
+                                        .FirstOrDefault(line => line.StartsWith("tty-index:"));
+                        if (index is not null) return $"/dev/pts/{index["tty-index:".Length..].Trim()}";
+                    }
+        }
+        catch (IOException)
+        {
+            // A process came or went while we looked: look again.
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+        return null;
     }
 
     /// <summary>What QEMU's exit status would have said, read from the kernel's last word instead.</summary>
