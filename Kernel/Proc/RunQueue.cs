@@ -31,7 +31,7 @@ namespace Kernel.Proc
         public int LengthAt(int priority) => _lengths[priority];
 
         /// <summary>The highest priority with a waiting process, or Priorities when empty.</summary>
-        public int HighestPriority => _nonEmpty == 0 ? Priorities : LowestSetBit(_nonEmpty);
+        public int HighestPriority => _nonEmpty == 0 ? Priorities : Lib.Bits.LowestSet(_nonEmpty);
 
         public void Enqueue(int slot, int priority)
         {
@@ -55,7 +55,7 @@ namespace Kernel.Proc
         public int Dequeue()
         {
             if (_nonEmpty == 0) return Nil;
-            int priority = LowestSetBit(_nonEmpty);
+            int priority = Lib.Bits.LowestSet(_nonEmpty);
             int slot = _head[priority];
             _head[priority] = _next[slot];
             if (_head[priority] == Nil) _tail[priority] = Nil;
@@ -95,13 +95,6 @@ namespace Kernel.Proc
         {
             if (--_lengths[priority] == 0) _nonEmpty &= ~(1u << priority);
             System.Threading.Volatile.Write(ref _count, _count - 1);
-        }
-
-        private static int LowestSetBit(uint bits)
-        {
-            int index = 0;
-            while ((bits & 1) == 0) { bits >>= 1; index++; }
-            return index;
         }
     }
 }

@@ -43,7 +43,7 @@ namespace Kernel.Proc
                 if (_count == 0) return -1;
                 int index = 0;
                 while (_words[index] == 0) index++;
-                return index * BitsPerWord + LowestSetBit(_words[index]);
+                return index * BitsPerWord + Lib.Bits.LowestSet(_words[index]);
             }
         }
 
@@ -55,12 +55,5 @@ namespace Kernel.Proc
         }
 
         private static ulong Bit(int slot) => 1UL << (slot % BitsPerWord);
-
-        private static int LowestSetBit(ulong bits)
-        {
-            int index = 0;
-            while ((bits & 1) == 0) { bits >>= 1; index++; }
-            return index;
-        }
     }
 }

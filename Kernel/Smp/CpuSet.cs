@@ -74,7 +74,7 @@ namespace Kernel.Smp
             {
                 ulong bits = _words[word];
                 if (word == cpu / 64) bits &= ~0UL << (cpu % 64);
-                if (bits != 0) return word * 64 + LowestSetBit(bits);
+                if (bits != 0) return word * 64 + Lib.Bits.LowestSet(bits);
             }
             return -1;
         }
@@ -115,12 +115,5 @@ namespace Kernel.Smp
         public ulong FirstWord => _words[0];
 
         private static ulong Bit(int cpu) => 1UL << (cpu % 64);
-
-        private static int LowestSetBit(ulong bits)
-        {
-            int index = 0;
-            while ((bits & 1) == 0) { bits >>= 1; index++; }
-            return index;
-        }
     }
 }
