@@ -502,7 +502,8 @@ namespace Kernel.Shell
         private static void AppendAffinity(ref TextBuffer line, in CpuSet affinity)
         {
             var start = line.Length;
-            if (CpuSet.FirstN(Cpus.Capacity).SetEquals(CpuSet.Intersection(affinity, CpuSet.FirstN(Cpus.Capacity)))) line.Append("all");
+            CpuSet every = CpuSet.FirstN(Cpus.Capacity);
+            if (every.SetEquals(CpuSet.Intersection(affinity, every))) line.Append("all");
             else if (affinity.Next(24) < 0) { line.Append("0x"); line.AppendHex(affinity.FirstWord); }
             else if (affinity.Count == 1) { line.Append("cpu "); line.AppendDecimal((ulong)affinity.Next(0)); }
             else { line.AppendDecimal((ulong)affinity.Count); line.Append(" cpus"); }

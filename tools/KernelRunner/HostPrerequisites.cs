@@ -25,19 +25,16 @@ public static class HostPrerequisites
     /// <summary>Null when a QEMU new enough is on PATH; otherwise one line naming what was found, what is needed and how to get it.</summary>
     public static string? QemuProblem => s_qemuProblem.Value;
 
-    /// <summary>The version <c>qemu-system-x86_64 --version</c> printed, or null.</summary>
-    public static Version? QemuVersion { get; private set; }
-
     static string? FindQemuProblem()
     {
         var path = FindOnPath(QemuExecutable);
         if (path is null)
             return $"{QemuExecutable} not found on PATH; QEMU >= {MinimumQemu} is needed: {InstallHint}";
-        QemuVersion = ParseQemuVersion(RunForOutput(path, "--version"));
-        if (QemuVersion is null)
+        var version = ParseQemuVersion(RunForOutput(path, "--version"));
+        if (version is null)
             return $"{path} --version printed no version; QEMU >= {MinimumQemu} is needed: {InstallHint}";
-        if (QemuVersion < MinimumQemu)
-            return $"{path} is QEMU {QemuVersion}; QEMU >= {MinimumQemu} is needed: {InstallHint}";
+        if (version < MinimumQemu)
+            return $"{path} is QEMU {version}; QEMU >= {MinimumQemu} is needed: {InstallHint}";
         return null;
     }
 
