@@ -31,6 +31,11 @@ namespace Kernel.Arch
         /// </summary>
         public static bool Install(BootInfo boot, ImageLayout* image)
         {
+            if (BuildConfiguration.Uniprocessor)
+            {
+                Log.Info("smp", "uniprocessor build (MaxCpus=1): no AP trampoline in the image");
+                return false;
+            }
             CodePage = FindPages(boot);
             if (CodePage == 0)
             {

@@ -96,6 +96,11 @@ namespace Kernel.Arch
         {
             CpuNative.OutB((ushort)(s_base + 4), FlagInsert);                         // clear the insert event
             Ost(OstEventInsert, OstStatusSuccess);
+            if (BuildConfiguration.Uniprocessor)
+            {
+                Log.Warn("hotplug", $"CPU with APIC ID {apicId} added, but this is a uniprocessor build (MaxCpus=1): not started");
+                return;
+            }
             PerCpu* cpu = Cpus.FindByApicId(apicId);
             if (cpu == null && !ApicMode.CanAddress(apicId, LocalApic.X2ApicMode))
             {

@@ -7,7 +7,9 @@ bits 64
 extern __image_start, __image_end, __text_start, __text_end, __rodata_start, __rodata_end
 extern __data_start, __data_end, __modules_start, __modules_end, interrupt_stubs
 extern boot_stack_top
+%if MAX_CPUS > 1
 extern trampoline_start, trampoline_end, trampoline_protected_entry, trampoline_long_entry
+%endif
 extern __alternatives_start, __alternatives_end, __alt_replacements_start, __alt_replacements_end, __alt_locks_start
 
 section .bss
@@ -36,10 +38,12 @@ image_layout:
     store InterruptStubs, interrupt_stubs
     store EarlyHeapStart, early_heap
     store EarlyHeapEnd, early_heap_end
+%if MAX_CPUS > 1                        ; a uniprocessor build has no trampoline: the fields stay 0
     store TrampolineStart, trampoline_start
     store TrampolineEnd, trampoline_end
     store TrampolineProtectedEntry, trampoline_protected_entry
     store TrampolineLongEntry, trampoline_long_entry
+%endif
     store AlternativesStart, __alternatives_start
     store AlternativesEnd, __alternatives_end
     store AltReplacementsStart, __alt_replacements_start

@@ -12,6 +12,8 @@
 
 %define BLOCK(field) (TrampolineLayout.BlockPageOffset + ApBootBlock.%+field)
 
+%if MAX_CPUS > 1                        ; a uniprocessor build (MaxCpus=1) starts no AP: no trampoline at all
+
 
 section .trampoline progbits alloc noexec nowrite align=4096
 global trampoline_start, trampoline_end, trampoline_protected_entry, trampoline_long_entry
@@ -63,4 +65,5 @@ trampoline_end:
 
 %if trampoline_end - trampoline_start > TrampolineLayout.PageSize
 %error "the trampoline code must fit its page"
+%endif
 %endif

@@ -33,6 +33,12 @@ namespace Kernel.Smp
 
         public static void StartApplicationProcessors(MadtInfo madt, CommandLine options)
         {
+            if (BuildConfiguration.Uniprocessor)
+            {
+                EnterUniprocessorMode(madt, options);
+                Log.Info("smp", "1 CPU online (a uniprocessor build, MaxCpus=1: the kernel has no AP start-up code)");
+                return;
+            }
             Limit = CpuLimit(options);
             PerCpu* boot = PerCpu.Current;
             var started = (PerCpu**)KernelHeap.Allocate((ulong)Cpus.Capacity * (ulong)sizeof(PerCpu*));
@@ -94,13 +100,14 @@ namespace Kernel.Smp
             if (Alternatives.Mode != AlternativesMode.Smp) return;
             Alternatives.SwitchToUp();
             Log.Info("alternatives", $"UP, {Alternatives.LockSiteCount} lock sites, {Alternatives.SequenceCount} sequences patched in {Alternatives.LastSwitchMicros} us");
-            bool anotherCpuPossible = !options.Has("nosmp") && madt.Cpus.Length > 1;
+            bool anotherCpuPossible = !BuildConfiguration.Uniprocessor && !options.Has("nosmp") && madt.Cpus.Length > 1;
             if (!anotherCpuPossible) Alternatives.ReleaseTables();
         }
 
         /// <summary>Starts a parked CPU again through the same INIT-SIPI-SIPI path; true once it is online.</summary>
         public static bool Restart(int index)
         {
+            if (BuildConfiguration.Uniprocessor) return false;
             PerCpu* cpu = Cpus.Get(index);
             if (cpu == null || cpu->CpuState != CpuState.Parked) return false;
             if (!Alternatives.SwitchToSmp()) return false;               // a second CPU needs every lock prefix back first

@@ -13,7 +13,8 @@ namespace Kernel.Sync
     /// as seL4's lock does. Those requests therefore run while their CPU waits for the lock, so they must
     /// not take it themselves (a second ticket behind its own first one would never be served): as in
     /// MINIX, a caller that needs kernel state changed on another CPU holds the lock on the target's
-    /// behalf. Each CPU keeps statistics of its own waits in its PerCpu block.
+    /// behalf. Each CPU keeps statistics of its own waits in its PerCpu block. In a uniprocessor build
+    /// (MaxCpus=1) disabling interrupts is the whole lock; the owner checks stay.
     /// </summary>
     public static unsafe class BigKernelLock
     {
@@ -35,27 +36,37 @@ namespace Kernel.Sync
             if (cpu->BklWaiting != 0)
                 LockDiagnostics.Fail("big kernel lock entered by a cross-CPU request run while its CPU waits for the lock", s_ownerPlusOne - 1, s_ownerFile, s_ownerLine, file, line);
 
-            int ticket = Atomic.TakeTicket(ref s_next);
             cpu->Bkl.Acquisitions++;
-            if (Atomic.Read(ref s_serving) != ticket)
+            if (BuildConfiguration.Uniprocessor)
             {
-                cpu->Bkl.Contended++;
-                Atomic.Write(ref cpu->BklWaiting, 1);
-                ulong start = Tsc.Read();
-                while (Atomic.Read(ref s_serving) != ticket)
-                {
-                    CrossCpuCall.ServicePending();
-                    CpuNative.Pause();
-                }
-                ulong waited = Tsc.Read() - start;
-                Atomic.Write(ref cpu->BklWaiting, 0);
-                cpu->Bkl.WaitCycles += waited;
-                if (waited > cpu->Bkl.LongestWait) cpu->Bkl.LongestWait = waited;
+                s_next = s_serving + 1;   // nobody to wait for: interrupts off is the whole lock (see SpinLock)
+            }
+            else
+            {
+                int ticket = Atomic.TakeTicket(ref s_next);
+                if (Atomic.Read(ref s_serving) != ticket) WaitForTurn(cpu, ticket);
             }
             s_ownerPlusOne = (int)cpu->Index + 1;
             s_ownerFile = LockDiagnostics.AddressOf(file);
             s_ownerLine = line;
             cpu->BklInterruptsWereEnabled = state.WasEnabled ? 1 : 0;
+        }
+
+        // Another CPU holds the lock: spin for our ticket, serving cross-CPU requests meanwhile.
+        private static void WaitForTurn(PerCpu* cpu, int ticket)
+        {
+            cpu->Bkl.Contended++;
+            Atomic.Write(ref cpu->BklWaiting, 1);
+            ulong start = Tsc.Read();
+            while (Atomic.Read(ref s_serving) != ticket)
+            {
+                CrossCpuCall.ServicePending();
+                CpuNative.Pause();
+            }
+            ulong waited = Tsc.Read() - start;
+            Atomic.Write(ref cpu->BklWaiting, 0);
+            cpu->Bkl.WaitCycles += waited;
+            if (waited > cpu->Bkl.LongestWait) cpu->Bkl.LongestWait = waited;
         }
 
         public static void Exit([CallerFilePath] string file = "", [CallerLineNumber] int line = 0)

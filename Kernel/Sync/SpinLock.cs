@@ -10,7 +10,8 @@ namespace Kernel.Sync
     /// order makes sufficient (SDM Vol. 3A §9.2.2 "Memory Ordering in P6 and More Recent Processor
     /// Families"). Use AcquireIrqSave when an interrupt handler on the same CPU could want the lock.
     /// With LOCK_DEBUG (Debug builds) the lock records its owner CPU and where it was taken, and taking
-    /// a lock this CPU holds, or releasing one it does not, panics naming both places.
+    /// a lock this CPU holds, or releasing one it does not, panics naming both places. A uniprocessor build
+    /// (MaxCpus=1) takes no ticket: acquiring marks the lock held, as MINIX's UP configuration compiles its locks away.
     /// </summary>
     public unsafe struct SpinLock
     {
@@ -30,6 +31,16 @@ namespace Kernel.Sync
 #if LOCK_DEBUG
             CheckNotHeldHere(file, line);
 #endif
+            if (BuildConfiguration.Uniprocessor)
+            {
+                // No other CPU: the lock is free (a holder on this CPU is the LOCK_DEBUG check's deadlock), so taking
+                // it is marking it held, with no atomic, no ticket, no spin: MINIX's uniprocessor build.
+                _next = _serving + 1;
+#if LOCK_DEBUG
+                RecordOwner(file, line);
+#endif
+                return 0;
+            }
             int ticket = Atomic.TakeTicket(ref _next);
             int ahead = ticket - Atomic.Read(ref _serving);
             while (Atomic.Read(ref _serving) != ticket) CpuNative.Pause();

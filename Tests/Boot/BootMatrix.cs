@@ -18,11 +18,12 @@ public enum Emulator
 /// <see cref="KernelOptions"/> are added to the command line; <see cref="ExpectedCpus"/> is how many CPUs must come online;
 /// <see cref="Tests"/> is the <c>selftest=</c> filter (comma-separated prefixes, empty for all). Without a serial
 /// port (<see cref="SerialPort"/> false) only QEMU's exit status, i.e. the guest's verdict, can be checked.
+/// <see cref="KernelVariant"/> names another build of the kernel than the default (<see cref="RepoLayout.UniprocessorVariant"/>).
 /// </summary>
 public sealed record BootConfiguration(string Name, string Smp, int ExpectedCpus, string Machine = "q35", bool Uefi = false,
                                        string Memory = "256M", string KernelOptions = "", string Cpu = "qemu64",
                                        bool Pit = true, bool SerialPort = true, string Tests = "", IReadOnlyList<string>? ExtraArgs = null,
-                                       Emulator Emulator = Emulator.Qemu)
+                                       Emulator Emulator = Emulator.Qemu, string KernelVariant = "")
 {
     public string CommandLine(string testOptions) => KernelOptions.Length == 0 ? testOptions : $"{testOptions} {KernelOptions}";
 
@@ -103,6 +104,7 @@ public static class BootMatrix
         new("smp4-pc", Smp: "4", ExpectedCpus: 4, Machine: "pc"),
         new("smp4-maxcpus2", Smp: "4", ExpectedCpus: 2, KernelOptions: "maxcpus=2"),
         new("smp4-nosmp", Smp: "4", ExpectedCpus: 1, KernelOptions: "nosmp"),
+        new("smp4-up-build", Smp: "4", ExpectedCpus: 1, KernelVariant: RepoLayout.UniprocessorVariant),
         new("smp4-haswell-uefi", Smp: "4", ExpectedCpus: 4, Cpu: "Haswell", Uefi: true),
         new("smp4-epyc-pc", Smp: "4", ExpectedCpus: 4, Cpu: "EPYC", Machine: "pc"),
         new("smp4-x2apic", Smp: "4", ExpectedCpus: 4, Cpu: "qemu64,+x2apic"),

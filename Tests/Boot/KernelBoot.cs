@@ -28,12 +28,13 @@ public sealed record KernelBoot(string Name, QemuRunResult Run, SelfTestLog Log,
     /// <summary>Boots <paramref name="configuration"/> with <paramref name="kernelCmdline"/>; fails the caller if there is no ISO.</summary>
     public static KernelBoot Start(string name, BootConfiguration configuration, string kernelCmdline)
     {
-        RequireIsoAndQemu();
+        var repo = Repo with { Variant = configuration.KernelVariant };
+        RequireIsoAndQemu(repo);
         QemuRunResult run;
         using (TakeQemuSlot())
             run = configuration.Emulator == Emulator.Bochs
-                ? BochsRunner.RunCaptured(Repo, configuration.ToBochsOptions(kernelCmdline, Timeout * BochsSlowdown))
-                : QemuRunner.RunCaptured(configuration.ToQemuOptions(Repo.KernelIso, kernelCmdline, Timeout));
+                ? BochsRunner.RunCaptured(repo, configuration.ToBochsOptions(kernelCmdline, Timeout * BochsSlowdown))
+                : QemuRunner.RunCaptured(configuration.ToQemuOptions(repo.KernelIso, kernelCmdline, Timeout));
         var serialLogPath = SaveSerialLog(name, run.Serial);
 
         var boot = new KernelBoot(name, run, SelfTestLog.Parse(run.Serial), serialLogPath);
@@ -42,10 +43,12 @@ public sealed record KernelBoot(string Name, QemuRunResult Run, SelfTestLog Log,
     }
 
     /// <summary>Fails the caller if there is no ISO to boot or no QEMU (new enough) to boot it with.</summary>
-    public static void RequireIsoAndQemu()
+    public static void RequireIsoAndQemu() => RequireIsoAndQemu(Repo);
+
+    static void RequireIsoAndQemu(RepoLayout repo)
     {
-        if (!File.Exists(Repo.KernelIso))
-            Assert.Fail($"{Repo.KernelIso} does not exist: {RepoLayout.BuildHint}");
+        if (!File.Exists(repo.KernelIso))
+            Assert.Fail($"{repo.KernelIso} does not exist: {RepoLayout.BuildHint}");
         if (HostPrerequisites.QemuProblem is { } qemuProblem)
             Assert.Fail(qemuProblem);
     }

@@ -50,7 +50,7 @@ public sealed class BenchReportTests
     }
 
     [Test]
-    public void DefaultConfigurationsAreTheCpuCountsThenTheUnpatchedBaseline()
+    public void DefaultConfigurationsAreTheCpuCountsThenTheUnpatchedBaselineThenTheUniprocessorBuild()
     {
         var configurations = BenchConfiguration.ParseList(BenchConfiguration.DefaultList);
 
@@ -61,6 +61,7 @@ public sealed class BenchReportTests
             ("smp 4", "4", "bench", PatchMode.Smp),
             ("smp 8", "8", "bench", PatchMode.Smp),
             ("smp 1 noalt", "1,maxcpus=2", "bench noalternatives", PatchMode.Unpatched),
+            ("MaxCpus=1", "1,maxcpus=2", "bench", PatchMode.UniprocessorBuild),
         }));
     }
 
@@ -68,6 +69,8 @@ public sealed class BenchReportTests
     [TestCase("65")]
     [TestCase("four")]
     [TestCase("2,2")]
+    [TestCase("maxcpus1,maxcpus1")]
+    [TestCase("maxcpus2")]
     [TestCase("x-noalt")]
     [TestCase(" , ")]
     public void RejectsBadConfigurationLists(string list) =>

@@ -6,7 +6,7 @@ namespace BenchReport;
 /// <summary>Boots the configurations one after the other (two host cores: a second TCG guest would skew both) and keeps going past failures.</summary>
 public static class BenchBoots
 {
-    public static IReadOnlyList<BenchRun> RunAll(IReadOnlyList<BenchConfiguration> configurations, string isoPath, bool uefi, TimeSpan timeout, string logDirectory)
+    public static IReadOnlyList<BenchRun> RunAll(IReadOnlyList<BenchConfiguration> configurations, Func<BenchConfiguration, string> isoPath, bool uefi, TimeSpan timeout, string logDirectory)
     {
         var runs = new List<BenchRun>();
         for (var i = 0; i < configurations.Count; i++)
@@ -14,7 +14,7 @@ public static class BenchBoots
             var configuration = configurations[i];
             AnsiConsole.MarkupLine($"[bold][[{i + 1}/{configurations.Count}]][/] {Markup.Escape(configuration.Label)}: " +
                                    $"-smp {configuration.QemuSmp}, kernel options '{Markup.Escape(configuration.KernelCmdline)}'");
-            var run = Boot(configuration, isoPath, uefi, timeout, logDirectory);
+            var run = Boot(configuration, isoPath(configuration), uefi, timeout, logDirectory);
             AnsiConsole.MarkupLine(run.Succeeded
                 ? $"      ok, {run.Output!.Results.Count} measurements in {BenchRun.FormatSeconds(run.Seconds)}"
                 : $"      [red]FAILED[/]: {Markup.Escape(run.Error!)}");

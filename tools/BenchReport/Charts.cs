@@ -59,7 +59,7 @@ public static class Charts
             new("cross CPU", PerBoot(runs, _ => "ipc.roundtrip.cross_cpu"), 1),
         ]), LogY: true);
 
-    /// <summary>(d) what an uncontended atomic and lock round trip cost in each boot: UP-patched, SMP and unpatched.</summary>
+    /// <summary>(d) what an uncontended atomic and lock round trip cost in each boot: UP-patched, SMP, unpatched and the UP build.</summary>
     public static BarChart AtomicCost(IReadOnlyList<BenchRun> runs)
     {
         var succeeded = runs.Where(run => run.Succeeded).ToList();
@@ -76,13 +76,13 @@ public static class Charts
     /// <summary>The boot's FetchAdd cost in its own mode (a one-CPU boot that keeps its tables also measures the other mode).</summary>
     public static double? AtomicFetchAdd(BenchRun run) => run.Value(run.Configuration.Mode switch
     {
-        PatchMode.UpPatched => "atomic.fetch_add.up",
+        PatchMode.UpPatched or PatchMode.UniprocessorBuild => "atomic.fetch_add.up",
         PatchMode.Smp => "atomic.fetch_add.smp",
         _ => "atomic.fetch_add.noalternatives",
     });
 
     static IEnumerable<BenchRun> ScalingRuns(IReadOnlyList<BenchRun> runs) =>
-        runs.Where(run => run.Succeeded && !run.Configuration.NoAlternatives).OrderBy(run => run.Configuration.Cpus);
+        runs.Where(run => run.Succeeded && !run.Configuration.NoAlternatives && !run.Configuration.UniprocessorBuild).OrderBy(run => run.Configuration.Cpus);
 
     static IReadOnlyList<Point> Sweep(BenchRun run, string prefix) =>
         run.Output!.Results.Where(m => m.Name.StartsWith(prefix, StringComparison.Ordinal) && Metrics.CpusIn(m.Name) is not null)

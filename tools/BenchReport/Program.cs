@@ -5,13 +5,13 @@ using Spectre.Console;
 
 var smp = new Option<string>("--smp")
 {
-    Description = "configurations to boot, in order: CPU counts; 'noalt' is one CPU with noalternatives (the unpatched baseline), 'N-noalt' N CPUs with it",
+    Description = "configurations to boot, in order: CPU counts; 'noalt' is one CPU with noalternatives (the unpatched baseline), 'N-noalt' N CPUs with it, 'maxcpus1' the MaxCpus=1 build on one CPU",
     DefaultValueFactory = _ => BenchConfiguration.DefaultList,
 };
 var uefi = new Option<bool>("--uefi") { Description = "boot through OVMF instead of SeaBIOS" };
 var timeout = new Option<int>("--timeout") { Description = "seconds one boot may take before it counts as hung", DefaultValueFactory = _ => 180 };
 var output = new Option<DirectoryInfo?>("--output") { Description = "where report.md, results.json, the plots and serial logs go (default: <repo>/artifacts/bench)" };
-var iso = new Option<FileInfo?>("--iso") { Description = "ISO to boot (default: <repo>/artifacts/boot/kernel.iso)" };
+var iso = new Option<FileInfo?>("--iso") { Description = "ISO to boot (default: <repo>/artifacts/boot/kernel.iso; 'maxcpus1' always boots artifacts/boot-maxcpus1/kernel.iso)" };
 
 var root = new RootCommand("Boots the kernel's in-guest benchmarks (kernel option `bench`) once per configuration and writes a report with plots.")
 {
@@ -37,7 +37,10 @@ root.SetAction(parsed =>
     Directory.CreateDirectory(directory);
 
     var limit = TimeSpan.FromSeconds(seconds);
-    var runs = BenchBoots.RunAll(configurations, isoPath, parsed.GetValue(uefi), limit, directory);
+    var uniprocessorIso = (repo with { Variant = RepoLayout.UniprocessorVariant }).KernelIso;
+    if (configurations.Any(c => c.UniprocessorBuild) && !File.Exists(uniprocessorIso))
+        return Fail($"{uniprocessorIso} does not exist: {RepoLayout.BuildHint}");
+    var runs = BenchBoots.RunAll(configurations, c => c.UniprocessorBuild ? uniprocessorIso : isoPath, parsed.GetValue(uefi), limit, directory);
     var metadata = HostInfo.Collect(repo, parsed.GetValue(uefi), limit);
     var table = ResultTable.Build(runs);
     if (Console.IsOutputRedirected)

@@ -1,13 +1,18 @@
 namespace KernelRunner;
 
-/// <summary>The repository root (the folder holding Kernel.sln) and where the kernel build puts its artifacts.</summary>
-public sealed record RepoLayout(string Root)
+/// <summary>
+/// The repository root (the folder holding Kernel.sln) and where the kernel build puts its artifacts. A kernel
+/// variant (<see cref="Variant"/>, "maxcpus1" for `-p:MaxCpus=1`) has its own folder beside the default build's.
+/// </summary>
+public sealed record RepoLayout(string Root, string Variant = "")
 {
     public const string SolutionFile = "Kernel.sln";
 
+    public const string UniprocessorVariant = "maxcpus1";
+
     public const string BuildHint = "build the kernel first: dotnet build Kernel.sln";
 
-    public string BootArtifacts => Path.Combine(Root, "artifacts", "boot");
+    public string BootArtifacts => Path.Combine(Root, "artifacts", Variant.Length == 0 ? "boot" : $"boot-{Variant}");
     public string KernelIso => Path.Combine(BootArtifacts, "kernel.iso");
     public string KernelElf => Path.Combine(BootArtifacts, "kernel.elf");
 

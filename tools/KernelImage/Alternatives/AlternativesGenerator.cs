@@ -22,7 +22,11 @@ public sealed record ReplacementRange(ulong Site, int Length, byte Kind, ushort 
 }
 
 /// <summary>What the pass reads: .text's bounds (lock offsets are from its start), its code, the replacement records.</summary>
-public sealed record CodeImage(ulong TextStart, ulong TextEnd, IReadOnlyList<CodeFunction> Functions, IReadOnlyList<ReplacementRange> Replacements);
+public sealed record CodeImage(ulong TextStart, ulong TextEnd, IReadOnlyList<CodeFunction> Functions, IReadOnlyList<ReplacementRange> Replacements)
+{
+    /// <summary>Symbols this build leaves out on purpose (the trampoline of a MaxCpus=1 kernel): keep-list entries naming them are not stale.</summary>
+    public IReadOnlySet<string> Omitted { get; init; } = new HashSet<string>();
+}
 
 /// <summary>A locked instruction: where its 0xF0 byte is, the instruction, and the function it belongs to.</summary>
 public sealed record LockedInstruction(ulong PrefixAddress, ulong InstructionAddress, string Location, string Disassembly);
@@ -107,6 +111,8 @@ public static class AlternativesGenerator
         var names = image.Functions.SelectMany(f => f.Names).ToHashSet();
         foreach (var entry in keep.Entries)
         {
+            if (image.Omitted.Contains(entry.Symbol))
+                continue;   // a part this build leaves out (the trampoline of a uniprocessor build): nothing to keep
             if (!names.Contains(entry.Symbol))
                 errors.Add($"{entry.Where}: {entry.Symbol} is not a function in the image: remove the stale entry");
             else if (!keptBySymbol.Contains(entry.Symbol))

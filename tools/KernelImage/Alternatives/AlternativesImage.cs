@@ -6,7 +6,7 @@ namespace Kernel.Tools.Alternatives;
 
 /// <summary>
 /// The linked kernel as the alternatives pass sees it: the functions of .text and of the trampoline's 64-bit
-/// part, the AltReplacement records, and the .alt_locks table (layouts from Arch.x86/AsmShared/Alternatives.cs).
+/// part (a uniprocessor build has none), the AltReplacement records, and the .alt_locks table (layouts from Arch.x86/AsmShared/Alternatives.cs).
 /// </summary>
 public sealed class AlternativesImage
 {
@@ -40,8 +40,9 @@ public sealed class AlternativesImage
         int problemsBefore = problems.Count;
         foreach (var (name, section) in new[] { (".text", text), (".alt_replacements", replacements), (".alt_locks", lockTable) })
             if (section is not { HasFileContents: true }) problems.Add($"the image has no section {name} with contents");
-        foreach (var (name, symbol) in new[] { ("__text_start", textStart), ("trampoline_long_entry", trampolineEntry), ("trampoline_end", trampolineEnd) })
-            if (symbol == null) problems.Add($"the image has no symbol {name}");
+        if (textStart == null) problems.Add("the image has no symbol __text_start");
+        if ((trampolineEntry == null) != (trampolineEnd == null))   // both absent: a uniprocessor build, no trampoline
+            problems.Add($"the image has no symbol {(trampolineEntry == null ? "trampoline_long_entry" : "trampoline_end")}");
         if (problems.Count > problemsBefore) return null;
 
         if (replacements!.Size % (ulong)RecordSize != 0)
@@ -55,12 +56,15 @@ public sealed class AlternativesImage
             problems.Add($".alt_locks is {lockTable.Size} bytes for a capacity of {capacity}: expected {AlternativesLayout.MaxLockSites} slots after a {HeaderSize}-byte header");
         if (problems.Count > problemsBefore) return null;
 
-        var trampoline = elf.Sections[trampolineEntry!.Section];
         var functions = Functions(elf, text!, text!.Address, text.End, symbols);
-        functions.AddRange(Functions(elf, trampoline, trampolineEntry.Address, trampolineEnd!.Address, symbols));
+        if (trampolineEntry != null)
+            functions.AddRange(Functions(elf, elf.Sections[trampolineEntry.Section], trampolineEntry.Address, trampolineEnd!.Address, symbols));
         return new AlternativesImage
         {
-            Code = new CodeImage(textStart!.Address, text.End, functions, ReadReplacements(elf, replacements)),
+            Code = new CodeImage(textStart!.Address, text.End, functions, ReadReplacements(elf, replacements))
+            {
+                Omitted = trampolineEntry == null ? new HashSet<string> { "trampoline_long_entry" } : new HashSet<string>(),
+            },
             LockTable = lockTable,
             Capacity = (int)capacity,
         };
