@@ -117,6 +117,7 @@ public static class BootMatrix
         new("smp16-4s2c2t", Smp: "16,sockets=4,cores=2,threads=2", ExpectedCpus: 16, Tests: LargeSubset),
         new("smp2-noserial-pc", Smp: "2", ExpectedCpus: 2, Machine: "pc", SerialPort: false, Tests: SmpSubset),
         new("bochs-smp4", Smp: "4", ExpectedCpus: 4, Cpu: "bx_generic", Emulator: Emulator.Bochs),
+        new("bochs-smp2-x2apic-noalt", Smp: "2", ExpectedCpus: 2, Cpu: "corei7_skylake_x", KernelOptions: "noalternatives", Tests: SmpSubset, Emulator: Emulator.Bochs),
         new("smp4-baremetal-uefi", Smp: "4", ExpectedCpus: 4, Cpu: "Haswell", Uefi: true, Pit: false, SerialPort: false),
     ];
 
