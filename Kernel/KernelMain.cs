@@ -81,8 +81,8 @@ namespace Kernel
 
             if (Options.TryGetValue("selftest", out string filter))
                 SelfTestRunner.RunAndExit(filter);    // in-guest tests; ends QEMU with their verdict
-            if (Options.Has("bench"))
-                Bench.BenchmarkRunner.RunAndExit();   // in-guest benchmarks; ends QEMU
+            if (Options.TryGetValue("bench", out string group))
+                Bench.BenchmarkRunner.RunAndExit(group);  // in-guest benchmarks; ends QEMU
 
             ShellProcess.Start();                     // the interactive shell on the console
             Log.Info("boot", "up: shell on the console; the kernel task serves hot-plug events and the shell's requests");

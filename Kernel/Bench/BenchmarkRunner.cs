@@ -21,16 +21,17 @@ namespace Kernel.Bench
         private const int MaxMeasurements = 128;
 
         /// <summary>What `bench GROUP` can name; every measurement belongs to one.</summary>
-        public static readonly string[] Groups = { "locks", "alternatives", "ipi", "processes", "hotplug" };
+        public static readonly string[] Groups = { "smp", "locks", "alternatives", "ipi", "processes", "hotplug" };
 
         private static readonly string[] s_names = new string[MaxMeasurements];
         private static readonly ulong[] s_values = new ulong[MaxMeasurements];
         private static readonly string[] s_units = new string[MaxMeasurements];
         private static int s_count;
 
-        public static void RunAndExit()
+        /// <summary>The kernel option `bench` (all groups) or `bench=GROUP`.</summary>
+        public static void RunAndExit(string group)
         {
-            Run("");
+            if (Run(group ?? "") == 0) Log.Warn("bench", string.Concat("bench='", group, "': no such group, or it needs two CPUs online"));
             EmulatorExit.Exit(GuestExitCode.Success);
         }
 
@@ -45,6 +46,11 @@ namespace Kernel.Bench
             Interrupts.Register(InterruptVectors.LatencyEcho, &OnEcho, takesBigKernelLock: false);
             CpuNative.EnableInterrupts();
 
+            if (Wanted(group, "smp") && SmpBoot.BootApsStarted > 0)
+            {
+                Record("smp.bringup", SmpBoot.BootBringUpMicros, "us");
+                Record("smp.bringup_per_ap", SmpBoot.BootBringUpMicros * 1000 / (ulong)SmpBoot.BootApsStarted, "ns");
+            }
             if (Wanted(group, "locks"))
             {
                 Record("spinlock.uncontended", LockUnlockCycles(useBkl: false), "cycles/op");

@@ -35,7 +35,7 @@ namespace Kernel.Shell
             new Command { Name = "lockstat", Usage = "lockstat", Help = "big kernel lock statistics per CPU", Run = &LockStat },
             new Command { Name = "ps", Usage = "ps", Help = "processes: endpoint, state, CPU, priority, time", Run = &ListProcesses },
             new Command { Name = "kill", Usage = "kill E", Help = "kill the process with endpoint E", Run = &Kill },
-            new Command { Name = "bench", Usage = "bench [GROUP]", Help = "benchmarks: locks alternatives ipi processes hotplug", Run = &Bench },
+            new Command { Name = "bench", Usage = "bench [GROUP]", Help = "benchmarks: smp locks alternatives ipi processes hotplug", Run = &Bench },
             new Command { Name = "selftest", Usage = "selftest [FILTER]", Help = "in-guest tests whose suite.name starts with FILTER", Run = &SelfTest },
             new Command { Name = "log", Usage = "log [N]", Help = "the last N kernel log lines (default 20)", Run = &ShowLog },
             new Command { Name = "panic", Usage = "panic", Help = "panic the kernel, for testing (asks first)", Run = &PanicNow },
@@ -369,7 +369,7 @@ namespace Kernel.Shell
         private static void Bench(CommandWords words)
         {
             if (words.Count > 2) { ShellProcess.Error("bench", "usage: bench [GROUP]"); return; }
-            if (words.Count == 2 && !NamesGroup(words)) { ShellProcess.Error("bench", "no such group: locks, alternatives, ipi, processes or hotplug"); return; }
+            if (words.Count == 2 && !NamesGroup(words)) { ShellProcess.Error("bench", "no such group: smp, locks, alternatives, ipi, processes or hotplug"); return; }
             var message = new Message { Type = SystemTask.RunBenchmarks };
             SetFilter(&message, words);
             if (SystemTask.Call(&message) != IpcStatus.Ok) { ShellProcess.Error("bench", "the kernel task did not answer"); return; }

@@ -31,6 +31,10 @@ namespace Kernel.Smp
 
         public static int Limit { get; private set; } = Cpus.MaxCpus;
 
+        /// <summary>The boot-time bring-up: APs started in parallel, and the microseconds from the first INIT to the last arrival.</summary>
+        public static int BootApsStarted { get; private set; }
+        public static ulong BootBringUpMicros { get; private set; }
+
         public static void StartApplicationProcessors(MadtInfo madt, CommandLine options)
         {
             if (BuildConfiguration.Uniprocessor)
@@ -72,6 +76,8 @@ namespace Kernel.Smp
             if (Alternatives.Mode == AlternativesMode.Smp)
                 Log.Info("alternatives", $"SMP (as built): {Alternatives.LockSiteCount} lock sites, {Alternatives.SequenceCount} sequences");
             ulong micros = Start(started, count);
+            BootApsStarted = count;
+            BootBringUpMicros = micros;
             Log.Info("smp", $"{Cpus.OnlineCount} CPUs online ({count} APs started in parallel, bring-up {micros / 1000}.{micros % 1000:d3} ms)");
         }
 

@@ -66,7 +66,9 @@ public sealed class BenchReportTests
     }
 
     [TestCase("0")]
-    [TestCase("65")]
+    [TestCase("289-x2apic")]
+    [TestCase("288")]
+    [TestCase("4-noalt-x2apic")]
     [TestCase("four")]
     [TestCase("2,2")]
     [TestCase("maxcpus1,maxcpus1")]
@@ -75,6 +77,20 @@ public sealed class BenchReportTests
     [TestCase(" , ")]
     public void RejectsBadConfigurationLists(string list) =>
         Assert.That(() => BenchConfiguration.ParseList(list), Throws.TypeOf<FormatException>());
+
+    [Test]
+    public void X2ApicBootsGiveQemuTheFeatureAndBigOnesMeasureTheBringUpOnly()
+    {
+        var configurations = BenchConfiguration.ParseList("8-x2apic,64,288-x2apic,4-x2apic-noalt");
+
+        Assert.That(configurations.Select(c => (c.Name, c.QemuSmp, c.QemuCpu, c.Memory, c.KernelCmdline)), Is.EqualTo(new[]
+        {
+            ("smp8-x2apic", "8", "qemu64,+x2apic", "256M", "bench"),
+            ("smp64", "64", "qemu64", "256M", "bench=smp"),
+            ("smp288-x2apic", "288", "qemu64,+x2apic", "1G", "bench=smp"),
+            ("smp4-x2apic-noalt", "4", "qemu64,+x2apic", "256M", "bench noalternatives"),
+        }));
+    }
 
     [Test]
     public void AcceptsNoAlternativesOnSeveralCpus() =>

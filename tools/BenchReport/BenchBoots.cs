@@ -13,7 +13,7 @@ public static class BenchBoots
         {
             var configuration = configurations[i];
             AnsiConsole.MarkupLine($"[bold][[{i + 1}/{configurations.Count}]][/] {Markup.Escape(configuration.Label)}: " +
-                                   $"-smp {configuration.QemuSmp}, kernel options '{Markup.Escape(configuration.KernelCmdline)}'");
+                                   $"-smp {configuration.QemuSmp} -cpu {configuration.QemuCpu}, kernel options '{Markup.Escape(configuration.KernelCmdline)}'");
             var run = Boot(configuration, isoPath(configuration), uefi, timeout, logDirectory);
             AnsiConsole.MarkupLine(run.Succeeded
                 ? $"      ok, {run.Output!.Results.Count} measurements in {BenchRun.FormatSeconds(run.Seconds)}"
@@ -28,6 +28,8 @@ public static class BenchBoots
         var options = new QemuOptions
         {
             Smp = configuration.QemuSmp,
+            Cpu = configuration.QemuCpu,
+            Memory = configuration.Memory,
             Uefi = uefi,
             KernelCmdline = configuration.KernelCmdline,
             IsoPath = isoPath,

@@ -20,11 +20,19 @@ public enum PatchMode
 
 /// <summary>
 /// One benchmark boot: `-smp Cpus`, kernel options `bench` (and `noalternatives` for the unpatched baseline); the
-/// default kernel, or the MaxCpus=1 build (<see cref="UniprocessorBuild"/>, artifacts/boot-maxcpus1/) on one CPU.
+/// default kernel, or the MaxCpus=1 build (<see cref="UniprocessorBuild"/>, artifacts/boot-maxcpus1/) on one CPU;
+/// QEMU's qemu64 CPU, whose local APIC the kernel runs in xAPIC mode, or with <see cref="X2Apic"/> qemu64,+x2apic,
+/// which it runs in x2APIC mode. Boots of more than <see cref="FullSuiteCpus"/> CPUs measure the bring-up only.
 /// </summary>
-public sealed record BenchConfiguration(int Cpus, bool NoAlternatives = false, bool UniprocessorBuild = false)
+public sealed record BenchConfiguration(int Cpus, bool NoAlternatives = false, bool UniprocessorBuild = false, bool X2Apic = false)
 {
-    public const int MaxCpus = 64;
+    public const int MaxCpus = 288;
+
+    /// <summary>Up to this many CPUs a boot runs every group; the lock and process sweeps grow with the square of the count.</summary>
+    public const int FullSuiteCpus = 16;
+
+    /// <summary>The most CPUs xAPIC mode can address: APIC IDs 0-254, 255 is the broadcast (SDM Vol. 3A §11.6.2.1).</summary>
+    public const int XApicCpus = 255;
 
     /// <summary>The list item that boots the MaxCpus=1 build.</summary>
     public const string UniprocessorBuildItem = "maxcpus1";
@@ -32,11 +40,11 @@ public sealed record BenchConfiguration(int Cpus, bool NoAlternatives = false, b
     /// <summary>Every configuration the report compares: the CPU counts, the unpatched one-CPU baseline, the MaxCpus=1 build.</summary>
     public const string DefaultList = "1,2,4,8,noalt,maxcpus1";
 
-    /// <summary>File-name and JSON key: smp4, smp1-noalt, maxcpus1.</summary>
-    public string Name => UniprocessorBuild ? UniprocessorBuildItem : NoAlternatives ? $"smp{Cpus}-noalt" : $"smp{Cpus}";
+    /// <summary>File-name and JSON key: smp4, smp8-x2apic, smp1-noalt, maxcpus1.</summary>
+    public string Name => UniprocessorBuild ? UniprocessorBuildItem : $"smp{Cpus}{(X2Apic ? "-x2apic" : "")}{(NoAlternatives ? "-noalt" : "")}";
 
     /// <summary>Table column heading.</summary>
-    public string Label => UniprocessorBuild ? "MaxCpus=1" : NoAlternatives ? $"smp {Cpus} noalt" : $"smp {Cpus}";
+    public string Label => UniprocessorBuild ? "MaxCpus=1" : $"smp {Cpus}{(X2Apic ? " x2apic" : "")}{(NoAlternatives ? " noalt" : "")}";
 
     /// <summary>
     /// QEMU's -smp value. A one-CPU machine gets an empty hot-plug slot: TCG emits host atomics for locked instructions
@@ -44,7 +52,12 @@ public sealed record BenchConfiguration(int Cpus, bool NoAlternatives = false, b
     /// </summary>
     public string QemuSmp => Cpus == 1 ? "1,maxcpus=2" : Cpus.ToString(CultureInfo.InvariantCulture);
 
-    public string KernelCmdline => NoAlternatives ? "bench noalternatives" : "bench";
+    public string QemuCpu => X2Apic ? "qemu64,+x2apic" : "qemu64";
+
+    /// <summary>Guest memory: 256 MiB, 1 GiB above 64 CPUs (each CPU's stacks, GDT and tables).</summary>
+    public string Memory => Cpus > 64 ? "1G" : "256M";
+
+    public string KernelCmdline => (Cpus > FullSuiteCpus ? "bench=smp" : "bench") + (NoAlternatives ? " noalternatives" : "");
 
     public PatchMode Mode => UniprocessorBuild ? PatchMode.UniprocessorBuild
                            : NoAlternatives ? PatchMode.Unpatched : Cpus == 1 ? PatchMode.UpPatched : PatchMode.Smp;
@@ -58,7 +71,7 @@ public sealed record BenchConfiguration(int Cpus, bool NoAlternatives = false, b
     };
 
     /// <summary>
-    /// A comma-separated list of CPU counts; `noalt` is one CPU with `noalternatives`, `N-noalt` N CPUs with it,
+    /// A comma-separated list: `N` CPUs, then optionally `-x2apic` and `-noalt` (`noalt` alone is `1-noalt`);
     /// `maxcpus1` the MaxCpus=1 build on one CPU. Throws <see cref="FormatException"/> naming the bad item.
     /// </summary>
     public static IReadOnlyList<BenchConfiguration> ParseList(string list)
@@ -66,26 +79,32 @@ public sealed record BenchConfiguration(int Cpus, bool NoAlternatives = false, b
         var configurations = new List<BenchConfiguration>();
         foreach (var item in list.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
         {
-            if (item == UniprocessorBuildItem)
-            {
-                Add(new BenchConfiguration(1, UniprocessorBuild: true), item);
-                continue;
-            }
-            var noAlternatives = item == "noalt" || item.EndsWith("-noalt", StringComparison.Ordinal);
-            var count = item == "noalt" ? "1" : noAlternatives ? item[..^"-noalt".Length] : item;
-            if (!int.TryParse(count, out var cpus) || cpus < 1 || cpus > MaxCpus)
-                throw new FormatException($"'{item}' is not a configuration: use a CPU count 1..{MaxCpus}, 'noalt', 'N-noalt' or '{UniprocessorBuildItem}'");
-            Add(new BenchConfiguration(cpus, noAlternatives), item);
+            var configuration = item == UniprocessorBuildItem ? new BenchConfiguration(1, UniprocessorBuild: true) : Parse(item == "noalt" ? "1-noalt" : item);
+            if (configurations.Contains(configuration))
+                throw new FormatException($"'{item}' is listed twice");
+            configurations.Add(configuration);
         }
         if (configurations.Count == 0)
             throw new FormatException("no configuration given");
         return configurations;
 
-        void Add(BenchConfiguration configuration, string item)
+        static BenchConfiguration Parse(string item)
         {
-            if (configurations.Contains(configuration))
-                throw new FormatException($"'{item}' is listed twice");
-            configurations.Add(configuration);
+            var rest = item;
+            var noAlternatives = Strip(ref rest, "-noalt");
+            var x2Apic = Strip(ref rest, "-x2apic");
+            if (!int.TryParse(rest, NumberStyles.None, CultureInfo.InvariantCulture, out var cpus) || cpus < 1 || cpus > MaxCpus)
+                throw new FormatException($"'{item}' is not a configuration: use a CPU count 1..{MaxCpus}, then optionally -x2apic and -noalt; 'noalt' or '{UniprocessorBuildItem}'");
+            if (cpus > XApicCpus && !x2Apic)
+                throw new FormatException($"'{item}': xAPIC mode addresses at most {XApicCpus} CPUs: use {cpus}-x2apic");
+            return new BenchConfiguration(cpus, noAlternatives, X2Apic: x2Apic);
+        }
+
+        static bool Strip(ref string text, string suffix)
+        {
+            if (!text.EndsWith(suffix, StringComparison.Ordinal)) return false;
+            text = text[..^suffix.Length];
+            return true;
         }
     }
 }

@@ -24,7 +24,7 @@ public sealed record BarChart(string File, string Title, string YLabel, IReadOnl
 public static class Charts
 {
     public static IReadOnlyList<LineChart> LineCharts(IReadOnlyList<BenchRun> runs, int hostCores) =>
-        new[] { LockThroughput(runs), IpiLatency(runs), IpcRoundTrip(runs) }.Where(chart => chart.Series.Count > 0)
+        new[] { LockThroughput(runs), IpiLatency(runs), IpcRoundTrip(runs), BringUp(runs) }.Where(chart => chart.Series.Count > 0)
             .Select(chart => chart with { HostCores = hostCores })
             .ToList();
 
@@ -52,6 +52,21 @@ public static class Charts
             new("CallOnAll (every other CPU)", PerBoot(runs, cpus => $"ipi.broadcast_call.{cpus}cpus"), 2),
         ]), LogY: false);
 
+    /// <summary>(e) AP bring-up (first INIT to last arrival) per AP against the boot's CPU count, xAPIC and x2APIC boots.</summary>
+    public static LineChart BringUp(IReadOnlyList<BenchRun> runs) => new("bringup.png", "AP bring-up, all APs in parallel", "CPUs online", "µs per AP (log scale)",
+        NonEmpty([
+            new("xAPIC", ApicModeRuns(runs, x2Apic: false), 0),
+            new("x2APIC", ApicModeRuns(runs, x2Apic: true), 1),
+        ]), LogY: true);
+
+    static IReadOnlyList<Point> ApicModeRuns(IReadOnlyList<BenchRun> runs, bool x2Apic) =>
+        runs.Where(run => run.Succeeded && run.Configuration is { NoAlternatives: false, UniprocessorBuild: false } && run.Configuration.X2Apic == x2Apic)
+            .Select(run => (run.Configuration.Cpus, Value: run.Value("smp.bringup_per_ap")))
+            .Where(p => p.Value is not null)
+            .OrderBy(p => p.Cpus)
+            .Select(p => new Point(p.Cpus, p.Value!.Value / 1000))
+            .ToList();
+
     /// <summary>(c) SendRec round trip on one CPU and across two, against the boot's CPU count.</summary>
     public static LineChart IpcRoundTrip(IReadOnlyList<BenchRun> runs) => new("ipc-roundtrip.png", "IPC round trip (SendRec)", "CPUs online", "TSC cycles (log scale)",
         NonEmpty([
@@ -62,7 +77,7 @@ public static class Charts
     /// <summary>(d) what an uncontended atomic and lock round trip cost in each boot: UP-patched, SMP, unpatched and the UP build.</summary>
     public static BarChart AtomicCost(IReadOnlyList<BenchRun> runs)
     {
-        var succeeded = runs.Where(run => run.Succeeded).ToList();
+        var succeeded = runs.Where(run => run.Succeeded && AtomicFetchAdd(run) is not null).ToList();
         IReadOnlyList<BarGroup> Groups(Func<BenchRun, IReadOnlyList<double?>> values) =>
             succeeded.Select(run => new BarGroup($"{run.Configuration.Label}\n{BenchConfiguration.Describe(run.Configuration.Mode)}", values(run))).ToList();
         return new BarChart("atomic-cost.png", "Cost of an atomic operation and an uncontended lock", "TSC cycles per operation",
@@ -82,7 +97,7 @@ public static class Charts
     });
 
     static IEnumerable<BenchRun> ScalingRuns(IReadOnlyList<BenchRun> runs) =>
-        runs.Where(run => run.Succeeded && !run.Configuration.NoAlternatives && !run.Configuration.UniprocessorBuild).OrderBy(run => run.Configuration.Cpus);
+        runs.Where(run => run.Succeeded && run.Configuration is { NoAlternatives: false, UniprocessorBuild: false, X2Apic: false }).OrderBy(run => run.Configuration.Cpus);
 
     static IReadOnlyList<Point> Sweep(BenchRun run, string prefix) =>
         run.Output!.Results.Where(m => m.Name.StartsWith(prefix, StringComparison.Ordinal) && Metrics.CpusIn(m.Name) is not null)

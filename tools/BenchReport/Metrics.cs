@@ -5,10 +5,12 @@ namespace BenchReport;
 /// <summary>One line per kind of measurement the kernel reports (Kernel/Bench), for the report; `{n}` is the CPU count in the name.</summary>
 public static partial class Metrics
 {
-    /// <summary>In the order the report lists them: costs first, then scaling, IPIs, processes, stop_machine and hot-plug.</summary>
+    /// <summary>In the order the report lists them: bring-up, costs, then scaling, IPIs, processes, stop_machine and hot-plug.</summary>
     static readonly (string Key, string Text)[] Descriptions =
     [
-        ("spinlock.uncontended", "one CPU takes and releases a free ticket spinlock (UP-patched code on one CPU, locked code otherwise)"),
+        ("smp.bringup", "boot: the APs started in parallel, first INIT to last AP online (guest time)"),
+        ("smp.bringup_per_ap", "the same divided by the APs started"),
+        ("spinlock.uncontended", "one CPU takes and releases a free ticket spinlock (UP-patched code on one CPU, locked code otherwise; in the MaxCpus=1 build it only marks itself held)"),
         ("bkl.uncontended", "one CPU enters and leaves the big kernel lock, nobody else asking for it"),
         ("atomic.fetch_add.up", "one uncontended Atomic.FetchAdd with its lock prefix patched to DS (one CPU, UP-patched)"),
         ("atomic.fetch_add.smp", "one uncontended Atomic.FetchAdd, `lock xadd`, with other CPUs online"),

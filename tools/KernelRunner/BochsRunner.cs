@@ -22,7 +22,9 @@ public sealed record BochsOptions
 /// <summary>
 /// Boots the kernel under Bochs 2.7 (Debian's build) headless, with COM1 captured: Debian builds Bochs without its
 /// "nogui" display, and the "term" display aborts without a terminal, so Bochs runs under <c>script</c> on a
-/// pseudo-terminal, told to continue ("c") at the debugger prompt the Debian build starts in. COM1 goes to a file the
+/// pseudo-terminal, told to continue ("c") by a debugger command file (`-rc`): the Debian build starts in its debugger.
+/// (A "c" typed on the terminal is at the mercy of its set-up, which may discard input typed before it: once, under load,
+/// a run so started printed nothing for nine minutes.) COM1 goes to a file the
 /// runner follows as it fills. Bochs has no isa-debug-exit: the kernel quits it through its shutdown port
 /// (Arch.x86/EmulatorExit.cs), and the verdict is read from the self-test summary or panic report.
 /// </summary>
@@ -44,7 +46,9 @@ public static partial class BochsRunner
             File.WriteAllBytes(com1, []);
             var config = Path.Combine(work.FullName, "bochsrc");
             File.WriteAllText(config, Config(options, iso, com1, Path.Combine(work.FullName, "bochs.log")));
-            return Run(options, config, com1);
+            var debuggerCommands = Path.Combine(work.FullName, "continue.rc");
+            File.WriteAllText(debuggerCommands, "c\n");
+            return Run(options, config, debuggerCommands, com1);
         }
         finally
         {
@@ -52,9 +56,9 @@ public static partial class BochsRunner
         }
     }
 
-    static QemuRunResult Run(BochsOptions options, string config, string com1)
+    static QemuRunResult Run(BochsOptions options, string config, string debuggerCommands, string com1)
     {
-        string[] argv = ["script", "-q", "-e", "-c", $"exec {Executable} -q -f {config}", "/dev/null"];
+        string[] argv = ["script", "-q", "-e", "-c", $"exec {Executable} -q -f {config} -rc {debuggerCommands}", "/dev/null"];
         var serial = new QemuRunner.SerialCapture();
         var clock = Stopwatch.StartNew();
         using var bochs = QemuRunner.Start(argv, redirect: true);
@@ -69,8 +73,6 @@ public static partial class BochsRunner
             var terminalReading = bochs.StandardOutput.ReadToEndAsync();
             var screenDraining = Task.Run(() => DrainScreenTerminal(bochs.Id, options.Timeout));
             var stderrReading = bochs.StandardError.ReadToEndAsync();
-            bochs.StandardInput.Write("c\n");   // continue from the debugger prompt; stdin stays open (its end would quit Bochs)
-            bochs.StandardInput.Flush();
 
             // The kernel ends a test run through Bochs' shutdown port, which flushes the COM1 file Bochs buffers; a run
             // that never gets there (a hang, a panic outside a test run) shows what was flushed by the time-out.
