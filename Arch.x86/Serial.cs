@@ -6,8 +6,9 @@ namespace Kernel.Arch
     /// <summary>
     /// The COM1 16550 UART, 115200 baud 8N1: output polled, input by interrupt (ISA IRQ 4) into
     /// <see cref="ConsoleInput"/>. Machines without a UART are common now: the
-    /// port is probed first (scratch register, then loopback) and, if absent or if the transmitter
-    /// stops draining, output is dropped instead of spinning forever.
+    /// port is probed first (scratch register, then loopback) and, if absent, output is dropped. A byte the
+    /// transmitter does not take within a time-out is dropped alone (an emulator or a flow-controlled line may stall
+    /// it for a while); only a transmitter that takes none of many bytes in a row is given up for good.
     /// Register map: PC16550D datasheet (TI SNLS378C) Table 2; also OSDev "Serial Ports".
     /// </summary>
     public static unsafe class Serial
@@ -26,13 +27,18 @@ namespace Kernel.Arch
         private const byte ComIsaIrq = 4;                          // COM1's IRQ on the PC/AT (OSDev "Serial Ports")
         private const int ReceiveDrainLimit = 64;                  // more than any 16550 FIFO (16 bytes) holds
         private const ushort Divisor115200 = 1;                    // 115200 = 1.8432 MHz / 16 / 1
-        private const int TransmitSpinLimit = 200_000;             // ≈ several ms on real hardware; a byte takes 87 µs
+        private const int LoopbackSpinLimit = 200_000;             // the probe's echo is immediate on any working UART
+        private const ulong ByteTimeoutMicros = 10_000;            // a byte takes 87 µs at 115200 baud: over 100 byte times
+        private const ulong UncalibratedByteTimeoutTicks = 100_000_000;   // before the TSC's rate is known: 10 ms at up to 10 GHz
+        private const int DroppedInARowBeforeGivingUp = 16;        // 160 ms of a transmitter that takes nothing
         // Where a COM1 that stopped draining is reported, since COM1 cannot say it: Bochs' port_e9_hack and QEMU's
         // -debugcon print what is written to port 0xE9; elsewhere the write goes nowhere.
         private const ushort DebugConsolePort = 0xE9;
-        private const string TransmitterStopped = "\nkernel: COM1's transmitter stopped draining: serial output off\n";
+        private const string TransmitterStopped = "\nkernel: COM1's transmitter took none of 16 bytes in a row, 10 ms each: serial output off\n";
 
         public static bool Present { get; private set; }
+
+        private static int s_droppedInARow;
 
         public static void Initialize()
         {
@@ -50,7 +56,7 @@ namespace Kernel.Arch
             CpuNative.OutB(Com1 + ModemControl, ModemLoopback | ModemDtrRtsOut2);
             CpuNative.OutB(Com1 + Data, 0xAE);
             bool echoed = false;
-            for (int i = 0; i < TransmitSpinLimit && !echoed; i++)
+            for (int i = 0; i < LoopbackSpinLimit && !echoed; i++)
                 echoed = (CpuNative.InB(Com1 + LineStatus) & 1) != 0 && CpuNative.InB(Com1 + Data) == 0xAE;
             CpuNative.OutB(Com1 + ModemControl, ModemDtrRtsOut2);
             Present = echoed;
@@ -97,18 +103,27 @@ namespace Kernel.Arch
 
         private static void WriteByte(byte value)
         {
-            int spins = 0;
+            ulong start = Tsc.Read();
+            ulong timeout = Tsc.Hz == 0 ? UncalibratedByteTimeoutTicks : Tsc.Hz / 1_000_000 * ByteTimeoutMicros;
             while ((CpuNative.InB(Com1 + LineStatus) & LineStatusTransmitterEmpty) == 0)
             {
-                if (++spins == TransmitSpinLimit)
+                if (Tsc.Read() - start > timeout)
                 {
-                    Present = false;   // a transmitter that never drains: stop using it rather than hang
-                    for (int i = 0; i < TransmitterStopped.Length; i++) CpuNative.OutB(DebugConsolePort, (byte)TransmitterStopped[i]);
+                    DropByte();
                     return;
                 }
                 CpuNative.Pause();
             }
+            s_droppedInARow = 0;
             CpuNative.OutB(Com1 + Data, value);
+        }
+
+        // A stalled transmitter costs one byte; one that stays stopped is switched off rather than waited for forever.
+        private static void DropByte()
+        {
+            if (++s_droppedInARow < DroppedInARowBeforeGivingUp) return;
+            Present = false;
+            for (int i = 0; i < TransmitterStopped.Length; i++) CpuNative.OutB(DebugConsolePort, (byte)TransmitterStopped[i]);
         }
     }
 }
