@@ -1,0 +1,48 @@
+using System.Runtime.CompilerServices;
+using NUnit.Framework;
+
+namespace Kernel.Tests.Models;
+
+/// <summary>
+/// One check of one Promela model: safety (assertions and invalid end states) or the named LTL claim, on the model
+/// as written (it must hold) or with a seeded mistake defined (it must be rejected, with <see cref="Rejection"/> in
+/// pan's first error line): a model that cannot fail proves nothing.
+/// </summary>
+public sealed record ModelCheck(string Model, string? Claim = null, string? Seed = null, string Rejection = "")
+{
+    public override string ToString() => $"{Model} {Claim ?? "safety"}{(Seed is null ? "" : $" with {Seed}")}";
+}
+
+/// <summary>The protocol models (Tests/Models/*.pml, each naming the code it mirrors), run by SPIN.</summary>
+[Category("Models")]
+public class ModelTests
+{
+    const string InvalidEndState = "invalid end state";
+    const string Assertion = "assertion violated";
+    const string AcceptanceCycle = "acceptance cycle";
+
+    public static readonly ModelCheck[] Checks =
+    [
+        new("BigKernelLock"),
+        new("BigKernelLock", Claim: "every_waiter_enters"),
+        new("BigKernelLock", Seed: "NO_SERVICE_WHILE_WAITING", Rejection: InvalidEndState),
+        new("BigKernelLock", Seed: "RELEASE_BEFORE_LEAVING", Rejection: Assertion),
+        new("BigKernelLock", Seed: "PLAIN_TICKET", Rejection: Assertion),
+        new("BigKernelLock", Claim: "every_waiter_enters", Seed: "TEST_AND_SET", Rejection: AcceptanceCycle),
+    ];
+
+    static string ModelPath(string model, [CallerFilePath] string thisFile = "") =>
+        Path.Combine(Path.GetDirectoryName(thisFile)!, $"{model}.pml");
+
+    [TestCaseSource(nameof(Checks))]
+    public void Check(ModelCheck check)
+    {
+        var result = Spin.Verify(ModelPath(check.Model), check.Seed, check.Claim);
+        TestContext.Progress.WriteLine($"{check}: {result.Summary}");
+        Assert.That(result.Complete, Is.True, $"the search ran out of depth:\n{result.Output}");
+        if (check.Seed is null)
+            Assert.That(result.Errors, Is.Zero, $"{check} does not hold: {result.FirstError}\n{result.Output}");
+        else
+            Assert.That(result.FirstError, Does.Contain(check.Rejection), $"the seeded mistake {check.Seed} was not rejected as expected:\n{result.Output}");
+    }
+}
