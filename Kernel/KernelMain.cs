@@ -3,6 +3,7 @@ using Kernel.Acpi;
 using Kernel.Arch;
 using Kernel.Boot;
 using Kernel.Diagnostics;
+using Kernel.Lib;
 using Kernel.Memory;
 using Kernel.Proc;
 using Kernel.Runtime;
@@ -55,6 +56,7 @@ namespace Kernel
             ApTrampoline.Install(BootInfo, Image);    // AP start-up code into conventional memory
             Paging.Initialize(BootInfo, Image);       // own page tables: W^X, null page unmapped
             Screen.MapFramebuffer();                  // a framebuffer above 4 GiB starts once mapped
+            ArmCallSequenceFaultInjection(Options);   // test-only: test.call-sequence=N
             Cpus.RegisterBootCpu(AcpiFirmware.Madt, Options.Has("test.ghost-ap") ? 1 : 0);  // CPU 0; per-CPU tables sized by the MADT
             Pic8259.Retire();                         // the APICs take over from the 8259s
             LocalApic.InitializeBootCpu(AcpiFirmware.Madt.LocalApicAddress, AcpiFirmware.Madt.Cpus, PerCpu.Current->ApicId, Options.Has("nox2apic"));  // x2APIC where the CPU has it
@@ -127,6 +129,14 @@ namespace Kernel
             if (value == "off") return true;
             Log.Warn("boot", string.Concat("acpi='", value, "' is not 'off': using ACPI"));
             return false;
+        }
+
+        private static void ArmCallSequenceFaultInjection(CommandLine options)
+        {
+            if (!options.TryGetValue("test.call-sequence", out string text)) return;
+            if (!Format.TryParseUnsigned(text, out ulong first) || first > uint.MaxValue)
+                Log.Warn("boot", string.Concat("test.call-sequence='", text, "' is not a number from 0 to 2^32-1: ignored"));
+            else CrossCpuCall.StartSequencesAt(unchecked((int)(uint)first));
         }
 
         private static void ArmHotplugFaultInjection(CommandLine options)

@@ -46,6 +46,7 @@ namespace Kernel.Boot
             new KnownOption("test.exhaust-heap", false, false, "test-only: make harness.Canary allocate from the kernel heap until it runs out"),
             new KnownOption("test.exhaust-pages", false, false, "test-only: make harness.Canary take physical pages until none is left"),
             new KnownOption("test.ghost-ap", true, false, "test-only: also send INIT-SIPI-SIPI to this APIC ID, which no CPU has, at boot"),
+            new KnownOption("test.call-sequence", true, false, "test-only: start every cross-CPU call slot at this sequence number (2147483547 crosses the 2^31 wrap within 101 calls)"),
             new KnownOption("test.keys", false, false, "test-only: keyboard.TypedKeysArrive waits (up to 60 s) for a host to type its keys"),
         };
 

@@ -57,6 +57,27 @@ namespace Kernel.SelfTests
             Assert.Equal((ulong)Cpus.OnlineCount, (ulong)Atomic.Read(ref s_ran), "every CPU had run it");
         }
 
+        /// <summary>
+        /// Hundreds of waited calls from this CPU to every other all succeed and all run. With test.call-sequence just
+        /// below 2^31 (smp2-pc) they cross the point where the sequence numbers turn negative.
+        /// </summary>
+        [SelfTest]
+        public static void HundredsOfCallsToEveryCpuAllRun()
+        {
+            if (Cpus.OnlineCount == 1) Assert.Skip("one CPU: no other to call");
+            const int Calls = 300;
+            for (int cpu = 0; cpu < Cpus.Count; cpu++)
+            {
+                if (cpu == (int)PerCpu.Current->Index || Cpus.Get(cpu)->CpuState != CpuState.Online) continue;
+                s_ran = 0;
+                int succeeded = 0;
+                for (int i = 0; i < Calls; i++)
+                    if (CrossCpuCall.CallOn(cpu, &CountRun, null)) succeeded++;
+                Assert.Equal((ulong)Calls, (ulong)succeeded, "every call reported success");
+                Assert.Equal((ulong)Calls, (ulong)Atomic.Read(ref s_ran), "every call ran once");
+            }
+        }
+
         private static void SlowlyFinish(void* unused)
         {
             Tsc.SpinMicroseconds(2000);

@@ -10,7 +10,8 @@ namespace Kernel.Smp
     /// request from the CrossCpuCall IPI, or — if it is spinning on the big kernel lock or waiting for its
     /// own calls — from that wait loop, so a CPU waiting on another can never deadlock it. Requests run
     /// with interrupts off and without the big kernel lock. With `wait`, CallOn returns only after every
-    /// target has finished the function.
+    /// target has finished the function. Sequence numbers wrap (compared by signed difference); whether a
+    /// request was posted is a flag of its own, never a value of the sequence. Model: Tests/Models/CrossCpuCall.pml.
     /// </summary>
     public static unsafe class CrossCpuCall
     {
@@ -30,11 +31,21 @@ namespace Kernel.Smp
             public int Padding;
         }
 
+        private static int s_firstSequence;
+
         public static void InstallHandler() => Interrupts.Register(InterruptVectors.CrossCpuCall, &OnInterrupt, takesBigKernelLock: false);
 
+        /// <summary>test.call-sequence=N: every inbox slot made from now on starts at sequence N (to cross the wrap soon).</summary>
+        public static void StartSequencesAt(int first) => s_firstSequence = first;
+
         /// <summary>Gives a CPU its inbox; runs on the boot CPU before that CPU starts.</summary>
-        public static void PrepareInbox(PerCpu* cpu) =>
-            cpu->CallInbox = Memory.KernelHeap.Allocate((ulong)(sizeof(CallSlot) * Cpus.Capacity));
+        public static void PrepareInbox(PerCpu* cpu)
+        {
+            var inbox = (CallSlot*)Memory.KernelHeap.Allocate((ulong)(sizeof(CallSlot) * Cpus.Capacity));
+            for (int sender = 0; sender < Cpus.Capacity; sender++)
+                inbox[sender].Requested = inbox[sender].Started = inbox[sender].Completed = s_firstSequence;
+            cpu->CallInbox = inbox;
+        }
 
         public static bool CallOn(int cpu, delegate*<void*, void> fn, void* argument, bool wait = true, ulong timeoutMicros = 0) =>
             CallOnSet(CpuSet.Of(cpu), fn, argument, wait, timeoutMicros);
@@ -57,15 +68,18 @@ namespace Kernel.Smp
             if (timeoutMicros == 0) timeoutMicros = DefaultTimeoutMicros;
             PerCpu* self = PerCpu.Current;
             var sequences = stackalloc int[Cpus.Capacity];
+            var posted = stackalloc bool[Cpus.Capacity];
             bool ok = true;
             for (int cpu = 0; cpu < Cpus.Count; cpu++)
             {
+                posted[cpu] = false;
                 if (!targets.Contains(cpu) || cpu == (int)self->Index) continue;
                 PerCpu* target = Cpus.Get(cpu);
-                if (target->CpuState != CpuState.Online) { ok = false; sequences[cpu] = -1; continue; }
-                sequences[cpu] = Post(self, target, fn, argument);
-                if (sequences[cpu] < 0) ok = false;
-                else LocalApic.SendIpi(target->ApicId, IpiDelivery.Fixed, InterruptVectors.CrossCpuCall);
+                if (target->CpuState != CpuState.Online || !Post(self, target, fn, argument, out sequences[cpu])) { ok = false; continue; }
+                posted[cpu] = true;
+                // A send the APIC did not accept may still be served when the target next looks; a waiting caller
+                // learns the outcome below, one that does not wait can only be told it may not have run.
+                if (!LocalApic.SendIpi(target->ApicId, IpiDelivery.Fixed, InterruptVectors.CrossCpuCall) && !wait) ok = false;
             }
             if (targets.Contains((int)self->Index))
             {
@@ -78,7 +92,7 @@ namespace Kernel.Smp
             ulong deadline = Tsc.DeadlineAfter(timeoutMicros);
             for (int cpu = 0; cpu < Cpus.Count; cpu++)
             {
-                if (!targets.Contains(cpu) || cpu == (int)self->Index || sequences[cpu] < 0) continue;
+                if (!posted[cpu]) continue;
                 CallSlot* slot = SlotFor(Cpus.Get(cpu), self);
                 while (Atomic.Read(ref slot->Completed) - sequences[cpu] < 0)
                 {
@@ -127,22 +141,24 @@ namespace Kernel.Smp
                 if (inbox[sender].Started != inbox[sender].Completed) Atomic.Write(ref inbox[sender].Completed, inbox[sender].Started);
         }
 
-        // Waits (servicing our own inbox) until the previous request from self to target is done, then posts.
-        private static int Post(PerCpu* self, PerCpu* target, delegate*<void*, void> fn, void* argument)
+        // Waits (servicing our own inbox) until the previous request from self to target is done, then posts;
+        // false if that request never finished. Any int is a valid sequence number: they wrap.
+        private static bool Post(PerCpu* self, PerCpu* target, delegate*<void*, void> fn, void* argument, out int sequence)
         {
             CallSlot* slot = SlotFor(target, self);
             ulong deadline = Tsc.DeadlineAfter(DefaultTimeoutMicros);
+            sequence = 0;
             while (Atomic.Read(ref slot->Completed) != slot->Requested)
             {
-                if (Tsc.Read() > deadline) return -1;
+                if (Tsc.Read() > deadline) return false;
                 ServicePending();
                 CpuNative.Pause();
             }
             slot->Function = (ulong)fn;
             slot->Argument = (ulong)argument;
-            int sequence = slot->Requested + 1;
+            sequence = unchecked(slot->Requested + 1);
             Atomic.Write(ref slot->Requested, sequence);
-            return sequence;
+            return true;
         }
 
         private static CallSlot* SlotFor(PerCpu* target, PerCpu* sender) => &((CallSlot*)target->CallInbox)[sender->Index];

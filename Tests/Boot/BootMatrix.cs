@@ -100,7 +100,7 @@ public static class BootMatrix
         new("smp8", Smp: "8", ExpectedCpus: 8),
         new("smp8-2s2c2t", Smp: "8,sockets=2,cores=2,threads=2", ExpectedCpus: 8),
         new("smp4-uefi", Smp: "4", ExpectedCpus: 4, Uefi: true),
-        new("smp2-pc", Smp: "2", ExpectedCpus: 2, Machine: "pc"),
+        new("smp2-pc", Smp: "2", ExpectedCpus: 2, Machine: "pc", KernelOptions: "test.call-sequence=2147483547"),
         new("smp4-pc", Smp: "4", ExpectedCpus: 4, Machine: "pc"),
         new("smp4-maxcpus2", Smp: "4", ExpectedCpus: 2, KernelOptions: "maxcpus=2"),
         new("smp4-nosmp", Smp: "4", ExpectedCpus: 1, KernelOptions: "nosmp"),

@@ -29,6 +29,10 @@ public class ModelTests
         new("BigKernelLock", Seed: "RELEASE_BEFORE_LEAVING", Rejection: Assertion),
         new("BigKernelLock", Seed: "PLAIN_TICKET", Rejection: Assertion),
         new("BigKernelLock", Claim: "every_waiter_enters", Seed: "TEST_AND_SET", Rejection: AcceptanceCycle),
+        new("CrossCpuCall"),
+        new("CrossCpuCall", Seed: "SIGNED_SEQUENCE_AS_FLAG", Rejection: Assertion),
+        new("CrossCpuCall", Seed: "NO_ICR_FENCE", Rejection: Assertion),
+        new("CrossCpuCall", Seed: "NO_SERVICE_IN_POST", Rejection: InvalidEndState),
     ];
 
     static string ModelPath(string model, [CallerFilePath] string thisFile = "") =>

@@ -1,0 +1,111 @@
+/*
+ * Cross-CPU calls: Kernel/Smp/CrossCpuCall.cs (Post, CallOnSet, ServicePending, OnInterrupt) and the IPI that
+ * announces a request (Arch.x86/LocalApic.cs SendIpi; in x2APIC mode Bridge/Locks.asm lapic_write_x2apic_icr).
+ *
+ * Two CPUs call each other CALLS times each, waiting for each call or not. A request is a slot in the target's
+ * inbox: Post waits (servicing its own inbox) until the previous request in that slot completed, then stores
+ * the next sequence number into Requested; the target runs the slot when Requested differs from Started and
+ * publishes Completed. Sequence numbers wrap at SEQ (2^32 in the kernel); CALLS is more than SEQ/2, so they do.
+ *
+ * x86 is TSO: a CPU's stores reach memory in order through its store buffer, so Requested is modelled as the one
+ * store that matters, buffered until a Memory process drains it. A WRMSR to the x2APIC ICR is not ordered after
+ * earlier stores (SDM Vol. 3A §11.12.3): without `mfence; lfence` first, the IPI can arrive while Requested is
+ * still buffered, the handler finds nothing, and nobody looks again. An idle CPU only wakes for an interrupt.
+ *
+ * Checked: a waiting caller returns only after its request ran (runs == posted); no call to a responsive CPU
+ * reports failure; every request runs exactly once (checked when everything has stopped); no deadlock.
+ *
+ * Seeded mistakes, each rejected by the safety run:
+ *   SIGNED_SEQUENCE_AS_FLAG  the old CallOnSet: a negative sequence number doubled as "not posted", so after
+ *                            2^31 calls from one CPU to another (here SEQ/2) calls stopped being sent
+ *   NO_ICR_FENCE             the IPI sent without draining the store buffer first (the fence patched out)
+ *   NO_SERVICE_IN_POST       Post waits for the previous request without servicing its own inbox
+ */
+
+#define SEQ 8
+#define HALF 4
+#define CALLS 5
+
+byte requested[2], started[2], completed[2];   /* slot[t]: the other CPU's requests to CPU t */
+bool buffered[2];                              /* CPU i's store buffer holds a store to requested[1 - i] */
+byte buffered_value[2];
+bool ipi[2];                                   /* a call IPI pending at CPU i */
+byte runs[2];                                  /* requests CPU i ran */
+byte posted[2];                                /* requests CPU i posted to the other */
+byte finished;
+
+/* ServicePending on CPU me: run the slot if it holds a request not started yet. */
+inline service(me) {
+    atomic {
+        if
+        :: requested[me] != started[me] ->
+           started[me] = requested[me];
+           runs[me]++;
+           completed[me] = started[me]
+        :: else -> skip
+        fi
+    }
+}
+
+/* Requested of the other CPU's slot as CPU me reads it: its own buffered store first (store forwarding). */
+#define SEEN(me) (buffered[me] -> buffered_value[me] : requested[1 - (me)])
+
+/* (a - b) as a signed number modulo SEQ is negative: a is before b. */
+#define BEFORE(a, b) ((((a) + SEQ - (b)) % SEQ) >= HALF)
+
+proctype Cpu(byte me) {
+    byte other = 1 - me;
+    byte call, sequence;
+    bool ok;
+    for (call : 1 .. CALLS) {
+        do                                              /* Post: the previous request in the slot must be done */
+        :: completed[other] == SEEN(me) -> break
+#ifndef NO_SERVICE_IN_POST
+        :: service(me)
+#endif
+        od;
+        sequence = (SEEN(me) + 1) % SEQ;
+        atomic { buffered[me] = true; buffered_value[me] = sequence; posted[me]++ }
+        ok = true;
+#ifdef SIGNED_SEQUENCE_AS_FLAG
+        if
+        :: sequence >= HALF -> ok = false               /* "not posted": no IPI, not waited for */
+        :: else ->
+#endif
+#ifndef NO_ICR_FENCE
+           !buffered[me];                               /* mfence; lfence: the store is visible first */
+#endif
+           ipi[other] = true;
+           if
+           :: do                                        /* wait: true */
+              :: !BEFORE(completed[other], sequence) -> break
+              :: service(me)
+              od;
+              assert(runs[other] == posted[me])
+           :: skip                                      /* wait: false */
+           fi
+#ifdef SIGNED_SEQUENCE_AS_FLAG
+        fi;
+#endif
+        assert(ok)
+    }
+    finished++;
+end_idle:                                               /* hlt: only an interrupt wakes it */
+    do
+    :: atomic { ipi[me] -> ipi[me] = false }; service(me)
+    od
+}
+
+/* CPU i's store buffer draining to memory, whenever the hardware pleases. */
+proctype Memory(byte i) {
+end_drain:
+    do
+    :: atomic { buffered[i] -> requested[1 - i] = buffered_value[i]; buffered[i] = false }
+    od
+}
+
+init {
+    atomic { run Memory(0); run Memory(1); run Cpu(0); run Cpu(1) }
+    finished == 2;
+    timeout -> assert(runs[0] == posted[1] && runs[1] == posted[0])   /* all quiet: every request ran */
+}
