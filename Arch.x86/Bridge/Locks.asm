@@ -8,16 +8,21 @@ bits 64
 section .text
 
 ; int lock_take_ticket(int* next): returns *next and increments it. Several CPUs: one lock xadd. One CPU:
-; no other CPU can race, and a single instruction is atomic against this CPU's interrupts, so a plain load
-; and increment do (SDM Vol. 3A §9.1.2.2: locked operations are for multiprocessor coherence).
+; no other CPU can race (SDM Vol. 3A §9.1.2.2: locked operations are for multiprocessor coherence), so the same
+; xadd without the lock. It must stay one instruction: interrupts arrive only between instructions, so an
+; interrupt handler taking the same lock can never see a ticket drawn but not yet counted (a load and an
+; increment could: both would hold one ticket, and the interrupted one would wait for ever; model
+; Tests/Models/UpTicket.pml). Both forms have the same instruction boundaries, so code interrupted inside the
+; site during a switch resumes on an instruction of the other form.
 global lock_take_ticket
 lock_take_ticket:
 ALT_BEGIN 9
     mov eax, 1
     lock xadd [rdi], eax
 ALT_REPLACE AltKind.UpSequence, AltFeature.None
-    mov eax, [rdi]
-    inc dword [rdi]
+    mov eax, 1
+    db 0x3E                             ; DS, in the lock prefix's byte: an instruction of the same length
+    xadd [rdi], eax
 ALT_END
     ret
 

@@ -25,8 +25,8 @@ public static partial class Spin
     static readonly TimeSpan StepTimeout = TimeSpan.FromMinutes(3);
 
     /// <summary>
-    /// Verifies <paramref name="modelPath"/> with the preprocessor symbol <paramref name="seed"/> defined (a seeded
-    /// mistake, or null for the model as written): safety when <paramref name="ltlClaim"/> is null, that claim otherwise.
+    /// Verifies <paramref name="modelPath"/> with the preprocessor symbols in <paramref name="seed"/> defined (a seeded
+    /// mistake, space-separated symbols, or null for the model as written): safety when <paramref name="ltlClaim"/> is null, that claim otherwise.
     /// </summary>
     public static SpinResult Verify(string modelPath, string? seed, string? ltlClaim)
     {
@@ -35,7 +35,8 @@ public static partial class Spin
         {
             var model = Path.Combine(work.FullName, Path.GetFileName(modelPath));
             File.Copy(modelPath, model);
-            Run(work.FullName, "spin", seed is null ? ["-a", model] : ["-a", $"-D{seed}", model]);
+            string[] defines = seed is null ? [] : seed.Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(symbol => $"-D{symbol}").ToArray();
+            Run(work.FullName, "spin", ["-a", .. defines, model]);
             string[] compile = ltlClaim is null
                 ? ["-O2", "-w", "-DNOCLAIM", "-DSAFETY", "-o", "pan", "pan.c"]
                 : ["-O2", "-w", "-DNFAIR=4", "-o", "pan", "pan.c"];

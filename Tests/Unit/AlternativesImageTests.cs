@@ -121,6 +121,33 @@ public class AlternativesImageTests
         Assert.That(found, Is.EqualTo(count), "every entry lies in a function of .text");
     }
 
+    /// <summary>
+    /// A thread stopped inside a UP/SMP site while the kernel switches forms resumes at the same byte: it must be an
+    /// instruction boundary of the other form too (issue 15, defect 4; model Tests/Models/UpTicket.pml).
+    /// </summary>
+    [Test]
+    public void Every_up_sequence_has_the_instruction_boundaries_of_its_smp_form()
+    {
+        var elf = ElfImage.Load(KernelElf);
+        var text = elf.Section(".text")!;
+        var replacements = elf.Section(".alt_replacements")!;
+        byte[] records = elf.Contents(replacements, replacements.Address, replacements.Size).ToArray();
+        int size = Marshal.SizeOf<AltReplacement>();
+        int sequences = 0;
+        for (int offset = 0; offset + size <= records.Length; offset += size)
+        {
+            if (records[offset + (int)Marshal.OffsetOf<AltReplacement>(nameof(AltReplacement.Kind))] != AltKind.UpSequence) continue;
+            ulong site = BinaryPrimitives.ReadUInt64LittleEndian(records.AsSpan(offset + (int)Marshal.OffsetOf<AltReplacement>(nameof(AltReplacement.Site))));
+            int length = records[offset + (int)Marshal.OffsetOf<AltReplacement>(nameof(AltReplacement.Length))];
+            byte[] smp = elf.Contents(text, site, (ulong)length).ToArray();
+            byte[] up = records.AsSpan(offset + (int)Marshal.OffsetOf<AltReplacement>(nameof(AltReplacement.Replacement)), length).ToArray();
+            Assert.That(Decode(site, up).Select(i => i.IP), Is.EqualTo(Decode(site, smp).Select(i => i.IP)),
+                        $"the UP/SMP site at 0x{site:x}: instruction starts differ between the forms");
+            sequences++;
+        }
+        Assert.That(sequences, Is.GreaterThan(0), "lock_take_ticket is a UP/SMP sequence");
+    }
+
     private static List<Instruction> Decode(ulong address, byte[] code)
     {
         var decoder = Decoder.Create(64, new ByteArrayCodeReader(code), address);
