@@ -177,15 +177,17 @@ namespace Kernel.Arch
             Switches++;
         }
 
-        // Maps the alias, lets `apply` write through it, unmaps it, serialises, then verifies every site.
+        // Maps the alias, lets `apply` write through it, serialises, unmaps it, then verifies every site. The CPUID comes
+        // straight after the writes: code written through another linear address may run stale until a serialising
+        // instruction (SDM Vol. 3A §9.1.3), and UnmapAlias already runs patched sites (it takes a lock).
         private static void Patch(delegate*<byte*, void> apply)
         {
             var interrupts = Sync.InterruptState.Disable();
             byte* alias = (byte*)Paging.MapWritableAlias(s_image->TextStart, s_textPages);
             apply(alias);
-            Paging.UnmapAlias(s_textPages);
             CpuidResult serialise;
-            CpuNative.Cpuid(0, 0, &serialise);   // CPUID serialises (SDM Vol. 3A §9.1.3): no stale prefetched bytes
+            CpuNative.Cpuid(0, 0, &serialise);
+            Paging.UnmapAlias(s_textPages);
             interrupts.Restore();
             VerifySites();
         }

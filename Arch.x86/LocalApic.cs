@@ -203,18 +203,30 @@ namespace Kernel.Arch
                 CpuNative.LapicWriteX2ApicIcr(((ulong)destinationApicId << 32) | low);
                 return true;
             }
-            // Two writes: an interrupt between them whose handler sends an IPI of its own would redirect ours.
+            // Two writes: an interrupt between them whose handler sends an IPI of its own would redirect ours. A previous
+            // IPI still pending (one whose send timed out) must leave first: writing the ICR meanwhile may replace it
+            // (Linux's __xapic_wait_icr_idle).
             InterruptState state = InterruptState.Disable();
-            Write(LapicRegister.IcrHigh, destinationApicId << 24);
-            Write(LapicRegister.IcrLow, low);
-            bool accepted = false;
-            for (int spin = 0; spin < DeliverySpinLimit && !accepted; spin++)
+            bool accepted = WaitForIcrIdle();
+            if (accepted)
             {
-                accepted = (Read(LapicRegister.IcrLow) & IcrDeliveryPending) == 0;
-                if (!accepted) CpuNative.Pause();
+                Write(LapicRegister.IcrHigh, destinationApicId << 24);
+                Write(LapicRegister.IcrLow, low);
+                accepted = WaitForIcrIdle();
             }
             state.Restore();
             return accepted;
+        }
+
+        // xAPIC: the ICR's delivery-status bit clears once the local APIC has sent the IPI (SDM Vol. 3A §11.6.1).
+        private static bool WaitForIcrIdle()
+        {
+            for (int spin = 0; spin < DeliverySpinLimit; spin++)
+            {
+                if ((Read(LapicRegister.IcrLow) & IcrDeliveryPending) == 0) return true;
+                CpuNative.Pause();
+            }
+            return false;
         }
 
         /// <summary>Whether this CPU's local APIC holds an accepted, not yet delivered interrupt on the vector (its IRR bit, §11.8.4).</summary>

@@ -194,8 +194,9 @@ namespace Kernel.Smp
 
         private static void StartOwnTimer(void* unused) => LocalApicTimer.StartThisCpu();
 
-        // Runs on the departing CPU while stop_machine holds every other: off the online set, then halt for good.
-        // It leaves with interrupts off and never returns from this call; stop_machine's other CPUs only need its acknowledgements.
+        // Runs on the departing CPU while stop_machine holds every other: off the online set. It returns: the CPU finishes
+        // the stop_machine round, its idle loop sees it parked and returns to SmpBoot.ApEntry, which reports it dead and
+        // halts (WaitUntilDead waits for that report before anyone sends INIT).
         private static void LeaveOnlineSet(void* unused)
         {
             Cpus.MarkParked(PerCpu.Current);
