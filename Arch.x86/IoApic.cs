@@ -13,6 +13,7 @@ namespace Kernel.Arch
         private const uint RegisterSelect = 0x00, Window = 0x10;
         private const uint VersionIndex = 0x01, RedirectionBase = 0x10;
         private const uint Masked = 1u << 16, LevelTriggered = 1u << 15, ActiveLow = 1u << 13;
+        private const uint DestinationMask = 0xFFu << 24;           // the high half's bits 31:24: entry bits 63:56
 
         /// <summary>
         /// The highest APIC ID an entry can name: physical destination mode holds 8 bits (entry bits 63:56), and 0xFF is
@@ -112,12 +113,17 @@ namespace Kernel.Arch
         /// <summary>The APIC ID an entry delivers to (physical destination mode: bits 63:56).</summary>
         public uint Destination(uint gsi) => (uint)(ReadEntry(gsi) >> 56);
 
-        /// <summary>Points an entry at another CPU, keeping everything else (mask, vector, trigger, polarity); false, and no change, above <see cref="MaxDestination"/>.</summary>
+        /// <summary>
+        /// Points an entry at another CPU, keeping everything else (mask, vector, trigger, polarity); false, and no change,
+        /// above <see cref="MaxDestination"/>. Only the destination half is written: the entry is consistent before and
+        /// after, and it is never masked, since an edge arriving at a masked pin is dropped, not held (82093AA
+        /// datasheet §3.2.4, Interrupt Mask).
+        /// </summary>
         public bool SetDestination(uint gsi, uint apicId)
         {
             if (apicId > MaxDestination) return false;
-            ulong entry = ReadEntry(gsi);
-            WriteEntry(gsi - GsiBase, (uint)entry, apicId << 24);
+            uint high = ReadRegister(RedirectionBase + 2 * (gsi - GsiBase) + 1);
+            WriteRegister(RedirectionBase + 2 * (gsi - GsiBase) + 1, (high & ~DestinationMask) | apicId << 24);
             return true;
         }
 
