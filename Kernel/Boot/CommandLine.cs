@@ -42,6 +42,7 @@ namespace Kernel.Boot
             new KnownOption("test.fail", false, false, "test-only: make the self-test harness.Canary fail"),
             new KnownOption("test.panic", false, false, "test-only: make the self-test harness.Canary panic"),
             new KnownOption("test.ap-fault", false, false, "test-only: make harness.Canary run an invalid opcode on CPU 1, uncaught"),
+            new KnownOption("test.console-fault", false, false, "test-only: make harness.Canary read address 0 while holding the console lock, uncaught"),
             new KnownOption("test.bsp-fault", false, false, "test-only: make harness.Canary read address 0 on CPU 0, uncaught"),
             new KnownOption("test.exhaust-heap", false, false, "test-only: make harness.Canary allocate from the kernel heap until it runs out"),
             new KnownOption("test.exhaust-pages", false, false, "test-only: make harness.Canary take physical pages until none is left"),

@@ -8,13 +8,15 @@ namespace Kernel.Diagnostics
     /// Where kernel text goes: the serial port and the screen. Whole lines only, each
     /// written under a lock with interrupts off, so lines from several CPUs never interleave and the
     /// serial protocol the host tests parse stays line-based. A panicking CPU stops waiting for the
-    /// lock after a bounded time: the holder may be the CPU that just died.
+    /// lock after a bounded time: the holder may be the CPU that just died. A fault or NMI on the CPU that is
+    /// inside a write (its report is a write too) writes without the lock: waiting for itself would be for ever.
     /// </summary>
     public static unsafe class Console
     {
         private const int PanicLockSpins = 10_000_000;
 
         private static SpinLock s_lock;
+        private static int s_writerPlusOne;   // the CPU holding the lock, + 1
         private static bool s_panicking;
         private static bool s_atLineStart = true;
 
@@ -63,14 +65,28 @@ namespace Kernel.Diagnostics
         /// <summary>From now on, lock acquisition gives up after a bounded wait (Panic calls this).</summary>
         public static void EnterPanicMode() => s_panicking = true;
 
+        /// <summary>Runs <paramref name="action"/> the way a write runs, console lock held (test.console-fault faults in it).</summary>
+        public static void RunLocked(delegate*<void> action)
+        {
+            InterruptState state = Lock(out bool locked);
+            action();
+            Unlock(state, locked);
+        }
+
         private static InterruptState Lock(out bool locked)
         {
             InterruptState state = InterruptState.Disable();
-            locked = true;
-            if (!s_panicking) { s_lock.Acquire(); return state; }
-            for (int spin = 0; spin < PanicLockSpins; spin++)
-                if (s_lock.TryAcquire()) return state;
+            int self = (int)PerCpu.CurrentIndex + 1;
             locked = false;
+            if (Atomic.Read(ref s_writerPlusOne) == self) return state;   // a fault or NMI inside this CPU's own write
+            if (!s_panicking) s_lock.Acquire();
+            else
+            {
+                for (int spin = 0; spin < PanicLockSpins && !locked; spin++) locked = s_lock.TryAcquire();
+                if (!locked) return state;
+            }
+            locked = true;
+            s_writerPlusOne = self;
             return state;
         }
 
@@ -78,7 +94,11 @@ namespace Kernel.Diagnostics
         private static void Unlock(InterruptState state, bool locked)
         {
             Screen.Flush();
-            if (locked) s_lock.Release();
+            if (locked)
+            {
+                s_writerPlusOne = 0;
+                s_lock.Release();
+            }
             state.Restore();
         }
     }

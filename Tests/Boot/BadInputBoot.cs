@@ -148,6 +148,21 @@ public sealed class BadInputBoot
         }
     }
 
+    /// <summary>A fault while its CPU holds the console lock: the report writes through it instead of waiting for itself (issue 15, defect 6).</summary>
+    [Test]
+    public void AFaultInsideAConsoleWriteIsReportedNotDeadlocked()
+    {
+        var boot = KernelBoot.Start("badinput-test.console-fault", Smp4, "selftest=harness test.console-fault");
+        var panic = PanicReport.Parse(boot.Run.Serial);
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(boot.Run.Exit.Kind, Is.EqualTo(QemuExitKind.Panic), $"a panic, not a hang\n{boot.Report()}");
+            Assert.That(panic?.Vector, Is.EqualTo(14), $"the page fault itself is reported\n{boot.Report()}");
+            Assert.That(panic?.Reason, Does.Contain("ReadAddressZeroWhileWriting"), boot.Report());
+            Assert.That((panic?.Stopped, panic?.Of), Is.EqualTo(((int?)3, (int?)3)), boot.Report());
+        }
+    }
+
     // A clean self-test run with this many CPUs online whose serial log holds each line.
     static void ExpectPassedWith(KernelBoot boot, int cpus, params string[] lines)
     {
