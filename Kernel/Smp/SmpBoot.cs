@@ -13,8 +13,10 @@ namespace Kernel.Smp
     /// §9.4.4.1 "Typical BSP Initialization Sequence": INIT, 10 ms, SIPI, 200 µs, SIPI, 200 µs; the
     /// second SIPI goes only to APs that have not arrived yet). The 10 ms after INIT is for processors
     /// older than Intel family 6 / AMD family 0Fh; newer ones need none (Linux arch/x86/kernel/smpboot.c,
-    /// init_udelay). An AP that never answers is logged by APIC ID, parked with INIT, and the kernel
-    /// carries on with the others.
+    /// init_udelay). An AP that never answers is logged by APIC ID and the kernel carries on with the others.
+    /// An AP that arrives after that takes no lock: it reports itself halted and halts, and only then does
+    /// the boot CPU send it INIT, which would otherwise leave any lock it held taken for good (model:
+    /// Tests/Models/ApArrival.pml).
     /// </summary>
     public static unsafe class SmpBoot
     {
@@ -27,7 +29,10 @@ namespace Kernel.Smp
         private const ulong StackPages = 8;
         public const ulong StackBytes = StackPages * PageFrameAllocator.PageSize;   // each AP's kernel stack
 
+        private const ulong LateArrivalGraceMicros = 20_000;   // how long the boot CPU looks for a late AP's halt report
+
         private static ulong* s_stackTable;   // handed to the trampoline: APs take entries by arrival ticket
+        private static bool s_lateApForTest;  // test.late-ap: the first AP to arrive waits until the boot CPU gave up on it
 
         public static int Limit { get; private set; } = Cpus.MaxCpus;
 
@@ -44,6 +49,7 @@ namespace Kernel.Smp
                 return;
             }
             Limit = CpuLimit(options);
+            s_lateApForTest = options.Has("test.late-ap");
             PerCpu* boot = PerCpu.Current;
             var started = (PerCpu**)KernelHeap.Allocate((ulong)Cpus.Capacity * (ulong)sizeof(PerCpu*));
             int count = 0;
@@ -150,12 +156,29 @@ namespace Kernel.Smp
         {
             ulong deadline = Tsc.DeadlineAfter(ArrivalTimeoutMicros);
             while (Tsc.Read() < deadline && !AllArrived(started, count)) CpuNative.Pause();
+            int failed = 0;
             for (int i = 0; i < count; i++)
             {
                 PerCpu* cpu = started[i];
                 if (cpu->CpuState == CpuState.Online || !Cpus.TryMarkFailed(cpu)) continue;
+                failed++;
                 Log.Warn("smp", $"CPU {cpu->Index} (APIC ID {cpu->ApicId}) did not answer INIT-SIPI-SIPI within {ArrivalTimeoutMicros / 1000} ms: continuing without it");
-                LocalApic.SendIpi(cpu->ApicId, IpiDelivery.Init, 0);   // park it in wait-for-SIPI
+            }
+            if (failed > 0) ParkLateArrivals(started, count);
+        }
+
+        // A failed AP that still arrives reports itself halted (ApEntry); only such a CPU gets INIT, to park it in
+        // wait-for-SIPI. One that never reports is left alone: should it arrive later, it halts itself.
+        private static void ParkLateArrivals(PerCpu** started, int count)
+        {
+            ulong deadline = Tsc.DeadlineAfter(LateArrivalGraceMicros);
+            while (Tsc.Read() < deadline) CpuNative.Pause();
+            for (int i = 0; i < count; i++)
+            {
+                PerCpu* cpu = started[i];
+                if (cpu->CpuState != CpuState.Failed || Atomic.Read(ref cpu->ReportedDead) == 0) continue;
+                Log.Warn("smp", $"CPU {cpu->Index} (APIC ID {cpu->ApicId}) arrived late and halted: parked with INIT");
+                LocalApic.SendIpi(cpu->ApicId, IpiDelivery.Init, 0);
             }
         }
 
@@ -187,10 +210,12 @@ namespace Kernel.Smp
             LocalApic.EnableThisCpu();                           // same mode as the boot CPU
             LocalApic.ConfigureNmiPins(AcpiFirmware.Madt.LocalNmis, cpu->AcpiUid);
             LocalApicTimer.StartThisCpu();                       // its own periodic tick
+            if (s_lateApForTest && ticket == 0)                  // test.late-ap: arrive just after the deadline
+                while (Atomic.Read(ref cpu->State) == (int)CpuState.Starting) CpuNative.Pause();
             if (!Cpus.TryMarkOnline(cpu))                        // too late: the boot CPU gave up on it
             {
-                Log.Warn("smp", $"CPU {cpu->Index} arrived after the boot CPU gave up on it: halting");   // late, not lost
-                LocalApic.StopTimer();
+                LocalApic.StopTimer();                           // no lock from here: INIT may come once it reports
+                Atomic.Write(ref cpu->ReportedDead, 1);
                 CpuNative.HaltForever();
             }
             Proc.Scheduler.RunIdleThisCpu(cpu->StackTop - StackBytes, cpu->StackTop);   // runs processes; returns once offline

@@ -85,6 +85,16 @@ public sealed class BadInputBoot
         Assert.That(boot.Log.Summary?.Passed, Is.EqualTo(4), $"the hot-plug suite ran on the real APs\n{boot.Report()}");
     }
 
+    /// <summary>An AP arriving just after the boot CPU gave up takes no lock and is parked only once halted (issue 15, defect 1).</summary>
+    [Test]
+    public void AnApArrivingAfterItsDeadlineHaltsAndIsParkedOnlyThen()
+    {
+        var boot = KernelBoot.Start("badinput-late-ap", Smp4 with { Smp = "2", ExpectedCpus = 1 }, "selftest=smp,sync test.late-ap");
+        ExpectPassedWith(boot, 1,
+            "warn  smp: CPU 1 (APIC ID 1) did not answer INIT-SIPI-SIPI within ",
+            "warn  smp: CPU 1 (APIC ID 1) arrived late and halted: parked with INIT");
+    }
+
     [TestCase("abc")]
     [TestCase("0")]
     [TestCase("-1")]

@@ -33,6 +33,8 @@ public class ModelTests
         new("CrossCpuCall", Seed: "SIGNED_SEQUENCE_AS_FLAG", Rejection: Assertion),
         new("CrossCpuCall", Seed: "NO_ICR_FENCE", Rejection: Assertion),
         new("CrossCpuCall", Seed: "NO_SERVICE_IN_POST", Rejection: InvalidEndState),
+        new("ApArrival"),
+        new("ApArrival", Seed: "INIT_ON_TIMEOUT", Rejection: Assertion),
         new("UpTicket"),
         new("UpTicket", Seed: "LOAD_AND_INCREMENT", Rejection: Assertion),
         new("UpTicket", Seed: "LOAD_AND_INCREMENT NO_SWITCH", Rejection: InvalidEndState),
