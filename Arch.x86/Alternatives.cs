@@ -93,13 +93,17 @@ namespace Kernel.Arch
         /// <summary>Whether the sites of <paramref name="feature"/> carry its feature variant.</summary>
         public static bool FeatureChosen(ushort feature) => (s_chosenFeatures & (1u << feature)) != 0;
 
-        /// <summary>One CPU online: drop the lock prefixes and install the one-CPU sequences. False (and no change) otherwise.</summary>
+        /// <summary>
+        /// Every other CPU halted for good (parked and reported dead, or never started): drop the lock prefixes and install
+        /// the one-CPU sequences. False (and no change) otherwise: counting online CPUs is not enough, a CPU that left the
+        /// online set may still be running (model: Tests/Models/HotplugGate.pml).
+        /// </summary>
         public static bool SwitchToUp()
         {
             if (Mode != AlternativesMode.Smp || TablesReleased) return Mode == AlternativesMode.Up;
-            if (Cpus.OnlineCount != 1)
+            if (!Cpus.OthersQuiescent((int)PerCpu.Current->Index, out int running))
             {
-                Log.Warn("alternatives", $"refusing the UP switch with {Cpus.OnlineCount} CPUs online");
+                Log.Warn("alternatives", $"refusing the UP switch: CPU {running} may be running kernel code ({Cpus.OnlineCount} CPUs online)");
                 return false;
             }
             Switch(AlternativesMode.Up);

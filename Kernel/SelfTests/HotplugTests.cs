@@ -104,6 +104,32 @@ namespace Kernel.SelfTests
             Assert.True(CrossCpuCall.CallOn(cpu, &CountRun, null) && s_ran == 1, "it takes calls");
         }
 
+        /// <summary>
+        /// test.straggler: the CPU taken down leaves the online set but never reports dead. It may still be running, so
+        /// it must get nothing back (processes, interrupts), no INIT, and no UP switch around it (issue 15, defect 2).
+        /// </summary>
+        [SelfTest]
+        public static void AStragglerGetsNothingBackAndNoUpSwitch()
+        {
+            if (!KernelMain.Options.Has("test.straggler")) Assert.Skip("needs test.straggler");
+            RequireAps();
+            int victim = -1;
+            for (int cpu = Cpus.Count - 1; cpu > 0 && victim < 0; cpu--) if (IsOnline(cpu)) victim = cpu;
+            PerCpu* straggler = Cpus.Get(victim);
+            Assert.True(CpuHotplug.CpuDown(victim) == HotplugResult.StepFailed, "the down fails: it never reported dead");
+            Assert.True(IsParked(victim) && Atomic.Read(ref straggler->ReportedDead) == 0, "it is out of the online set, not known dead");
+            Assert.False(Proc.Scheduler.Usable.Contains(victim), "no process may be placed on it");
+            for (int i = 0; i < IoApic.All.Length; i++)
+                for (uint gsi = IoApic.All[i].GsiBase; gsi < IoApic.All[i].GsiBase + IoApic.All[i].EntryCount; gsi++)
+                    Assert.True((IoApic.All[i].ReadEntry(gsi) & MaskedEntry) != 0 || IoApic.All[i].Destination(gsi) != straggler->ApicId, "no device interrupt goes to it");
+            if (Alternatives.Mode != AlternativesMode.Off)
+                Assert.True(Alternatives.Mode == AlternativesMode.Smp && !Alternatives.SwitchToUp(), "the code stays SMP while it may run");
+            Assert.True(CpuHotplug.CpuUp(victim) == HotplugResult.StepFailed, "it is not restarted (INIT could catch it holding a lock)");
+            Assert.True(IsParked(victim), "it stays out");
+        }
+
+        private const ulong MaskedEntry = 1UL << 16;   // redirection entry bit 16 (82093AA datasheet §3.2.4)
+
         /// <summary>What must hold after any transition: locks exact under load, every online CPU answers, alternatives match the CPU count.</summary>
         public static void CheckInvariants()
         {

@@ -69,9 +69,16 @@ namespace Kernel.Smp
             {
                 if (!RunDownStep(step, cpu))
                 {
-                    Log.Warn("hotplug", $"CPU {index}: step {StepName(step)} failed, rolling back");
-                    for (HotplugStep undo = done; undo >= HotplugStep.DrainCalls; undo--) UndoDownStep(undo, cpu);
                     result = HotplugResult.StepFailed;
+                    if (step == HotplugStep.TakeOffline && cpu->CpuState == CpuState.Parked)
+                    {
+                        // It left the online set but never reported dead: it may still run, so nothing may go back to
+                        // it (processes, interrupts) and it gets no INIT. It stays out, as a straggler.
+                        Log.Warn("hotplug", $"CPU {index}: left the online set but never reported dead: kept offline, not rolled back, never restarted");
+                        break;
+                    }
+                    Log.Warn("hotplug", $"CPU {index}: step {StepName(step)} failed, rolling back");
+                    for (HotplugStep undo = MayHaveActed(step, cpu) ? step : done; undo >= HotplugStep.DrainCalls; undo--) UndoDownStep(undo, cpu);
                     break;
                 }
                 done = step;
@@ -161,6 +168,16 @@ namespace Kernel.Smp
                     return false;
             }
         }
+
+        // Whether a step that failed may still have done its work, so the rollback must start with it, not the step
+        // before: a timer stop that timed out may have run late; a CPU parked and dead was taken offline all the same.
+        private static bool MayHaveActed(HotplugStep step, PerCpu* cpu) => step switch
+        {
+            HotplugStep.StopTimer => true,
+            HotplugStep.TakeOffline or HotplugStep.Park => cpu->CpuState == CpuState.Parked,
+            HotplugStep.SwitchToUp => true,
+            _ => false,   // MigrateProcesses undoes itself; DrainCalls and RetargetInterrupts change nothing when they fail
+        };
 
         private static void UndoDownStep(HotplugStep step, PerCpu* cpu)
         {

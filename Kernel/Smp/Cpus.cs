@@ -63,10 +63,24 @@ namespace Kernel.Smp
             cpu->Index = (uint)s_count;
             cpu->ApicId = apicId;
             cpu->AcpiUid = acpiUid;
+            cpu->ReportedDead = 1;   // not started yet: it runs no kernel code (ApEntry clears this on arrival)
             CrossCpuCall.PrepareInbox(cpu);
             s_table[s_count] = cpu;
             Atomic.Write(ref s_count, s_count + 1);
             return cpu;
+        }
+
+        /// <summary>
+        /// No CPU but <paramref name="self"/> can be running kernel code: each is parked and reported dead, failed and
+        /// halted, or never started. A CPU that left the online set without reporting dead (a straggler) may still
+        /// run, holding the big kernel lock or inside a lock site: the alternatives must not go UP around it.
+        /// </summary>
+        public static bool OthersQuiescent(int self, out int running)
+        {
+            for (running = 0; running < s_count; running++)
+                if (running != self && Atomic.Read(ref s_table[running]->ReportedDead) == 0) return false;
+            running = -1;
+            return true;
         }
 
         public static PerCpu* FindByApicId(uint apicId)

@@ -63,6 +63,7 @@ namespace Kernel.Smp
         {
             LeaveOnlineSet();
             LocalApic.EndOfInterrupt();
+            Atomic.Write(ref PerCpu.Current->ReportedDead, 1);   // from here it runs nothing: INIT may restart it
             CpuNative.HaltForever();
         }
 

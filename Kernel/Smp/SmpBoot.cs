@@ -33,6 +33,7 @@ namespace Kernel.Smp
 
         private static ulong* s_stackTable;   // handed to the trampoline: APs take entries by arrival ticket
         private static bool s_lateApForTest;  // test.late-ap: the first AP to arrive waits until the boot CPU gave up on it
+        private static bool s_stragglerForTest;   // test.straggler: the first CPU taken down never reports dead
 
         public static int Limit { get; private set; } = Cpus.MaxCpus;
 
@@ -50,6 +51,7 @@ namespace Kernel.Smp
             }
             Limit = CpuLimit(options);
             s_lateApForTest = options.Has("test.late-ap");
+            s_stragglerForTest = options.Has("test.straggler");
             PerCpu* boot = PerCpu.Current;
             var started = (PerCpu**)KernelHeap.Allocate((ulong)Cpus.Capacity * (ulong)sizeof(PerCpu*));
             int count = 0;
@@ -122,6 +124,11 @@ namespace Kernel.Smp
             if (BuildConfiguration.Uniprocessor) return false;
             PerCpu* cpu = Cpus.Get(index);
             if (cpu == null || cpu->CpuState != CpuState.Parked) return false;
+            if (Atomic.Read(ref cpu->ReportedDead) == 0)                 // it may still run: INIT could catch it holding a lock
+            {
+                Log.Warn("smp", $"CPU {index} left the online set but never reported dead: not restarted");
+                return false;
+            }
             if (!Alternatives.SwitchToSmp()) return false;               // a second CPU needs every lock prefix back first
             if (!Cpus.TryMarkRestarting(cpu)) return false;
             var one = stackalloc PerCpu*[1];
@@ -219,6 +226,11 @@ namespace Kernel.Smp
                 CpuNative.HaltForever();
             }
             Proc.Scheduler.RunIdleThisCpu(cpu->StackTop - StackBytes, cpu->StackTop);   // runs processes; returns once offline
+            if (s_stragglerForTest)                              // test.straggler: stay silent, as a CPU stuck on its way out would
+            {
+                s_stragglerForTest = false;
+                CpuNative.HaltForever();
+            }
             // Taken offline: every request it was running has completed (we are back in the idle loop), so it
             // can report itself dead and stop, as Linux's cpuhp_report_idle_dead does. INIT follows.
             Atomic.Write(ref cpu->ReportedDead, 1);

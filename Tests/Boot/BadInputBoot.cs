@@ -95,6 +95,17 @@ public sealed class BadInputBoot
             "warn  smp: CPU 1 (APIC ID 1) arrived late and halted: parked with INIT");
     }
 
+    /// <summary>A CPU that leaves the online set but never reports dead is kept out, not rolled back onto (issue 15, defect 2).</summary>
+    [Test]
+    public void AStragglerIsKeptOutNotRolledBackOnto()
+    {
+        var boot = KernelBoot.Start("badinput-straggler", Smp4 with { Smp = "2", ExpectedCpus = 2 }, "selftest=hotplug.AStraggler test.straggler");
+        ExpectPassedWith(boot, 2,
+            "left the online set but never reported dead: kept offline, not rolled back, never restarted",
+            "refusing the UP switch: CPU 1 may be running kernel code");
+        Assert.That(boot.Log.Summary?.Passed, Is.EqualTo(1), $"the straggler test ran\n{boot.Report()}");
+    }
+
     [TestCase("abc")]
     [TestCase("0")]
     [TestCase("-1")]
