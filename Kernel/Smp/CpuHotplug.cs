@@ -37,7 +37,9 @@ namespace Kernel.Smp
     /// when one fails they undo the ones already done, newest first, so the CPU and the kernel end exactly as
     /// they were (alternatives mode included). FailOnce(step), or the kernel option `hotplug.fail=<step>`, makes
     /// a step fail once, as Linux's cpuN/hotplug/fail does, so every rollback path can be tested.
-    /// Runs on the boot CPU's kernel thread, not from interrupt handlers: steps wait for other CPUs.
+    /// Runs on the boot CPU's kernel thread, not from interrupt handlers: steps wait for other CPUs. One failure cannot
+    /// be rolled back: a CPU that left the online set and never reported dead may still run, so it is kept out for good
+    /// (model: Tests/Models/HotplugGate.pml).
     /// </summary>
     public static unsafe class CpuHotplug
     {

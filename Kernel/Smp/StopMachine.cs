@@ -10,7 +10,7 @@ namespace Kernel.Smp
     /// Cross-Modifying Code"). The steps — Prepare, DisableInterrupts, Run, Exit — advance when every CPU
     /// has acknowledged the current one. Each CPU's part travels as a cross-CPU call through the inbox slot
     /// it already owns, so a call allocates nothing and cannot fail for lack of resources. With one CPU
-    /// online it just runs `fn` with interrupts off. One stop_machine at a time.
+    /// online it just runs `fn` with interrupts off. One stop_machine at a time. Model: Tests/Models/StopMachine.pml.
     /// </summary>
     public static unsafe class StopMachine
     {

@@ -14,7 +14,7 @@ namespace Kernel.Sync
     /// not take it themselves (a second ticket behind its own first one would never be served): as in
     /// MINIX, a caller that needs kernel state changed on another CPU holds the lock on the target's
     /// behalf. Each CPU keeps statistics of its own waits in its PerCpu block. In a uniprocessor build
-    /// (MaxCpus=1) disabling interrupts is the whole lock; the owner checks stay.
+    /// (MaxCpus=1) disabling interrupts is the whole lock; the owner checks stay. Model: Tests/Models/BigKernelLock.pml.
     /// </summary>
     public static unsafe class BigKernelLock
     {

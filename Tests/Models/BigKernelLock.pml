@@ -21,7 +21,7 @@
  *                             lose every race for ever                                     (every_waiter_enters)
  */
 
-#define CPUS 3
+#define CPUS 3                 /* every_waiter_enters names each CPU: change both together */
 #define TICKETS 4
 
 byte next_ticket;           /* BigKernelLock.s_next */
