@@ -13,12 +13,14 @@
  * still buffered, the handler finds nothing, and nobody looks again. An idle CPU only wakes for an interrupt.
  *
  * Checked: a waiting caller returns only after its request ran (runs == posted); no call to a responsive CPU
- * reports failure; every request runs exactly once (checked when everything has stopped); no deadlock.
+ * reports failure; every request runs exactly once (checked when everything has stopped); no deadlock; and, in
+ * LTL under weak fairness, every request posted is eventually run (every_request_runs).
  *
  * Seeded mistakes, each rejected by the safety run:
  *   SIGNED_SEQUENCE_AS_FLAG  the old CallOnSet: a negative sequence number doubled as "not posted", so after
  *                            2^31 calls from one CPU to another (here SEQ/2) calls stopped being sent
- *   NO_ICR_FENCE             the IPI sent without draining the store buffer first (the fence patched out)
+ *   NO_ICR_FENCE             the IPI sent without draining the store buffer first (the fence patched out);
+ *                            also rejected by every_request_runs
  *   NO_SERVICE_IN_POST       Post waits for the previous request without servicing its own inbox
  */
 
@@ -109,3 +111,5 @@ init {
     finished == 2;
     timeout -> assert(runs[0] == posted[1] && runs[1] == posted[0])   /* all quiet: every request ran */
 }
+
+ltl every_request_runs { <> [] (runs[0] == posted[1] && runs[1] == posted[0]) }

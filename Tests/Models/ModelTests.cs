@@ -30,6 +30,8 @@ public class ModelTests
         new("BigKernelLock", Seed: "PLAIN_TICKET", Rejection: Assertion),
         new("BigKernelLock", Claim: "every_waiter_enters", Seed: "TEST_AND_SET", Rejection: AcceptanceCycle),
         new("CrossCpuCall"),
+        new("CrossCpuCall", Claim: "every_request_runs"),
+        new("CrossCpuCall", Claim: "every_request_runs", Seed: "NO_ICR_FENCE", Rejection: AcceptanceCycle),
         new("CrossCpuCall", Seed: "SIGNED_SEQUENCE_AS_FLAG", Rejection: Assertion),
         new("CrossCpuCall", Seed: "NO_ICR_FENCE", Rejection: Assertion),
         new("CrossCpuCall", Seed: "NO_SERVICE_IN_POST", Rejection: InvalidEndState),
