@@ -88,12 +88,9 @@ public class AlternativesImageTests
     [Test]
     public void Every_table_entry_is_a_lock_prefix_that_unlocks_to_the_same_instruction()
     {
-        var elf = ElfImage.Load(KernelElf);
-        var problems = new List<string>();
-        var image = AlternativesImage.Read(elf, problems);
-        Assert.That(problems, Is.Empty);
+        var (elf, image) = ReadKernel();
 
-        byte[] table = elf.Contents(image!.LockTable, image.LockTable.Address, image.LockTable.Size).ToArray();
+        byte[] table = elf.Contents(image.LockTable, image.LockTable.Address, image.LockTable.Size).ToArray();
         int count = (int)BinaryPrimitives.ReadUInt32LittleEndian(table.AsSpan((int)Marshal.OffsetOf<AltLockTable>(nameof(AltLockTable.Count))));
         var sites = Enumerable.Range(0, count)
                               .Select(i => image.Code.TextStart + BinaryPrimitives.ReadUInt32LittleEndian(table.AsSpan(Marshal.SizeOf<AltLockTable>() + 4 * i)))
@@ -156,11 +153,8 @@ public class AlternativesImageTests
     [Test]
     public void The_patcher_serialises_before_calling_anything_after_its_writes()
     {
-        var elf = ElfImage.Load(KernelElf);
-        var problems = new List<string>();
-        var image = AlternativesImage.Read(elf, problems);
-        Assert.That(problems, Is.Empty);
-        var names = image!.Code.Functions.ToDictionary(f => f.Address, f => f.Name);
+        var (elf, image) = ReadKernel();
+        var names = image.Code.Functions.ToDictionary(f => f.Address, f => f.Name);
         var patch = image.Code.Functions.Single(f => f.Names.Contains("Kernel_Kernel_Arch_Alternatives__Patch"));
 
         var calls = Decode(patch.Address, patch.Code).Where(i => i.FlowControl is FlowControl.Call or FlowControl.IndirectCall)
@@ -169,6 +163,15 @@ public class AlternativesImageTests
         int apply = calls.LastIndexOf("(indirect)");
         Assert.That(apply, Is.GreaterThanOrEqualTo(0), $"Patch calls `apply` through a pointer: {string.Join(", ", calls)}");
         Assert.That(calls.ElementAtOrDefault(apply + 1), Is.EqualTo("cpu_cpuid"), $"the first call after the writes: {string.Join(", ", calls)}");
+    }
+
+    private static (ElfImage Elf, AlternativesImage Image) ReadKernel()
+    {
+        var elf = ElfImage.Load(KernelElf);
+        var problems = new List<string>();
+        var image = AlternativesImage.Read(elf, problems);
+        Assert.That(problems, Is.Empty);
+        return (elf, image!);
     }
 
     private static List<Instruction> Decode(ulong address, byte[] code)
