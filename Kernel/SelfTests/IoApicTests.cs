@@ -1,5 +1,4 @@
 using Kernel.Arch;
-using Kernel.Smp;
 using Kernel.SelfTest;
 
 namespace Kernel.SelfTests
@@ -48,25 +47,6 @@ namespace Kernel.SelfTests
         }
 
         private const byte RefusedIrq = 5;   // an ISA IRQ no device of the kernel uses
-
-        [SelfTest]
-        public static void RetargetingChangesOnlyTheDestination()
-        {
-            if (IoApic.All.Length == 0) Assert.Skip("no I/O APIC in the MADT");
-            IoApic.ResolveIsaIrq(RefusedIrq, out uint gsi, out _, out _);
-            IoApic ioApic = IoApic.ForGsi(gsi);
-            if (ioApic == null) Assert.Skip("no I/O APIC serves the IRQ");
-            ulong original = ioApic.ReadEntry(gsi);
-            ulong unmaskedEdge = TestVector | (original & 0xFFFF_FFFF_0000_0000UL);   // edge, active high, not masked
-            ioApic.WriteEntry(gsi, unmaskedEdge);
-            uint other = Cpus.Get(Cpus.Count - 1)->ApicId;
-            bool retargeted = ioApic.SetDestination(gsi, other);
-            ulong entry = ioApic.ReadEntry(gsi);
-            ioApic.WriteEntry(gsi, original);
-            Assert.True(retargeted, "retargeting succeeds");
-            Assert.EqualHex((uint)unmaskedEdge, (uint)entry, "the low half (vector, mask, trigger, polarity) is as before");
-            Assert.Equal((ulong)other, entry >> 56, "the new destination");
-        }
 
         [SelfTest]
         public static void QemuTimerIrqIsOverriddenToGsi2()
