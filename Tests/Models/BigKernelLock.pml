@@ -21,8 +21,10 @@
  *                             lose every race for ever                                     (every_waiter_enters)
  */
 
-#define CPUS 3                 /* every_waiter_enters names each CPU: change both together */
-#define TICKETS 4
+#ifndef CPUS
+#define CPUS 3                 /* every_waiter_enters names CPUs 0-2: with more, it checks those three */
+#endif
+#define TICKETS (CPUS + 1)
 
 byte next_ticket;           /* BigKernelLock.s_next */
 byte serving;               /* BigKernelLock.s_serving (with TEST_AND_SET: the lock word) */

@@ -26,7 +26,9 @@
 
 #define SEQ 8
 #define HALF 4
+#ifndef CALLS
 #define CALLS 5
+#endif
 
 byte requested[2], started[2], completed[2];   /* slot[t]: the other CPU's requests to CPU t */
 bool buffered[2];                              /* CPU i's store buffer holds a store to requested[1 - i] */
