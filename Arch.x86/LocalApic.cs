@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Kernel.Acpi;
 using Kernel.Diagnostics;
 using Kernel.Sync;
@@ -218,7 +219,9 @@ namespace Kernel.Arch
             return accepted;
         }
 
-        // xAPIC: the ICR's delivery-status bit clears once the local APIC has sent the IPI (SDM Vol. 3A §11.6.1).
+        // xAPIC: the ICR's delivery-status bit clears once the local APIC has sent the IPI (SDM Vol. 3A §11.6.1). A call
+        // of its own, so Tests/Unit/CallOrderTests can see it comes before the first ICR write.
+        [MethodImpl(MethodImplOptions.NoInlining)]
         private static bool WaitForIcrIdle()
         {
             for (int spin = 0; spin < DeliverySpinLimit; spin++)

@@ -145,26 +145,6 @@ public class AlternativesImageTests
         Assert.That(sequences, Is.GreaterThan(0), "lock_take_ticket is a UP/SMP sequence");
     }
 
-    /// <summary>
-    /// Code written through the alias may run stale until a serialising instruction (SDM Vol. 3A §9.1.3), so nothing
-    /// may be called between the writes (`apply`, an indirect call) and CPUID: not even UnmapAlias, which takes a lock
-    /// through a patched site (issue 15, defect 5). Checked on the linked code of Alternatives.Patch.
-    /// </summary>
-    [Test]
-    public void The_patcher_serialises_before_calling_anything_after_its_writes()
-    {
-        var (elf, image) = ReadKernel();
-        var names = image.Code.Functions.ToDictionary(f => f.Address, f => f.Name);
-        var patch = image.Code.Functions.Single(f => f.Names.Contains("Kernel_Kernel_Arch_Alternatives__Patch"));
-
-        var calls = Decode(patch.Address, patch.Code).Where(i => i.FlowControl is FlowControl.Call or FlowControl.IndirectCall)
-                                                     .Select(i => i.FlowControl == FlowControl.IndirectCall ? "(indirect)" : names.GetValueOrDefault(i.NearBranchTarget, "?"))
-                                                     .ToList();
-        int apply = calls.LastIndexOf("(indirect)");
-        Assert.That(apply, Is.GreaterThanOrEqualTo(0), $"Patch calls `apply` through a pointer: {string.Join(", ", calls)}");
-        Assert.That(calls.ElementAtOrDefault(apply + 1), Is.EqualTo("cpu_cpuid"), $"the first call after the writes: {string.Join(", ", calls)}");
-    }
-
     private static (ElfImage Elf, AlternativesImage Image) ReadKernel()
     {
         var elf = ElfImage.Load(KernelElf);
