@@ -22,6 +22,9 @@
  *   NO_ICR_FENCE             the IPI sent without draining the store buffer first (the fence patched out);
  *                            also rejected by every_request_runs
  *   NO_SERVICE_IN_POST       Post waits for the previous request without servicing its own inbox
+ *   INIT_MID_REQUEST         INIT reaching a CPU in the middle of a request (SmpBoot.ApEntry then marks it done:
+ *                            AbandonInterruptedRequests): a waiting caller is told it ran. Why INIT goes only to a
+ *                            CPU that reported itself halted (HotplugGate.pml, ApArrival.pml)
  */
 
 #define SEQ 8
@@ -40,7 +43,17 @@ byte finished;
 
 /* ServicePending on CPU me: run the slot if it holds a request not started yet. */
 inline service(me) {
-    atomic {
+#ifdef INIT_MID_REQUEST
+    if
+    :: atomic { requested[me] != started[me] -> started[me] = requested[me] };
+       if
+       :: atomic { runs[me]++; completed[me] = started[me] }
+       :: completed[me] = started[me]                  /* INIT cut it short; on restart AbandonInterruptedRequests */
+       fi
+    :: requested[me] == started[me] -> skip
+    fi
+#else
+    atomic {                                           /* interrupts off throughout, and INIT only reaches a halted CPU */
         if
         :: requested[me] != started[me] ->
            started[me] = requested[me];
@@ -49,6 +62,7 @@ inline service(me) {
         :: else -> skip
         fi
     }
+#endif
 }
 
 /* Requested of the other CPU's slot as CPU me reads it: its own buffered store first (store forwarding). */

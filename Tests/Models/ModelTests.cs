@@ -35,6 +35,7 @@ public class ModelTests
         new("CrossCpuCall", Seed: "SIGNED_SEQUENCE_AS_FLAG", Rejection: Assertion),
         new("CrossCpuCall", Seed: "NO_ICR_FENCE", Rejection: Assertion),
         new("CrossCpuCall", Seed: "NO_SERVICE_IN_POST", Rejection: InvalidEndState),
+        new("CrossCpuCall", Seed: "INIT_MID_REQUEST", Rejection: Assertion),
         new("ApArrival"),
         new("ApArrival", Seed: "INIT_ON_TIMEOUT", Rejection: Assertion),
         new("HotplugGate"),
