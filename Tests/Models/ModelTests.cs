@@ -39,6 +39,7 @@ public class ModelTests
         new("ApArrival"),
         new("ApArrival", Seed: "INIT_ON_TIMEOUT", Rejection: Assertion),
         new("HotplugGate"),
+        new("HotplugGate", Seed: "ROLLBACK_FROM_LAST_SUCCESS", Rejection: Assertion),
         new("HotplugGate", Seed: "ROLLBACK_ONTO_STRAGGLER", Rejection: Assertion),
         new("HotplugGate", Seed: "GATE_ON_ONLINE_COUNT", Rejection: Assertion),
         new("HotplugGate", Seed: "RESTART_WITHOUT_REPORT", Rejection: Assertion),

@@ -22,6 +22,10 @@ public sealed record SpinResult(int Errors, string FirstError, long StatesStored
 public static partial class Spin
 {
     const int MaxDepth = 500_000;
+
+    // Each step runs under an address-space limit (util-linux prlimit): a model whose state space explodes, or a
+    // Promela macro that expands without end in `spin -a`, fails its test instead of taking the host's memory.
+    const long MemoryLimitBytes = 4L << 30;
     static readonly TimeSpan StepTimeout = TimeSpan.FromMinutes(3);
 
     /// <summary>
@@ -70,8 +74,8 @@ public static partial class Spin
 
     static string Run(string directory, string program, IReadOnlyList<string> arguments, bool allowFailure = false)
     {
-        var start = new ProcessStartInfo(program) { WorkingDirectory = directory, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in arguments) start.ArgumentList.Add(argument);
+        var start = new ProcessStartInfo("prlimit") { WorkingDirectory = directory, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in (string[])[$"--as={MemoryLimitBytes}", "--", program, .. arguments]) start.ArgumentList.Add(argument);
         Process process;
         try
         {
@@ -79,7 +83,7 @@ public static partial class Spin
         }
         catch (System.ComponentModel.Win32Exception)
         {
-            throw new InvalidOperationException($"{program} is not installed: ./build.sh build installs it (Debian packages spin and gcc)");
+            throw new InvalidOperationException($"prlimit (util-linux) is not installed, so {program} cannot be run");
         }
         using (process)
         {
@@ -92,7 +96,7 @@ public static partial class Spin
             }
             var output = stdout.Result + stderr.Result;
             if (process.ExitCode != 0 && !allowFailure)
-                throw new InvalidOperationException($"{program} {string.Join(' ', arguments)} failed ({process.ExitCode}):\n{output}");
+                throw new InvalidOperationException($"{program} {string.Join(' ', arguments)} failed ({process.ExitCode}; ./build.sh build installs spin and gcc):\n{output}");
             return output;
         }
     }
