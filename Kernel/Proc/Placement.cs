@@ -17,9 +17,7 @@ namespace Kernel.Proc
         public static int ChooseCpu(in CpuSet allowed, in CpuSet usable, int lastCpu, int[] waiting, in CpuSet idle)
         {
             CpuSet candidates = CpuSet.Intersection(allowed, usable);
-            int best = -1;
-            for (int cpu = candidates.Next(0); cpu >= 0; cpu = candidates.Next(cpu + 1))
-                if (best < 0 || Load(cpu, waiting, idle) < Load(best, waiting, idle)) best = cpu;
+            int best = LeastLoaded(candidates, waiting, idle);
             if (best < 0) return -1;
             bool lastUsable = candidates.Contains(lastCpu);
             return lastUsable && Load(lastCpu, waiting, idle) <= Load(best, waiting, idle) ? lastCpu : best;
@@ -45,9 +43,7 @@ namespace Kernel.Proc
             CpuSet candidates = CpuSet.Intersection(allowed, usable);
             bool stayAllowed = candidates.Contains(cpu);
             candidates.Remove(cpu);
-            int best = -1;
-            for (int other = candidates.Next(0); other >= 0; other = candidates.Next(other + 1))
-                if (best < 0 || Load(other, waiting, idle) < Load(best, waiting, idle)) best = other;
+            int best = LeastLoaded(candidates, waiting, idle);
             if (!stayAllowed) return best;
             if (best < 0 || waiting[cpu] == 0) return cpu;
             return idle.Contains(best) || waiting[best] <= waiting[cpu] ? best : cpu;
@@ -60,6 +56,15 @@ namespace Kernel.Proc
             for (int cpu = candidates.Next(0); cpu >= 0 && cpu < waiting.Length; cpu = candidates.Next(cpu + 1))
                 if (waiting[cpu] > 0 && (busiest < 0 || waiting[cpu] > waiting[busiest])) busiest = cpu;
             return busiest;
+        }
+
+        // The first of the least loaded candidates, or -1 if there are none.
+        private static int LeastLoaded(in CpuSet candidates, int[] waiting, in CpuSet idle)
+        {
+            int best = -1;
+            for (int cpu = candidates.Next(0); cpu >= 0; cpu = candidates.Next(cpu + 1))
+                if (best < 0 || Load(cpu, waiting, idle) < Load(best, waiting, idle)) best = cpu;
+            return best;
         }
 
         // An idle CPU counts as less loaded than a busy one with an empty queue.

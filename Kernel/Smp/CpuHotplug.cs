@@ -80,7 +80,7 @@ namespace Kernel.Smp
                         break;
                     }
                     Log.Warn("hotplug", $"CPU {index}: step {StepName(step)} failed, rolling back");
-                    for (HotplugStep undo = MayHaveActed(step, cpu) ? step : done; undo >= HotplugStep.DrainCalls; undo--) UndoDownStep(undo, cpu);
+                    for (HotplugStep undo = MayHaveActed(step) ? step : done; undo >= HotplugStep.DrainCalls; undo--) UndoDownStep(undo, cpu);
                     break;
                 }
                 done = step;
@@ -172,14 +172,12 @@ namespace Kernel.Smp
         }
 
         // Whether a step that failed may still have done its work, so the rollback must start with it, not the step
-        // before: a timer stop that timed out may have run late; a CPU parked and dead was taken offline all the same.
-        private static bool MayHaveActed(HotplugStep step, PerCpu* cpu) => step switch
-        {
-            HotplugStep.StopTimer => true,
-            HotplugStep.TakeOffline or HotplugStep.Park => cpu->CpuState == CpuState.Parked,
-            HotplugStep.SwitchToUp => true,
-            _ => false,   // MigrateProcesses undoes itself; DrainCalls and RetargetInterrupts change nothing when they fail
-        };
+        // before: a timer stop that timed out may have run late; Park and SwitchToUp come after the CPU was taken
+        // offline, whose undo restarts it. A TakeOffline that failed with the CPU out of the online set never gets here
+        // (the straggler), and one that failed with it still online did nothing; MigrateProcesses undoes itself;
+        // DrainCalls and RetargetInterrupts change nothing when they fail.
+        private static bool MayHaveActed(HotplugStep step) =>
+            step is HotplugStep.StopTimer or HotplugStep.Park or HotplugStep.SwitchToUp;
 
         private static void UndoDownStep(HotplugStep step, PerCpu* cpu)
         {

@@ -31,19 +31,19 @@ namespace Kernel.Sync
 #if LOCK_DEBUG
             CheckNotHeldHere(file, line);
 #endif
+            int ahead = 0;
             if (BuildConfiguration.Uniprocessor)
             {
                 // No other CPU: the lock is free (a holder on this CPU is the LOCK_DEBUG check's deadlock), so taking
                 // it is marking it held, with no atomic, no ticket, no spin: MINIX's uniprocessor build.
                 _next = _serving + 1;
-#if LOCK_DEBUG
-                RecordOwner(file, line);
-#endif
-                return 0;
             }
-            int ticket = Atomic.TakeTicket(ref _next);
-            int ahead = ticket - Atomic.Read(ref _serving);
-            while (Atomic.Read(ref _serving) != ticket) CpuNative.Pause();
+            else
+            {
+                int ticket = Atomic.TakeTicket(ref _next);
+                ahead = ticket - Atomic.Read(ref _serving);
+                while (Atomic.Read(ref _serving) != ticket) CpuNative.Pause();
+            }
 #if LOCK_DEBUG
             RecordOwner(file, line);
 #endif

@@ -126,7 +126,7 @@ inline cpu_down() {
 #ifdef ROLLBACK_FROM_LAST_SUCCESS
        from = done;
 #else
-       from = ((failed == STOP_TIMER || failed == SWITCH_TO_UP || (failed == PARK && state == Parked)) -> failed : done);
+       from = ((failed == STOP_TIMER || failed == PARK || failed == SWITCH_TO_UP) -> failed : done);
 #endif
        for (s : 1 .. from) { undo(from + 1 - s) }
     :: else -> skip
