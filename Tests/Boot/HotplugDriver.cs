@@ -65,7 +65,7 @@ public sealed partial class HotplugDriver(QemuSession session, string machineNam
     /// <summary>Waits for the self-test summary that follows an event's line and fails on any failed self-test.</summary>
     SerialLine ExpectSelfTestsPassed(SerialLine eventLine, string when)
     {
-        var summaryLine = WaitFor(session, SelfTestSummaryLine(), eventLine.Number + 1, eventTimeout, $"the self-test summary {when}");
+        var summaryLine = WaitFor(session, SelfTestLog.SummaryPattern, eventLine.Number + 1, eventTimeout, $"the self-test summary {when}");
         var log = SelfTestLog.Parse(string.Join('\n', session.Lines(eventLine.Number + 1, summaryLine.Number + 1).Select(line => line.Text)));
         var failures = log.Results.Where(result => result.Outcome == SelfTestOutcome.Fail).Select(result => $"  {result.Name}: {result.Message}");
         using (Assert.EnterMultipleScope())
@@ -98,9 +98,6 @@ public sealed partial class HotplugDriver(QemuSession session, string machineNam
 
     [GeneratedRegex(@"\bhotplug: CPU removed: APIC ID (?<apic>\d+), (?<online>\d+) CPUs? online, alternatives (?<mode>UP|SMP)\b")]
     private static partial Regex RemovedLine();
-
-    [GeneratedRegex(@"\bSELFTEST: \d+ passed, \d+ failed, \d+ skipped\b")]
-    private static partial Regex SelfTestSummaryLine();
 
     [GeneratedRegex(@"\bPANIC on CPU \d+|\bSELFTEST: PANIC\b")]
     private static partial Regex KernelPanic();

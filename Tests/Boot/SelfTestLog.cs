@@ -86,6 +86,9 @@ public sealed partial class SelfTestLog
     [GeneratedRegex(@"\bTEST (?<name>\S+\.\S+) (?<outcome>PASS|FAIL|SKIP) (?<ms>\d+)ms(?: (?<message>.*))?$")]
     private static partial Regex TestLine();
 
+    /// <summary>The kernel's summary line, `SELFTEST: N passed, N failed, N skipped`: what a live session waits for.</summary>
+    public static Regex SummaryPattern => SummaryLine();
+
     [GeneratedRegex(@"\bSELFTEST: (?<passed>\d+) passed, (?<failed>\d+) failed, (?<skipped>\d+) skipped\b")]
     private static partial Regex SummaryLine();
 
