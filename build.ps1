@@ -5,7 +5,7 @@
 #   ./build.ps1 run [--smp N] [--uefi] [--machine q35|pc] [--cpu qemu64|Haswell|EPYC] [--no-pit] [--no-serial] [--gdb] [--hotplug] [--cmdline "..."] [-- qemu args]
 #   ./build.ps1 test [dotnet test options]
 #   ./build.ps1 build
-#   ./build.ps1 bench [--smp 1,2,4,8,noalt,maxcpus1] [--uefi] [--timeout SECONDS] [--output DIR]
+#   ./build.ps1 bench [--smp 1,2,2-pvoff,4,4-pvoff,8,8-pvoff,noalt,maxcpus1] [--uefi] [--timeout SECONDS] [--output DIR]
 param(
     [Parameter(Position = 0)] [string] $Verb = "help",
     [Parameter(Position = 1, ValueFromRemainingArguments = $true)] [string[]] $Rest = @()

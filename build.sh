@@ -6,7 +6,7 @@
 #   ./build.sh run [--smp N] [--uefi] [--machine q35|pc] [--cpu qemu64|Haswell|EPYC] [--no-pit] [--no-serial] [--gdb] [--hotplug] [--cmdline "..."] [-- qemu args]
 #   ./build.sh test [dotnet test options]
 #   ./build.sh build
-#   ./build.sh bench [--smp 1,2,4,8,noalt,maxcpus1] [--uefi] [--timeout SECONDS] [--output DIR]   (report and plots in artifacts/bench)
+#   ./build.sh bench [--smp 1,2,2-pvoff,4,4-pvoff,8,8-pvoff,noalt,maxcpus1] [--uefi] [--timeout SECONDS] [--output DIR]   (report and plots in artifacts/bench)
 #   ./build.sh acpi madt|fadt FILE [--json] [--max-cpus N] [--boot-apic-id N]   (a binary table or an acpidump text)
 set -euo pipefail
 cd "$(dirname "$0")"

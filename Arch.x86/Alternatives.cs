@@ -36,6 +36,7 @@ namespace Kernel.Arch
         private static bool* s_featureChosen;      // per record: the feature variant is in place
         private static ulong s_textPages;
         private static uint s_chosenFeatures;      // bit per AltFeature: survives the tables' release
+        private static bool s_pvLocks;             // the kernel's choice of halting lock waits (Kernel/Sync/SpinThenHalt.cs)
 
         public static AlternativesMode Mode { get; private set; } = AlternativesMode.Off;
         public static bool TablesReleased { get; private set; }
@@ -47,10 +48,14 @@ namespace Kernel.Arch
         public static ulong LastSwitchAtMicros { get; private set; }   // when it ended, since boot
         public static ulong Switches { get; private set; }
 
-        /// <summary>Reads the tables, keeps a pristine copy of the text and applies the CPU-feature variants.</summary>
-        public static void Initialize(ImageLayout* image, bool disabled)
+        /// <summary>
+        /// Reads the tables, keeps a pristine copy of the text and applies the CPU-feature variants, and the paravirtual
+        /// lock waits if <paramref name="pvLocks"/> (a choice the kernel makes: Linux's pv_ops half of its alternatives).
+        /// </summary>
+        public static void Initialize(ImageLayout* image, bool disabled, bool pvLocks)
         {
             s_image = image;
+            s_pvLocks = pvLocks;
             if (disabled)
             {
                 Log.Info("alternatives", "off (noalternatives): the code runs exactly as built");
@@ -79,7 +84,7 @@ namespace Kernel.Arch
             Mode = AlternativesMode.Smp;
             ulong start = Tsc.Read();
             Patch(&ApplyFeatures);
-            Log.Info("alternatives", $"{s_lockCount} lock sites ({s_managedLockCount} in C#), {s_sequenceCount} UP/SMP sequences, {FeatureSiteCount} feature sites; features applied in {Tsc.ToMicroseconds(Tsc.Read() - start)} us (SSE2 fence {FeatureChosen(AltFeature.Sse2)}, x2APIC EOI {FeatureChosen(AltFeature.X2Apic)}, unfenced x2APIC ICR {FeatureChosen(AltFeature.ApicMsrWritesOrdered)})");
+            Log.Info("alternatives", $"{s_lockCount} lock sites ({s_managedLockCount} in C#), {s_sequenceCount} UP/SMP sequences, {FeatureSiteCount} feature sites; features applied in {Tsc.ToMicroseconds(Tsc.Read() - start)} us (SSE2 fence {FeatureChosen(AltFeature.Sse2)}, x2APIC EOI {FeatureChosen(AltFeature.X2Apic)}, unfenced x2APIC ICR {FeatureChosen(AltFeature.ApicMsrWritesOrdered)}, halting lock waits {FeatureChosen(AltFeature.PvLocks)})");
         }
 
         public static bool FeaturePresent(ushort feature) => feature switch
@@ -87,6 +92,7 @@ namespace Kernel.Arch
             AltFeature.Sse2 => (Cpuid.Query(1).Edx & (1u << 26)) != 0,
             AltFeature.X2Apic => LocalApic.X2ApicMode,
             AltFeature.ApicMsrWritesOrdered => LocalApic.X2ApicMode && Cpuid.IsAmd,
+            AltFeature.PvLocks => s_pvLocks,
             _ => false,
         };
 

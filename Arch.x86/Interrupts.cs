@@ -14,16 +14,24 @@ namespace Kernel.Arch
     {
         private static readonly ulong[] s_handlers = new ulong[Vectors.Count];   // delegate*<TrapFrame*, void> per vector
         private static readonly bool[] s_takesBigKernelLock = new bool[Vectors.Count];
+        private static readonly bool[] s_endOfInterruptFirst = new bool[Vectors.Count];
 
         /// <summary>
         /// Installs the handler for a device or IPI vector. Handlers run with interrupts off and must not
         /// allocate. Kernel entries (timer, devices) take the big kernel lock around the handler; the
-        /// cross-CPU requests the lock's waiters must keep servicing (call-function, stop) do not.
+        /// cross-CPU requests the lock's waiters must keep servicing (call-function, stop) do not. With
+        /// <paramref name="endOfInterruptFirst"/> the EOI comes before the handler, as Linux acknowledges its
+        /// call-function IPIs: the vector then no longer holds the processor priority up while its handler runs, so a
+        /// request that waits for a lock can still be kicked out of a halt (Kernel/Sync/SpinThenHalt.cs).
         /// </summary>
-        public static void Register(byte vector, delegate*<TrapFrame*, void> handler, bool takesBigKernelLock)
+        public static void Register(byte vector, delegate*<TrapFrame*, void> handler, bool takesBigKernelLock, bool endOfInterruptFirst = false)
         {
+            // In service, such a vector would hold back the kick of a wait inside its handler for good.
+            if (handler != null && vector >> 4 > (int)InterruptVectors.HaltedServicingWaitPriority && !endOfInterruptFirst)
+                Panic.Halt("interrupts: a vector of the classes halted waits take must send its EOI before its handler runs");
             s_handlers[vector] = (ulong)handler;
             s_takesBigKernelLock[vector] = takesBigKernelLock;
+            s_endOfInterruptFirst[vector] = endOfInterruptFirst;
         }
 
         /// <summary>Removes a vector's handler (a test's, once it is done with the vector).</summary>
@@ -38,6 +46,7 @@ namespace Kernel.Arch
             ulong vector = frame->Vector;
             if (vector == (ulong)ExceptionVector.NonMaskableInterrupt)
             {
+                PerCpu.Current->Waiting.CanHalt = 0;   // an NMI handler must not open interrupts in a wait
                 Panic.OnNonMaskableInterrupt(frame);
                 return;
             }
@@ -50,6 +59,13 @@ namespace Kernel.Arch
             if (vector == InterruptVectors.Spurious || InterruptVectors.IsLegacyPic(vector)) return;
             ulong handler = s_handlers[(byte)vector];
             PerCpu* cpu = PerCpu.Current;
+            bool endedFirst = s_endOfInterruptFirst[(byte)vector];
+            if (endedFirst) LocalApic.EndOfInterrupt();
+            if (vector == InterruptVectors.Timer && cpu->Waiting.InHalt != 0)
+            {
+                cpu->Waiting.TickDeferred = 1;   // it only ends the halt, for a deadline check: the wait raises it again when over
+                return;
+            }
             cpu->HandlerNesting++;
             if (handler == 0)
                 Log.Warn("irq", $"interrupt on vector {vector} with no handler (CPU {PerCpu.Current->Index})");
@@ -61,7 +77,8 @@ namespace Kernel.Arch
             }
             else ((delegate*<TrapFrame*, void>)handler)(frame);
             cpu->HandlerNesting--;
-            LocalApic.EndOfInterrupt();
+            if (!endedFirst) LocalApic.EndOfInterrupt();
+            if (cpu->Waiting.InHalt != 0) return;   // a kick or call that ended a wait's halt: back to the wait
             Proc.Scheduler.OnInterruptExit();   // after EOI: a switch may not come back here for a long time
         }
 

@@ -36,7 +36,7 @@ namespace Kernel.Arch
             LocalApic.StartOneShotTimer(count > uint.MaxValue ? uint.MaxValue : (uint)count);
         }
 
-        public static void InstallHandler() => Interrupts.Register(InterruptVectors.Timer, &OnTick, takesBigKernelLock: false);
+        public static void InstallHandler() => Interrupts.Register(InterruptVectors.Timer, &OnTick, takesBigKernelLock: false, endOfInterruptFirst: true);
 
         private static void OnTick(TrapFrame* frame)
         {

@@ -21,6 +21,24 @@ namespace Kernel.Arch
         public ulong LongestWait;      // the longest single spin, in TSC cycles
     }
 
+    /// <summary>One CPU's waiting (Kernel/Sync/SpinThenHalt.cs): the record wakers scan, and its statistics.</summary>
+    public struct WaitRecord
+    {
+        public ulong Address;          // the word this CPU may be halted on (a ticket lock's Serving), or 0; wakers read it
+        public int Target;             // the value it waits for the word to reach (its ticket)
+        public int InHalt;             // 1 from sti to cli around a wait's hlt (and in what interrupts it): interrupts then return straight to the wait
+        public int CanHalt;            // 1 once its local APIC takes kicks (cleared at INIT and NMI)
+        public int TickDeferred;       // a tick ended a halt: it is raised again when the wait is over
+        public ulong KickSentTsc;      // stamped by the CPU that kicks this one, just before the IPI
+        public ulong Halts;            // halt steps that halted
+        public ulong HaltedCycles;     // TSC cycles spent halted
+        public ulong KicksSent;
+        public ulong KicksTaken;       // kick interrupts this CPU took
+        public ulong KickLatencyCycles;    // summed over kicks from the kicker's stamp to running again
+        public ulong KickLatencies;        // how many kicks the sum covers
+        public ulong LongestKickLatency;
+    }
+
     /// <summary>
     /// Each CPU's private block, found through the GS base: `mov rax, [gs:0]` yields the block itself
     /// (Self at offset 0). Index is the dense CPU number (0..N-1) every per-CPU array uses; ApicId is
@@ -47,7 +65,8 @@ namespace Kernel.Arch
         public ulong StopMachineRuns;
         public ulong RescheduleRequests;
         public LockStatistics Bkl;
-        public int BklWaiting;                 // 1 while spinning for the big kernel lock
+        public int BklWaiting;                 // 1 while waiting for the big kernel lock
+        public WaitRecord Waiting;
         public int HandlerNesting;             // interrupt handlers and cross-CPU requests running: a fault there is the kernel's
         public int BklInterruptsWereEnabled;   // restored when the holder leaves the lock
         public int NeedResched;                // 1: reschedule at the next interrupt exit or kernel exit (Kernel/Proc/Scheduler.cs)

@@ -11,6 +11,7 @@ using Kernel.SelfTest;
 using Kernel.Servers;
 using Kernel.Shell;
 using Kernel.Smp;
+using Kernel.Sync;
 
 namespace Kernel
 {
@@ -66,11 +67,12 @@ namespace Kernel
             Ps2Keyboard.Initialize(AcpiFirmware.Fadt);    // PS/2 keyboard on IRQ 1, if the 8042 answers: the same ring
             ConfigurePmTimer(AcpiFirmware.Fadt);          // the reference clock modern machines have
             TimerCalibration.Run();                   // TSC and local APIC timer rates
-            Alternatives.Initialize(Image, Options.Has("noalternatives"));  // CPU-feature variants; pristine text kept
+            Alternatives.Initialize(Image, Options.Has("noalternatives"), SpinThenHalt.ChooseHalting(Options));  // CPU-feature and lock-wait variants; pristine text kept
             Interrupts.Register(InterruptVectors.ApicError, &ReportApicError, takesBigKernelLock: true);
             LocalApicTimer.InstallHandler();          // per-CPU tick
             CrossCpuCall.InstallHandler();            // run-this-on-that-CPU requests
             Ipi.InstallHandlers();                    // reschedule and stop requests
+            SpinThenHalt.InstallKickHandler();          // a lock's releaser wakes the halted waiter whose turn it is
             Scheduler.Initialize(Image->BootStackBottom, Image->BootStackTop);  // this thread becomes the kernel task; run queues
             LocalApicTimer.StartThisCpu();            // the boot CPU ticks
             CpuNative.EnableInterrupts();             // from here the boot CPU takes interrupts

@@ -18,6 +18,7 @@ namespace Kernel.Arch
         public const ushort Sse2 = 1;       // CPUID.01H:EDX[26]: MFENCE exists
         public const ushort X2Apic = 2;     // the local APIC runs in x2APIC mode (MSR access)
         public const ushort ApicMsrWritesOrdered = 3;   // x2APIC mode on a CPU whose x2APIC MSR writes wait for earlier stores (AMD): no fence before the ICR write
+        public const ushort PvLocks = 4;    // lock waits halt after a bounded spin and releasers kick (a hypervisor's CPUID.01H:ECX[31], or pvlocks=on)
     }
 
     /// <summary>Sizes of the alternatives tables (Boot/kernel.ld reserves them; tools/KernelImage fills the lock table).</summary>

@@ -57,6 +57,9 @@ namespace Kernel.Arch
         [RuntimeImport("*", "cpu_switch_context"), MethodImpl(MethodImplOptions.InternalCall)] public static extern void SwitchContext(ulong* saveRsp, ulong newRsp);
         [RuntimeImport("*", "cpu_process_start_address"), MethodImpl(MethodImplOptions.InternalCall)] public static extern ulong ProcessStartAddress();
         [RuntimeImport("*", "lock_take_ticket"), MethodImpl(MethodImplOptions.InternalCall)] public static extern int TakeTicket(int* next);
+        [RuntimeImport("*", "lock_release_ticket"), MethodImpl(MethodImplOptions.InternalCall)] public static extern int ReleaseTicket(TicketLock* words);
+        [RuntimeImport("*", "lock_waits_halt"), MethodImpl(MethodImplOptions.InternalCall)] public static extern int LockWaitsHalt();
+        [RuntimeImport("*", "lock_halt"), MethodImpl(MethodImplOptions.InternalCall)] public static extern void LockHalt(ulong priorityClass);
         [RuntimeImport("*", "cpu_full_fence"), MethodImpl(MethodImplOptions.InternalCall)] public static extern void FullFence();
         [RuntimeImport("*", "lapic_eoi"), MethodImpl(MethodImplOptions.InternalCall)] public static extern void LapicEoi();
         [RuntimeImport("*", "lapic_set_eoi_register"), MethodImpl(MethodImplOptions.InternalCall)] public static extern void LapicSetEoiRegister(ulong address);

@@ -26,6 +26,51 @@ ALT_REPLACE AltKind.UpSequence, AltFeature.None
 ALT_END
     ret
 
+; int lock_release_ticket(TicketLock* lock): serves the next ticket; returns how many waiters may be halted for
+; theirs (Kernel/Sync/SpinThenHalt.cs then kicks the one whose turn it is). Only the holder writes Serving, so as built
+; a plain increment serves it (SDM Vol. 3A §9.2.2: stores are not reordered with older stores) and nobody halts.
+; With paravirtual lock waits the store must be globally visible before Halted is read, or the releaser could read
+; 0 while a waiter, counted in and checking, still sees its turn not come, and halts for good: XCHG with memory is
+; locked whatever its prefix, a full barrier (SDM Vol. 3A §9.1.2.2; model Tests/Models/BigKernelLock.pml, PLAIN_RELEASE).
+global lock_release_ticket
+lock_release_ticket:
+ALT_BEGIN 11
+    inc dword [rdi + TicketLock.Serving]
+    xor eax, eax
+ALT_REPLACE AltKind.Feature, AltFeature.PvLocks
+    mov eax, [rdi + TicketLock.Serving]
+    inc eax
+    xchg [rdi + TicketLock.Serving], eax
+    mov eax, [rdi + TicketLock.Halted]
+ALT_END
+    ret
+
+; int lock_waits_halt(): 1 when lock waits may halt (the paravirtual variant is patched in), else 0: a static key,
+; Linux's jump label in this kernel's alternatives. As built, waits only spin.
+global lock_waits_halt
+lock_waits_halt:
+ALT_BEGIN 5
+    xor eax, eax
+ALT_REPLACE AltKind.Feature, AltFeature.PvLocks
+    mov eax, 1
+ALT_END
+    ret
+
+; void lock_halt(ulong priority_class): called with interrupts off, after the caller's last look at its condition.
+; Raises the task priority to priority_class so only vectors of a higher class can interrupt (CR8 is TPR[7:4] in
+; 64-bit mode, SDM Vol. 3A §11.8.6; delivery needs a class above the PPR's, §11.8.3.1), then sti; hlt: STI lets
+; interrupts in only after the next instruction (SDM Vol. 2B "STI"), so a wake-up that arrived after the check is
+; pending and ends the halt at once. HLT with interrupts off would sleep through it: only NMI, SMI and INIT wake that.
+global lock_halt
+lock_halt:
+    mov rax, cr8
+    mov cr8, rdi
+    sti
+    hlt
+    cli
+    mov cr8, rax
+    ret
+
 ; void cpu_full_fence(): orders every earlier load and store before every later one. The lock-prefixed
 ; OR of a stack slot is the universal fence; CPUs with SSE2 have MFENCE (SDM Vol. 3A §9.2.5 "Strengthening
 ; or Weakening the Memory-Ordering Model"), chosen once at boot.

@@ -59,6 +59,7 @@ namespace Kernel.Bench
                     Record(string.Concat("spinlock.contended.", cpus.ToString(), "cpus"), Contended(cpus, useBkl: false), "ops/ms");
                 for (int cpus = 2; cpus <= Cpus.OnlineCount; cpus++)
                     Record(string.Concat("bkl.contended.", cpus.ToString(), "cpus"), Contended(cpus, useBkl: true), "ops/ms");
+                RecordLockWaits();
             }
             if (Wanted(group, "alternatives"))
             {
@@ -245,6 +246,17 @@ namespace Kernel.Bench
             for (int i = 0; i < s_count; i++)
                 Console.WriteLine(new TextBuilder().Append("  ").AppendPadded(s_names[i], 32).AppendPadded(s_values[i].ToString(), 12)
                     .Append(s_units[i]).ToString());
+        }
+
+        // What the contended runs cost in halts and kicks: the hand-off rate past the host's cores is bounded by the kick's latency.
+        private static void RecordLockWaits()
+        {
+            WaitRecord total = SpinThenHalt.Totals();
+            Record("lock.halts", total.Halts, "halts");
+            Record("lock.kicks", total.KicksSent, "kicks");
+            if (total.KickLatencies == 0) return;
+            Record("kick.latency", Tsc.ToMicroseconds(total.KickLatencyCycles / total.KickLatencies), "us");
+            Record("kick.latency_max", Tsc.ToMicroseconds(total.LongestKickLatency), "us");
         }
 
         private static void PrintLockStatistics()

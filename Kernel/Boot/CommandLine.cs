@@ -33,6 +33,8 @@ namespace Kernel.Boot
             new KnownOption("nosmp", false, false, "run on the boot CPU alone"),
             new KnownOption("acpi", true, false, "off: ignore the firmware's ACPI tables (boot CPU only, PIT calibration, no I/O APIC routes)"),
             new KnownOption("nox2apic", false, false, "run the local APICs in xAPIC mode even where the CPU offers x2APIC (unless the firmware locked x2APIC or an APIC ID needs it)"),
+            new KnownOption("pvlocks", true, false, "on | off: lock waits halt after a short spin until the releaser kicks them (default: on under a hypervisor, CPUID.01H:ECX[31])"),
+            new KnownOption("pvlocks.spin", true, false, "with pvlocks: how many microseconds a lock waiter spins before it halts (default 20; the waiter next in line 8 times as long)"),
             new KnownOption("noalternatives", false, false, "leave the code exactly as built: no lock-prefix or CPU-feature patching"),
             new KnownOption("hotplug.selftest", true, false, "after each CPU hot-plug event, run the self-tests whose suite.name starts with the value (QEMU keeps running)"),
             new KnownOption("hotplug.fail", true, false, "test-only: make the named CPU hot-plug step fail once (e.g. take-offline, switch-to-smp)"),

@@ -7,8 +7,9 @@ namespace Kernel.Smp
     /// Runs a function on other CPUs: CallOn(cpu | set | all, fn, argument, wait). Each CPU has an inbox
     /// with one slot per sending CPU, so a request needs no allocation and cannot fail for lack of room:
     /// a sender whose previous request to that CPU is still running waits for it. The target runs the
-    /// request from the CrossCpuCall IPI, or — if it is spinning on the big kernel lock or waiting for its
-    /// own calls — from that wait loop, so a CPU waiting on another can never deadlock it. Requests run
+    /// request from the CrossCpuCall IPI, or — if it is waiting for the big kernel lock or for its own calls,
+    /// spinning or halted (Kernel/Sync/SpinThenHalt.cs) — from that wait, so a CPU waiting on another can never
+    /// deadlock it. The target wakes a sender halted for its request's completion. Requests run
     /// with interrupts off and without the big kernel lock. With `wait`, CallOn returns only after every
     /// target has finished the function. Sequence numbers wrap (compared by signed difference); whether a
     /// request was posted is a flag of its own, never a value of the sequence. Model: Tests/Models/CrossCpuCall.pml.
@@ -28,12 +29,13 @@ namespace Kernel.Smp
             public int Requested;    // sequence numbers: Requested → Started → Completed
             public int Started;
             public int Completed;
-            public int Padding;
+            public int SenderHalted;  // the sender is in a halt step waiting on Completed (Kernel/Sync/SpinThenHalt.cs)
         }
 
         private static int s_firstSequence;
 
-        public static void InstallHandler() => Interrupts.Register(InterruptVectors.CrossCpuCall, &OnInterrupt, takesBigKernelLock: false);
+        // The EOI first: a request may wait for a lock, and halt there until kicked (the kick is of the same class).
+        public static void InstallHandler() => Interrupts.Register(InterruptVectors.CrossCpuCall, &OnInterrupt, takesBigKernelLock: false, endOfInterruptFirst: true);
 
         /// <summary>test.call-sequence=N: every inbox slot made from now on starts at sequence N (to cross the wrap soon).</summary>
         public static void StartSequencesAt(int first) => s_firstSequence = first;
@@ -94,12 +96,8 @@ namespace Kernel.Smp
             {
                 if (!posted[cpu]) continue;
                 CallSlot* slot = SlotFor(Cpus.Get(cpu), self);
-                while (Atomic.Read(ref slot->Completed) - sequences[cpu] < 0)
-                {
-                    if (Tsc.Read() > deadline) { ok = false; break; }
-                    ServicePending();
-                    CpuNative.Pause();
-                }
+                if (!SpinThenHalt.Until(&slot->Completed, sequences[cpu], WaitCondition.NotBefore, &slot->SenderHalted, deadline, serviceCalls: true))
+                    ok = false;
             }
             return ok;
         }
@@ -126,6 +124,7 @@ namespace Kernel.Smp
                 cpu->HandlerNesting--;
                 cpu->CallsServed++;
                 Atomic.Write(ref slot->Completed, requested);
+                SpinThenHalt.Wake(&slot->Completed, &slot->SenderHalted);
             }
             state.Restore();
         }
@@ -146,14 +145,9 @@ namespace Kernel.Smp
         private static bool Post(PerCpu* self, PerCpu* target, delegate*<void*, void> fn, void* argument, out int sequence)
         {
             CallSlot* slot = SlotFor(target, self);
-            ulong deadline = Tsc.DeadlineAfter(DefaultTimeoutMicros);
             sequence = 0;
-            while (Atomic.Read(ref slot->Completed) != slot->Requested)
-            {
-                if (Tsc.Read() > deadline) return false;
-                ServicePending();
-                CpuNative.Pause();
-            }
+            if (!SpinThenHalt.Until(&slot->Completed, slot->Requested, WaitCondition.Equals, &slot->SenderHalted, Tsc.DeadlineAfter(DefaultTimeoutMicros), serviceCalls: true))
+                return false;
             slot->Function = (ulong)fn;
             slot->Argument = (ulong)argument;
             sequence = unchecked(slot->Requested + 1);

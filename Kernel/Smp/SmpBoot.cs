@@ -34,6 +34,8 @@ namespace Kernel.Smp
         private static ulong* s_stackTable;   // handed to the trampoline: APs take entries by arrival ticket
         private static bool s_lateApForTest;  // test.late-ap: the first AP to arrive waits until the boot CPU gave up on it
         private static bool s_stragglerForTest;   // test.straggler: the first CPU taken down never reports dead
+        private static int s_arrivals;            // APs that came online, ever: the boot CPU waits for it to grow
+        private static int s_arrivalsHalted;      // the boot CPU is in a halt step waiting on s_arrivals (Kernel/Sync/SpinThenHalt.cs)
 
         public static int Limit { get; private set; } = Cpus.MaxCpus;
 
@@ -144,13 +146,14 @@ namespace Kernel.Smp
             for (int i = 0; i < count; i++) s_stackTable[i] = cpus[i]->StackTop;
             ApTrampoline.Prepare(Paging.KernelRoot, s_stackTable, &ApEntry);
             ulong begin = Tsc.Read();
+            int arrivedBefore = Atomic.Read(ref s_arrivals);
             for (int i = 0; i < count; i++) SendOrReport(cpus[i], IpiDelivery.Init, 0);
             Tsc.SpinMicroseconds(InitDelayMicros);
             for (int i = 0; i < count; i++) SendOrReport(cpus[i], IpiDelivery.Startup, ApTrampoline.StartupVector);
             Tsc.SpinMicroseconds(StartupDelayMicros);
             for (int i = 0; i < count; i++)
                 if (cpus[i]->CpuState == CpuState.Starting) SendOrReport(cpus[i], IpiDelivery.Startup, ApTrampoline.StartupVector);
-            WaitForArrivals(cpus, count);
+            WaitForArrivals(cpus, count, arrivedBefore + count);
             return Tsc.ToMicroseconds(Tsc.Read() - begin);
         }
 
@@ -159,10 +162,12 @@ namespace Kernel.Smp
         private static ulong InitDelayMicros =>
             (Cpuid.IsIntel && Cpuid.Family >= 6) || (Cpuid.IsAmd && Cpuid.Family >= 0xF) ? 0 : LegacyInitDelayMicros;
 
-        private static void WaitForArrivals(PerCpu** started, int count)
+        // Each AP that comes online counts itself and kicks us, should we have halted waiting (we start no more than one
+        // batch at a time, so the count reaching `arrivals` means every CPU of this one is online).
+        private static void WaitForArrivals(PerCpu** started, int count, int arrivals)
         {
-            ulong deadline = Tsc.DeadlineAfter(ArrivalTimeoutMicros);
-            while (Tsc.Read() < deadline && !AllArrived(started, count)) CpuNative.Pause();
+            fixed (int* arrived = &s_arrivals, halted = &s_arrivalsHalted)
+                SpinThenHalt.Until(arrived, arrivals, WaitCondition.NotBefore, halted, Tsc.DeadlineAfter(ArrivalTimeoutMicros), serviceCalls: false);
             int failed = 0;
             for (int i = 0; i < count; i++)
             {
@@ -189,13 +194,6 @@ namespace Kernel.Smp
             }
         }
 
-        private static bool AllArrived(PerCpu** started, int count)
-        {
-            for (int i = 0; i < count; i++)
-                if (started[i]->CpuState == CpuState.Starting) return false;
-            return true;
-        }
-
         private static void SendOrReport(PerCpu* cpu, IpiDelivery delivery, byte vector)
         {
             if (!LocalApic.SendIpi(cpu->ApicId, delivery, vector))
@@ -209,12 +207,14 @@ namespace Kernel.Smp
             if (cpu == null) CpuNative.HaltForever();            // not a CPU we started: stay out of the way
             cpu->ReportedDead = 0;
             cpu->HandlerNesting = 0;                             // the handler or request that parked it never returned
+            SpinThenHalt.ResetAfterInit(cpu);                      // its APIC is reset: no halting in lock waits yet
             CrossCpuCall.AbandonInterruptedRequests(cpu);        // if INIT cut a request short, free its slot
             cpu->StackTop = ((ulong*)ApTrampoline.Block->StackTable)[ticket];   // stacks go by arrival order
             PerCpu.Install(cpu);                                 // GS → its block: exception reports need it
             Idt.Load();                                          // the shared IDT: every fault reported from here
             Gdt.Load(cpu);                                       // own GDT, TSS, IST stacks (GS reinstalled)
             LocalApic.EnableThisCpu();                           // same mode as the boot CPU
+            SpinThenHalt.EnableOnThisCpu();                 // kicks reach it now
             LocalApic.ConfigureNmiPins(AcpiFirmware.Madt.LocalNmis, cpu->AcpiUid);
             LocalApicTimer.StartThisCpu();                       // its own periodic tick
             if (s_lateApForTest && ticket == 0)                  // test.late-ap: arrive just after the deadline
@@ -225,6 +225,8 @@ namespace Kernel.Smp
                 Atomic.Write(ref cpu->ReportedDead, 1);
                 CpuNative.HaltForever();
             }
+            Atomic.Increment(ref s_arrivals);                    // the boot CPU may be halted waiting for this
+            fixed (int* arrived = &s_arrivals, halted = &s_arrivalsHalted) SpinThenHalt.Wake(arrived, halted);
             Proc.Scheduler.RunIdleThisCpu(cpu->StackTop - StackBytes, cpu->StackTop);   // runs processes; returns once offline
             if (s_stragglerForTest)                              // test.straggler: stay silent, as a CPU stuck on its way out would
             {

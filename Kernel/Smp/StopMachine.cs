@@ -8,8 +8,10 @@ namespace Kernel.Smp
     /// runs on the selected CPUs while the others wait, and every CPU executes a serialising instruction
     /// before it resumes, which is what cross-modifying code needs (SDM Vol. 3A §9.1.3 "Handling Self- and
     /// Cross-Modifying Code"). The steps — Prepare, DisableInterrupts, Run, Exit — advance when every CPU
-    /// has acknowledged the current one. Each CPU's part travels as a cross-CPU call through the inbox slot
-    /// it already owns, so a call allocates nothing and cannot fail for lack of resources. With one CPU
+    /// has acknowledged the current one; a CPU waiting for a step may halt (with nothing but the kick and the
+    /// tick let in: Kernel/Sync/SpinThenHalt.cs), and the last to acknowledge kicks it. Each CPU's part travels
+    /// as a cross-CPU call through the inbox slot it already owns, so a call allocates nothing and cannot fail
+    /// for lack of resources. With one CPU
     /// online it just runs `fn` with interrupts off. One stop_machine at a time. Model: Tests/Models/StopMachine.pml.
     /// </summary>
     public static unsafe class StopMachine
@@ -26,6 +28,7 @@ namespace Kernel.Smp
 
         private static SpinLock s_callers;
         private static int s_step;
+        private static int s_stepHalted;    // participants in a halt step waiting on s_step (Kernel/Sync/SpinThenHalt.cs)
         private static int s_acknowledged;
         private static int s_participants;
         private static CpuSet s_selected;
@@ -90,12 +93,9 @@ namespace Kernel.Smp
 
         private static void WaitFor(int step)
         {
-            ulong deadline = Tsc.DeadlineAfter(RendezvousTimeoutMicros);
-            while (Atomic.Read(ref s_step) != step)
-            {
-                if (Tsc.Read() > deadline) Panic.Halt("stop_machine: a CPU never reached the rendezvous");
-                CpuNative.Pause();
-            }
+            fixed (int* word = &s_step, halted = &s_stepHalted)
+                if (!SpinThenHalt.Until(word, step, WaitCondition.Equals, halted, Tsc.DeadlineAfter(RendezvousTimeoutMicros), serviceCalls: false))
+                    Panic.Halt("stop_machine: a CPU never reached the rendezvous");
         }
 
         private static void Acknowledge(int step)
@@ -103,6 +103,7 @@ namespace Kernel.Smp
             if (Atomic.Increment(ref s_acknowledged) != s_participants) return;
             Atomic.Write(ref s_acknowledged, 0);
             Atomic.Write(ref s_step, step == (int)Step.Exit ? (int)Step.Idle : step + 1);
+            fixed (int* word = &s_step, halted = &s_stepHalted) SpinThenHalt.Wake(word, halted);
         }
     }
 }

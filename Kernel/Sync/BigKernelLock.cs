@@ -7,9 +7,10 @@ namespace Kernel.Sync
     /// <summary>
     /// The big kernel lock, after MINIX 3: one CPU at a time runs core kernel code. Interrupt handlers
     /// and kernel calls enter it and leave it on exit; processes run in parallel outside it. It is
-    /// a ticket lock, so CPUs get it in the order they asked. Its holder runs with interrupts off, which
+    /// a ticket lock, so CPUs get it in the order they asked, waiting as Kernel/Sync/SpinThenHalt.cs does (spinning, or
+    /// halting until kicked under a hypervisor). Its holder runs with interrupts off, which
     /// makes re-entry from an interrupt on the same CPU impossible (and a bug, caught by a panic). A CPU
-    /// spinning for it keeps servicing cross-CPU requests — the holder may be waiting for exactly that —
+    /// waiting for it keeps servicing cross-CPU requests — the holder may be waiting for exactly that —
     /// as seL4's lock does. Those requests therefore run while their CPU waits for the lock, so they must
     /// not take it themselves (a second ticket behind its own first one would never be served): as in
     /// MINIX, a caller that needs kernel state changed on another CPU holds the lock on the target's
@@ -18,8 +19,7 @@ namespace Kernel.Sync
     /// </summary>
     public static unsafe class BigKernelLock
     {
-        private static int s_next;
-        private static int s_serving;
+        private static TicketLock s_words;
         private static int s_ownerPlusOne;
         private static ulong s_ownerFile;
         private static int s_ownerLine;
@@ -39,12 +39,12 @@ namespace Kernel.Sync
             cpu->Bkl.Acquisitions++;
             if (BuildConfiguration.Uniprocessor)
             {
-                s_next = s_serving + 1;   // nobody to wait for: interrupts off is the whole lock (see SpinLock)
+                s_words.Next = s_words.Serving + 1;   // nobody to wait for: interrupts off is the whole lock (see SpinLock)
             }
             else
             {
-                int ticket = Atomic.TakeTicket(ref s_next);
-                if (Atomic.Read(ref s_serving) != ticket) WaitForTurn(cpu, ticket);
+                int ticket = Atomic.TakeTicket(ref s_words.Next);
+                if (Atomic.Read(ref s_words.Serving) != ticket) WaitForTurn(cpu, ticket);
             }
             s_ownerPlusOne = (int)cpu->Index + 1;
             s_ownerFile = LockDiagnostics.AddressOf(file);
@@ -52,17 +52,13 @@ namespace Kernel.Sync
             cpu->BklInterruptsWereEnabled = state.WasEnabled ? 1 : 0;
         }
 
-        // Another CPU holds the lock: spin for our ticket, serving cross-CPU requests meanwhile.
+        // Another CPU holds the lock: wait for our ticket, serving cross-CPU requests meanwhile.
         private static void WaitForTurn(PerCpu* cpu, int ticket)
         {
             cpu->Bkl.Contended++;
             Atomic.Write(ref cpu->BklWaiting, 1);
             ulong start = Tsc.Read();
-            while (Atomic.Read(ref s_serving) != ticket)
-            {
-                CrossCpuCall.ServicePending();
-                CpuNative.Pause();
-            }
+            SpinThenHalt.WaitForTicket(Words, ticket, serviceCalls: true);
             ulong waited = Tsc.Read() - start;
             Atomic.Write(ref cpu->BklWaiting, 0);
             cpu->Bkl.WaitCycles += waited;
@@ -76,9 +72,12 @@ namespace Kernel.Sync
                 LockDiagnostics.Fail("big kernel lock left by a CPU that does not hold it", s_ownerPlusOne - 1, s_ownerFile, s_ownerLine, file, line);
             bool enableInterrupts = cpu->BklInterruptsWereEnabled != 0;
             Atomic.Write(ref s_ownerPlusOne, 0);
-            Atomic.Write(ref s_serving, s_serving + 1);
+            if (BuildConfiguration.Uniprocessor) Atomic.Write(ref s_words.Serving, s_words.Serving + 1);
+            else SpinThenHalt.ReleaseTicket(Words);
             if (enableInterrupts) CpuNative.EnableInterrupts();
         }
+
+        private static TicketLock* Words => (TicketLock*)Unsafe.AsPointer(ref s_words);
 
         public static bool HeldByCurrentCpu => s_ownerPlusOne == (int)PerCpu.Current->Index + 1;
 

@@ -5,20 +5,17 @@ namespace Kernel.Sync
 {
     /// <summary>
     /// A ticket lock: FIFO, so no CPU starves, and a CPU that takes its ticket waits for at most the
-    /// holders ahead of it. Acquire takes a ticket with one atomic fetch-and-add and spins (with
-    /// `pause`) until the lock serves it; Release is a plain ordered store, which x86's total store
-    /// order makes sufficient (SDM Vol. 3A §9.2.2 "Memory Ordering in P6 and More Recent Processor
-    /// Families"). Use AcquireIrqSave when an interrupt handler on the same CPU could want the lock.
+    /// holders ahead of it. Acquire takes a ticket with one atomic fetch-and-add and waits until the lock
+    /// serves it; Release serves the next ticket. How both wait and serve, spinning or halting until kicked,
+    /// is Kernel/Sync/SpinThenHalt.cs's, chosen at boot. Use AcquireIrqSave when an interrupt handler on the
+    /// same CPU could want the lock.
     /// With LOCK_DEBUG (Debug builds) the lock records its owner CPU and where it was taken, and taking
     /// a lock this CPU holds, or releasing one it does not, panics naming both places. A uniprocessor build
     /// (MaxCpus=1) takes no ticket: acquiring marks the lock held, as MINIX's UP configuration compiles its locks away.
     /// </summary>
     public unsafe struct SpinLock
     {
-        private const int NoOwner = -1;
-
-        private int _next;
-        private int _serving;
+        private TicketLock _words;
 #if LOCK_DEBUG
         private int _ownerPlusOne;      // 0 = free, so a zeroed lock is a valid free lock
         private ulong _ownerFile;       // the address of a frozen string literal (CallerFilePath); objects never move
@@ -36,13 +33,13 @@ namespace Kernel.Sync
             {
                 // No other CPU: the lock is free (a holder on this CPU is the LOCK_DEBUG check's deadlock), so taking
                 // it is marking it held, with no atomic, no ticket, no spin: MINIX's uniprocessor build.
-                _next = _serving + 1;
+                _words.Next = _words.Serving + 1;
             }
             else
             {
-                int ticket = Atomic.TakeTicket(ref _next);
-                ahead = ticket - Atomic.Read(ref _serving);
-                while (Atomic.Read(ref _serving) != ticket) CpuNative.Pause();
+                int ticket = Atomic.TakeTicket(ref _words.Next);
+                ahead = ticket - Atomic.Read(ref _words.Serving);
+                if (ahead != 0) SpinThenHalt.WaitForTicket(Words, ticket, serviceCalls: false);
             }
 #if LOCK_DEBUG
             RecordOwner(file, line);
@@ -53,8 +50,8 @@ namespace Kernel.Sync
         /// <summary>Takes the lock if it is free right now.</summary>
         public bool TryAcquire([CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
         {
-            int serving = Atomic.Read(ref _serving);
-            if (Atomic.CompareExchange(ref _next, serving + 1, serving) != serving) return false;
+            int serving = Atomic.Read(ref _words.Serving);
+            if (Atomic.CompareExchange(ref _words.Next, serving + 1, serving) != serving) return false;
 #if LOCK_DEBUG
             RecordOwner(file, line);
 #endif
@@ -67,10 +64,14 @@ namespace Kernel.Sync
             CheckHeldHere(file, line);
             _ownerPlusOne = 0;
 #endif
-            Atomic.Write(ref _serving, _serving + 1);
+            if (BuildConfiguration.Uniprocessor) Atomic.Write(ref _words.Serving, _words.Serving + 1);
+            else SpinThenHalt.ReleaseTicket(Words);
         }
 
-        public bool IsHeld => Atomic.Read(ref _next) != Atomic.Read(ref _serving);
+        public bool IsHeld => Atomic.Read(ref _words.Next) != Atomic.Read(ref _words.Serving);
+
+        // Spinlocks live in statics and kernel objects, neither of which ever moves.
+        private TicketLock* Words => (TicketLock*)Unsafe.AsPointer(ref _words);
 
         /// <summary>Disables interrupts, then acquires; returns what ReleaseIrqRestore must be given back.</summary>
         public InterruptState AcquireIrqSave([CallerFilePath] string file = "", [CallerLineNumber] int line = 0)

@@ -85,6 +85,13 @@ public static class BootMatrix
     public const string LargeSubset = "bootinfo,smp,ipi,sync,alternatives,tsc,hotplug.RefusesTheBootCpu,hotplug.DownToOne";
 
     /// <summary>
+    /// What a machine runs that differs from another only in how lock waits are done (`pvlocks=off` under QEMU, whose
+    /// CPUID names a hypervisor; `pvlocks=on` under Bochs, whose does not): the tortures of locks, IPIs and hot-plug,
+    /// and the lock tests.
+    /// </summary>
+    public const string LockWaitSubset = "locktorture,ipi-storm,hotplug-torture,lockwait,sync";
+
+    /// <summary>
     /// What 288 CPUs run after each hot-plug event (<see cref="BigMachineTests"/>): the tests whose cost grows with the
     /// CPU count, not its square, and that hold no rendezvous of every CPU for long (288 vCPU threads share two host cores).
     /// </summary>
@@ -99,6 +106,7 @@ public static class BootMatrix
         new("smp4", Smp: "4", ExpectedCpus: 4),
         new("smp8", Smp: "8", ExpectedCpus: 8),
         new("smp8-2s2c2t", Smp: "8,sockets=2,cores=2,threads=2", ExpectedCpus: 8),
+        new("smp8-spinning-waits", Smp: "8", ExpectedCpus: 8, KernelOptions: "pvlocks=off", Tests: LockWaitSubset),
         new("smp4-uefi", Smp: "4", ExpectedCpus: 4, Uefi: true),
         new("smp2-pc", Smp: "2", ExpectedCpus: 2, Machine: "pc", KernelOptions: "test.call-sequence=2147483547"),
         new("smp4-pc", Smp: "4", ExpectedCpus: 4, Machine: "pc"),
@@ -117,6 +125,7 @@ public static class BootMatrix
         new("smp16-4s2c2t", Smp: "16,sockets=4,cores=2,threads=2", ExpectedCpus: 16, Tests: LargeSubset),
         new("smp2-noserial-pc", Smp: "2", ExpectedCpus: 2, Machine: "pc", SerialPort: false, Tests: SmpSubset),
         new("bochs-smp4", Smp: "4", ExpectedCpus: 4, Cpu: "bx_generic", Emulator: Emulator.Bochs),
+        new("bochs-smp4-pvlocks", Smp: "4", ExpectedCpus: 4, Cpu: "bx_generic", KernelOptions: "pvlocks=on", Tests: LockWaitSubset, Emulator: Emulator.Bochs),
         new("bochs-smp2-x2apic-noalt", Smp: "2", ExpectedCpus: 2, Cpu: "corei7_skylake_x", KernelOptions: "noalternatives", Tests: SmpSubset, Emulator: Emulator.Bochs),
         new("smp4-baremetal-uefi", Smp: "4", ExpectedCpus: 4, Cpu: "Haswell", Uefi: true, Pit: false, SerialPort: false),
     ];

@@ -3,7 +3,8 @@
  * Kernel/Smp/Cpus.cs (TryMarkOnline, TryMarkFailed). The boot CPU waits for the AP to mark itself online; at its
  * deadline it marks the AP failed, unless the AP just made it (both are compare-exchanges on the AP's state), and
  * then logs, which takes the log lock. The AP may arrive at any moment, also after the deadline, and may take the
- * log lock on its way (a log line) before it tries to mark itself online.
+ * log lock on its way (a log line) before it tries to mark itself online. (The boot CPU's wait may halt, woken by
+ * each arriving AP's kick: Kernel/Sync/SpinThenHalt.cs, whose wake-up CrossCpuCall.pml checks; here it is a wait.)
  *
  * INIT resets a CPU wherever it is: a lock it holds then is never released. So the boot CPU sends INIT only to an
  * AP known to be halted (ReportedDead, as the CPU-down path does), and a late AP takes no lock after it learns it

@@ -58,8 +58,11 @@ public sealed class BenchReportTests
         {
             ("smp 1", "1,maxcpus=2", "bench", PatchMode.UpPatched),
             ("smp 2", "2", "bench", PatchMode.Smp),
+            ("smp 2 pvlocks=off", "2", "bench pvlocks=off", PatchMode.Smp),
             ("smp 4", "4", "bench", PatchMode.Smp),
+            ("smp 4 pvlocks=off", "4", "bench pvlocks=off", PatchMode.Smp),
             ("smp 8", "8", "bench", PatchMode.Smp),
+            ("smp 8 pvlocks=off", "8", "bench pvlocks=off", PatchMode.Smp),
             ("smp 1 noalt", "1,maxcpus=2", "bench noalternatives", PatchMode.Unpatched),
             ("MaxCpus=1", "1,maxcpus=2", "bench", PatchMode.UniprocessorBuild),
         }));
@@ -74,6 +77,9 @@ public sealed class BenchReportTests
     [TestCase("maxcpus1,maxcpus1")]
     [TestCase("maxcpus2")]
     [TestCase("x-noalt")]
+    [TestCase("1-pvoff")]
+    [TestCase("4-pvoff-noalt")]
+    [TestCase("4-noalt-pvoff")]
     [TestCase(" , ")]
     public void RejectsBadConfigurationLists(string list) =>
         Assert.That(() => BenchConfiguration.ParseList(list), Throws.TypeOf<FormatException>());
@@ -95,6 +101,14 @@ public sealed class BenchReportTests
     [Test]
     public void AcceptsNoAlternativesOnSeveralCpus() =>
         Assert.That(BenchConfiguration.ParseList("4, 4-noalt").Select(c => c.Name), Is.EqualTo(new[] { "smp4", "smp4-noalt" }));
+
+    [Test]
+    public void SpinningWaitsAreTheSameBootWithPvlocksOff() =>
+        Assert.That(BenchConfiguration.ParseList("8-pvoff,8-x2apic-pvoff").Select(c => (c.Name, c.QemuCpu, c.KernelCmdline)), Is.EqualTo(new[]
+        {
+            ("smp8-pvoff", "qemu64", "bench pvlocks=off"),
+            ("smp8-x2apic-pvoff", "qemu64,+x2apic", "bench pvlocks=off"),
+        }));
 
     [Test]
     public void ABootCountsOnlyWithACleanExitAndAWellFormedLine()

@@ -19,6 +19,7 @@ public class UniprocessorBuildTests
         "Kernel_Kernel_Smp_SmpBoot__Start", "Kernel_Kernel_Smp_SmpBoot__ApEntry", "Kernel_Kernel_Smp_SmpBoot__WaitForArrivals",
         "Kernel_Kernel_Smp_SmpBoot__SendOrReport", "Kernel_Kernel_Arch_ApTrampoline__Prepare",
         "Kernel_Kernel_Sync_BigKernelLock__WaitForTurn",
+        "Kernel_Kernel_Sync_SpinThenHalt__WaitForTicket", "Kernel_Kernel_Sync_SpinThenHalt__HaltStep", "Kernel_Kernel_Sync_SpinThenHalt__Kick",
     ];
 
     private static string RepoFile(string relative, [CallerFilePath] string thisFile = "") =>

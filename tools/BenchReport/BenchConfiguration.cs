@@ -22,9 +22,11 @@ public enum PatchMode
 /// One benchmark boot: `-smp Cpus`, kernel options `bench` (and `noalternatives` for the unpatched baseline); the
 /// default kernel, or the MaxCpus=1 build (<see cref="UniprocessorBuild"/>, artifacts/boot-maxcpus1/) on one CPU;
 /// QEMU's qemu64 CPU, whose local APIC the kernel runs in xAPIC mode, or with <see cref="X2Apic"/> qemu64,+x2apic,
-/// which it runs in x2APIC mode. Boots of more than <see cref="FullSuiteCpus"/> CPUs measure the bring-up only.
+/// which it runs in x2APIC mode. Boots of more than <see cref="FullSuiteCpus"/> CPUs measure the bring-up only. Lock waits
+/// are the kernel's choice (under QEMU, whose CPUID names a hypervisor: spin, then halt until kicked), or with
+/// <see cref="SpinningWaits"/> `pvlocks=off`, the spinning the kernel keeps for bare metal: the two side by side.
 /// </summary>
-public sealed record BenchConfiguration(int Cpus, bool NoAlternatives = false, bool UniprocessorBuild = false, bool X2Apic = false)
+public sealed record BenchConfiguration(int Cpus, bool NoAlternatives = false, bool UniprocessorBuild = false, bool X2Apic = false, bool SpinningWaits = false)
 {
     public const int MaxCpus = 288;
 
@@ -37,14 +39,17 @@ public sealed record BenchConfiguration(int Cpus, bool NoAlternatives = false, b
     /// <summary>The list item that boots the MaxCpus=1 build.</summary>
     public const string UniprocessorBuildItem = "maxcpus1";
 
-    /// <summary>Every configuration the report compares: the CPU counts, the unpatched one-CPU baseline, the MaxCpus=1 build.</summary>
-    public const string DefaultList = "1,2,4,8,noalt,maxcpus1";
+    /// <summary>
+    /// Every configuration the report compares: the CPU counts, each with halting and with spinning lock waits, the
+    /// unpatched one-CPU baseline, the MaxCpus=1 build.
+    /// </summary>
+    public const string DefaultList = "1,2,2-pvoff,4,4-pvoff,8,8-pvoff,noalt,maxcpus1";
 
-    /// <summary>File-name and JSON key: smp4, smp8-x2apic, smp1-noalt, maxcpus1.</summary>
-    public string Name => UniprocessorBuild ? UniprocessorBuildItem : $"smp{Cpus}{(X2Apic ? "-x2apic" : "")}{(NoAlternatives ? "-noalt" : "")}";
+    /// <summary>File-name and JSON key: smp4, smp8-x2apic, smp8-pvoff, smp1-noalt, maxcpus1.</summary>
+    public string Name => UniprocessorBuild ? UniprocessorBuildItem : $"smp{Cpus}{(X2Apic ? "-x2apic" : "")}{(NoAlternatives ? "-noalt" : "")}{(SpinningWaits ? "-pvoff" : "")}";
 
     /// <summary>Table column heading.</summary>
-    public string Label => UniprocessorBuild ? "MaxCpus=1" : $"smp {Cpus}{(X2Apic ? " x2apic" : "")}{(NoAlternatives ? " noalt" : "")}";
+    public string Label => UniprocessorBuild ? "MaxCpus=1" : $"smp {Cpus}{(X2Apic ? " x2apic" : "")}{(NoAlternatives ? " noalt" : "")}{(SpinningWaits ? " pvlocks=off" : "")}";
 
     /// <summary>
     /// QEMU's -smp value. A one-CPU machine gets an empty hot-plug slot: TCG emits host atomics for locked instructions
@@ -57,7 +62,7 @@ public sealed record BenchConfiguration(int Cpus, bool NoAlternatives = false, b
     /// <summary>Guest memory: 256 MiB, 1 GiB above 64 CPUs (each CPU's stacks, GDT and tables).</summary>
     public string Memory => Cpus > 64 ? "1G" : "256M";
 
-    public string KernelCmdline => (Cpus > FullSuiteCpus ? "bench=smp" : "bench") + (NoAlternatives ? " noalternatives" : "");
+    public string KernelCmdline => (Cpus > FullSuiteCpus ? "bench=smp" : "bench") + (NoAlternatives ? " noalternatives" : "") + (SpinningWaits ? " pvlocks=off" : "");
 
     public PatchMode Mode => UniprocessorBuild ? PatchMode.UniprocessorBuild
                            : NoAlternatives ? PatchMode.Unpatched : Cpus == 1 ? PatchMode.UpPatched : PatchMode.Smp;
@@ -71,8 +76,8 @@ public sealed record BenchConfiguration(int Cpus, bool NoAlternatives = false, b
     };
 
     /// <summary>
-    /// A comma-separated list: `N` CPUs, then optionally `-x2apic` and `-noalt` (`noalt` alone is `1-noalt`);
-    /// `maxcpus1` the MaxCpus=1 build on one CPU. Throws <see cref="FormatException"/> naming the bad item.
+    /// A comma-separated list: `N` CPUs, then optionally `-x2apic`, then `-noalt` or `-pvoff` (`noalt` alone is
+    /// `1-noalt`); `maxcpus1` the MaxCpus=1 build on one CPU. Throws <see cref="FormatException"/> naming the bad item.
     /// </summary>
     public static IReadOnlyList<BenchConfiguration> ParseList(string list)
     {
@@ -91,13 +96,16 @@ public sealed record BenchConfiguration(int Cpus, bool NoAlternatives = false, b
         static BenchConfiguration Parse(string item)
         {
             var rest = item;
-            var noAlternatives = Strip(ref rest, "-noalt");
+            var spinningWaits = Strip(ref rest, "-pvoff");
+            var noAlternatives = !spinningWaits && Strip(ref rest, "-noalt");
             var x2Apic = Strip(ref rest, "-x2apic");
             if (!int.TryParse(rest, NumberStyles.None, CultureInfo.InvariantCulture, out var cpus) || cpus < 1 || cpus > MaxCpus)
-                throw new FormatException($"'{item}' is not a configuration: use a CPU count 1..{MaxCpus}, then optionally -x2apic and -noalt; 'noalt' or '{UniprocessorBuildItem}'");
+                throw new FormatException($"'{item}' is not a configuration: use a CPU count 1..{MaxCpus}, then optionally -x2apic, then -noalt or -pvoff; 'noalt' or '{UniprocessorBuildItem}'");
             if (cpus > XApicCpus && !x2Apic)
                 throw new FormatException($"'{item}': xAPIC mode addresses at most {XApicCpus} CPUs: use {cpus}-x2apic");
-            return new BenchConfiguration(cpus, noAlternatives, X2Apic: x2Apic);
+            if (spinningWaits && cpus == 1)
+                throw new FormatException($"'{item}': one CPU never waits for another, so -pvoff changes nothing");
+            return new BenchConfiguration(cpus, noAlternatives, X2Apic: x2Apic, SpinningWaits: spinningWaits);
         }
 
         static bool Strip(ref string text, string suffix)

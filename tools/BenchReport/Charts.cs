@@ -32,7 +32,8 @@ public static class Charts
     public static LineChart LockThroughput(IReadOnlyList<BenchRun> runs)
     {
         var series = new List<Series>();
-        var boots = ScalingRuns(runs).Where(run => run.Configuration.Cpus >= 2).ToList();
+        var boots = runs.Where(run => run.Succeeded && run.Configuration is { NoAlternatives: false, UniprocessorBuild: false, X2Apic: false } && run.Configuration.Cpus >= 2)
+            .OrderBy(run => run.Configuration.Cpus).ThenBy(run => run.Configuration.SpinningWaits).ToList();
         for (var i = 0; i < boots.Count; i++)
         {
             var run = boots[i];
@@ -60,7 +61,7 @@ public static class Charts
         ]), LogY: true);
 
     static IReadOnlyList<Point> ApicModeRuns(IReadOnlyList<BenchRun> runs, bool x2Apic) =>
-        runs.Where(run => run.Succeeded && run.Configuration is { NoAlternatives: false, UniprocessorBuild: false } && run.Configuration.X2Apic == x2Apic)
+        runs.Where(run => run.Succeeded && run.Configuration is { NoAlternatives: false, UniprocessorBuild: false, SpinningWaits: false } && run.Configuration.X2Apic == x2Apic)
             .Select(run => (run.Configuration.Cpus, Value: run.Value("smp.bringup_per_ap")))
             .Where(p => p.Value is not null)
             .OrderBy(p => p.Cpus)
@@ -96,8 +97,9 @@ public static class Charts
         _ => "atomic.fetch_add.noalternatives",
     });
 
+    // One boot per CPU count: the kernel's own lock-wait choice (the pvlocks=off boots have lines of their own in LockThroughput).
     static IEnumerable<BenchRun> ScalingRuns(IReadOnlyList<BenchRun> runs) =>
-        runs.Where(run => run.Succeeded && run.Configuration is { NoAlternatives: false, UniprocessorBuild: false, X2Apic: false }).OrderBy(run => run.Configuration.Cpus);
+        runs.Where(run => run.Succeeded && run.Configuration is { NoAlternatives: false, UniprocessorBuild: false, X2Apic: false, SpinningWaits: false }).OrderBy(run => run.Configuration.Cpus);
 
     static IReadOnlyList<Point> Sweep(BenchRun run, string prefix) =>
         run.Output!.Results.Where(m => m.Name.StartsWith(prefix, StringComparison.Ordinal) && Metrics.CpusIn(m.Name) is not null)

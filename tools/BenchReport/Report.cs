@@ -15,7 +15,8 @@ public static class Report
         "These numbers come from QEMU's TCG, which translates every guest instruction in software on a shared host: they are " +
         "not hardware numbers. Costs are in the guest's TSC cycles; atomics and fences cost what TCG makes them cost (it emits " +
         "host atomics only when the machine can have a second vCPU, which is why one-CPU boots get an empty hot-plug slot), and once the vCPUs outnumber the host's cores a contended lock or a " +
-        "cross-CPU round trip waits for the host to schedule the next vCPU. Compare configurations of one run, not runs of " +
+        "cross-CPU round trip waits for the host to schedule the next vCPU: the `pvlocks=off` boots show that with spinning waits, " +
+        "the others with waits that halt and are kicked, whose hand-offs to a halted vCPU cost `kick.latency` each. Compare configurations of one run, not runs of " +
         "different hosts; run on hardware or KVM for the kernel's own numbers.";
 
     // Relaxed escaping: the file is read by people and scripts, never embedded in HTML.

@@ -1,0 +1,51 @@
+namespace Kernel.Sync
+{
+    /// <summary>How a CPU waits for a ticket lock held by another.</summary>
+    public enum LockWaitVariant
+    {
+        Spin,            // spin until served: on bare metal the holder runs, and a halt's wake-up costs more than it saves
+        SpinThenHalt,    // spin a bounded time, then halt until the releaser kicks: under a hypervisor (paravirtual locks)
+    }
+
+    /// <summary>
+    /// The choice between the lock-wait variants, made once at boot (Kernel/Sync/TicketWait.cs applies it as an
+    /// alternative). Pure: compiled by the host tests too.
+    /// </summary>
+    public static class LockWaitPolicy
+    {
+        /// <summary>
+        /// `pvlocks=on|off` decides; without it, a hypervisor (CPUID.01H:ECX[31], SDM Vol. 2A "CPUID": reserved for
+        /// hypervisors to set) means halting. <paramref name="reason"/> says why, for the boot log; <paramref name="warning"/>
+        /// is set when the option's value was neither on nor off (and then ignored).
+        /// </summary>
+        public static LockWaitVariant Choose(bool underHypervisor, bool optionGiven, string option, out string reason, out string warning)
+        {
+            warning = null;
+            if (optionGiven)
+            {
+                if (option == "on") { reason = "pvlocks=on"; return LockWaitVariant.SpinThenHalt; }
+                if (option == "off") { reason = "pvlocks=off"; return LockWaitVariant.Spin; }
+                warning = string.Concat("pvlocks='", option ?? "", "' is not on|off: ignored");
+            }
+            if (underHypervisor)
+            {
+                reason = "a hypervisor (CPUID.01H:ECX[31])";
+                return LockWaitVariant.SpinThenHalt;
+            }
+            reason = "no hypervisor (CPUID.01H:ECX[31] clear)";
+            return LockWaitVariant.Spin;
+        }
+
+        /// <summary>How much longer than the others the waiter next in line spins before it halts.</summary>
+        public const int NextInLineSpinFactor = 8;
+
+        /// <summary>
+        /// Whether a waiter with <paramref name="ahead"/> holders and waiters before it (1: only the holder), having spun
+        /// <paramref name="spun"/> cycles, should halt. The waiter next in line is the one a release hands the lock to, so
+        /// it keeps spinning longest: it halts only when the hold itself is long. The others halt after
+        /// <paramref name="budget"/>: they will be kicked when they become next in line, a hold before their turn.
+        /// </summary>
+        public static bool ShouldHalt(int ahead, ulong spun, ulong budget) =>
+            spun >= (ahead <= 1 ? budget * NextInLineSpinFactor : budget);
+    }
+}
