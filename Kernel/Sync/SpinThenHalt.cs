@@ -20,17 +20,17 @@ namespace Kernel.Sync
     /// as Linux's pv spinlocks do. Under a hypervisor with more vCPUs than host CPUs, spinning waiters otherwise burn
     /// the host time that the holder, or the CPU being waited for, needs.
     ///
-    /// No wake-up is lost (models: Tests/Models/BigKernelLock.pml, CrossCpuCall.pml). The halt step runs with interrupts
-    /// off: it publishes the word and target in this CPU's record, counts itself into the word's halted-waiter count
-    /// with a locked increment (so the record is visible before the check), looks at its condition once more and only
-    /// then halts, with the task priority raised so that only the kick, the tick (which bounds a halt when the wait has
-    /// a deadline) and, if the wait services them, cross-CPU calls get in: a lock holder may be waiting for this CPU
-    /// to run its call, while a stop_machine participant must run nothing else. A kick sent
-    /// after the check is pending and ends the halt at once. A waker first makes the condition true with a full
-    /// barrier after it (a ticket lock's release is an XCHG), then reads the count, and if a waiter may be halted kicks
-    /// the CPUs whose records match: for a ticket lock the holder of the ticket now served and the one next in line
-    /// (woken now, it is running again by its turn, as Linux's pv qspinlock wakes the queue's next node), never a herd;
-    /// for a word, the CPUs waiting on it. A spurious wake-up (a call, a tick, an early kick) costs one more look.
+    /// No wake-up is lost (models: Tests/Models/BigKernelLock.pml, CrossCpuCall.pml, StopMachine.pml). The halt step
+    /// runs with interrupts off: it publishes the word and target in this CPU's record, counts itself into the word's
+    /// halted-waiter count with a locked increment (so the record is visible before the check), looks at its condition
+    /// once more and only then halts, with the task priority raised so that only the kick, the tick (which bounds a
+    /// halt when the wait has a deadline) and, if the wait services them, cross-CPU calls get in: a lock holder may be
+    /// waiting for this CPU to run its call, while a stop_machine participant must run nothing else. A kick sent after
+    /// the check is pending and ends the halt at once. A waker first makes the condition true with a full barrier after
+    /// it (a ticket lock's release is an XCHG), then reads the count, and if a waiter may be halted kicks the CPUs
+    /// whose records match: for a ticket lock the holder of the ticket now served and the one next in line (woken now,
+    /// it is running again by its turn, as Linux's pv qspinlock wakes the queue's next node), never a herd; for a word,
+    /// the CPUs waiting on it. A spurious wake-up (a call, a tick, an early kick) costs one more look.
     /// </summary>
     public static unsafe class SpinThenHalt
     {

@@ -54,6 +54,7 @@ public class ModelTests
         new("StopMachine"),
         new("StopMachine", Seed: "ACK_BEFORE_FN", Rejection: Assertion),
         new("StopMachine", Seed: "NO_WAIT_FOR_IDLE", Rejection: InvalidEndState),
+        new("StopMachine", Seed: "NO_WAKE_FENCE", Rejection: InvalidEndState),
         new("UpTicket"),
         new("UpTicket", Seed: "LOAD_AND_INCREMENT", Rejection: Assertion),
         new("UpTicket", Seed: "LOAD_AND_INCREMENT NO_SWITCH", Rejection: InvalidEndState),
