@@ -40,12 +40,12 @@ namespace Kernel.Sync
         public const int NextInLineSpinFactor = 8;
 
         /// <summary>
-        /// Whether a waiter with <paramref name="ahead"/> holders and waiters before it (1: only the holder), having spun
-        /// <paramref name="spun"/> cycles, should halt. The waiter next in line is the one a release hands the lock to, so
-        /// it keeps spinning longest: it halts only when the hold itself is long. The others halt after
-        /// <paramref name="budget"/>: they will be kicked when they become next in line, a hold before their turn.
+        /// Whether a waiter that has spun <paramref name="spun"/> cycles should halt. A lock's waiter next in line (only
+        /// the holder ahead of it) is the one a release hands the lock to, so it keeps spinning longest: it halts only when
+        /// the hold itself is long. Any other waiter halts after <paramref name="budget"/>: a lock's is kicked when it
+        /// becomes next in line, a hold before its turn.
         /// </summary>
-        public static bool ShouldHalt(int ahead, ulong spun, ulong budget) =>
-            spun >= (ahead <= 1 ? budget * NextInLineSpinFactor : budget);
+        public static bool ShouldHalt(bool nextInLine, ulong spun, ulong budget) =>
+            spun >= (nextInLine ? budget * NextInLineSpinFactor : budget);
     }
 }

@@ -91,7 +91,7 @@ namespace Kernel.Sync
             while ((serving = Atomic.Read(ref words->Serving)) != ticket)
             {
                 if (serviceCalls) CrossCpuCall.ServicePending();
-                if (halting && LockWaitPolicy.ShouldHalt(ticket - serving, Tsc.Read() - spinStart, s_spinCycles))
+                if (halting && LockWaitPolicy.ShouldHalt(nextInLine: ticket - serving == 1, Tsc.Read() - spinStart, s_spinCycles))
                 {
                     HaltStep(&words->Serving, ticket, WaitCondition.Equals, &words->Halted, deadline: 0, serviceCalls);
                     spinStart = Tsc.Read();
@@ -123,7 +123,7 @@ namespace Kernel.Sync
                 ulong now = Tsc.Read();
                 if (now > deadline) break;
                 if (serviceCalls) CrossCpuCall.ServicePending();
-                if (halting && LockWaitPolicy.ShouldHalt(ahead: 2, now - spinStart, s_spinCycles))
+                if (halting && LockWaitPolicy.ShouldHalt(nextInLine: false, now - spinStart, s_spinCycles))
                 {
                     HaltStep(word, target, condition, halted, deadline, serviceCalls);
                     spinStart = Tsc.Read();

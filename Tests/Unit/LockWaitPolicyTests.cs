@@ -37,11 +37,11 @@ public class LockWaitPolicyTests
     }
 
     [Test]
-    public void A_waiter_behind_others_halts_once_its_budget_is_spent()
+    public void A_waiter_not_next_in_line_halts_once_its_budget_is_spent()
     {
-        Assert.That(LockWaitPolicy.ShouldHalt(ahead: 2, spun: 999, budget: 1000), Is.False);
-        Assert.That(LockWaitPolicy.ShouldHalt(ahead: 2, spun: 1000, budget: 1000), Is.True);
-        Assert.That(LockWaitPolicy.ShouldHalt(ahead: 7, spun: 5000, budget: 1000), Is.True);
+        Assert.That(LockWaitPolicy.ShouldHalt(nextInLine: false, spun: 999, budget: 1000), Is.False);
+        Assert.That(LockWaitPolicy.ShouldHalt(nextInLine: false, spun: 1000, budget: 1000), Is.True);
+        Assert.That(LockWaitPolicy.ShouldHalt(nextInLine: false, spun: 5000, budget: 1000), Is.True);
     }
 
     [Test]
@@ -49,8 +49,8 @@ public class LockWaitPolicyTests
     {
         ulong longer = 1000UL * LockWaitPolicy.NextInLineSpinFactor;
         Assert.That(LockWaitPolicy.NextInLineSpinFactor, Is.GreaterThan(1));
-        Assert.That(LockWaitPolicy.ShouldHalt(ahead: 1, spun: 1000, budget: 1000), Is.False);
-        Assert.That(LockWaitPolicy.ShouldHalt(ahead: 1, spun: longer - 1, budget: 1000), Is.False);
-        Assert.That(LockWaitPolicy.ShouldHalt(ahead: 1, spun: longer, budget: 1000), Is.True);
+        Assert.That(LockWaitPolicy.ShouldHalt(nextInLine: true, spun: 1000, budget: 1000), Is.False);
+        Assert.That(LockWaitPolicy.ShouldHalt(nextInLine: true, spun: longer - 1, budget: 1000), Is.False);
+        Assert.That(LockWaitPolicy.ShouldHalt(nextInLine: true, spun: longer, budget: 1000), Is.True);
     }
 }
