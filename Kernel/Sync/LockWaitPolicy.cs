@@ -47,5 +47,12 @@ namespace Kernel.Sync
         /// </summary>
         public static bool ShouldHalt(bool nextInLine, ulong spun, ulong budget) =>
             spun >= (nextInLine ? budget * NextInLineSpinFactor : budget);
+
+        /// <summary>
+        /// Whether a release that made <paramref name="served"/> the ticket served kicks the waiter halted for
+        /// <paramref name="awaited"/>: the one whose turn it is, and the one next in line, so it runs again by its turn.
+        /// Tickets wrap, as the dispenser's int does.
+        /// </summary>
+        public static bool ReleaseKicks(int awaited, int served) => awaited == served || awaited == unchecked(served + 1);
     }
 }

@@ -104,8 +104,8 @@ namespace Kernel.Sync
         /// <summary>Serves the next ticket and, if a waiter may be halted, kicks its holder and the waiter next in line.</summary>
         public static void ReleaseTicket(TicketLock* words)
         {
-            int served = words->Serving + 1;
-            if (CpuNative.ReleaseTicket(words) != 0) Kick(&words->Serving, served, served + 1);
+            int served = unchecked(words->Serving + 1);
+            if (CpuNative.ReleaseTicket(words) != 0) Kick(&words->Serving, served, anyTarget: false);
         }
 
         /// <summary>
@@ -139,7 +139,7 @@ namespace Kernel.Sync
         {
             if (!Halting) return;
             Atomic.FullFence();                          // the change is visible before the count is read
-            if (Atomic.Read(ref *halted) != 0) Kick(word, 0, 0, anyTarget: true);
+            if (Atomic.Read(ref *halted) != 0) Kick(word, 0, anyTarget: true);
         }
 
         // A tick that ended a halt was not run there (the waiter may hold interrupts off, as a stop_machine participant
@@ -191,15 +191,14 @@ namespace Kernel.Sync
             state.Restore();
         }
 
-        // Kicks every CPU whose record waits on `word` for `first` or `second` (or for anything).
-        private static void Kick(int* word, int first, int second, bool anyTarget = false)
+        // Kicks every CPU whose record waits on `word`: for anything, or (a ticket lock) for what the release of `served` wakes.
+        private static void Kick(int* word, int served, bool anyTarget)
         {
             for (int i = 0; i < Cpus.Count; i++)
             {
                 PerCpu* cpu = Cpus.Get(i);
                 if (Atomic.Read(ref cpu->Waiting.Address) != (ulong)word) continue;
-                int target = Atomic.Read(ref cpu->Waiting.Target);
-                if (!anyTarget && target != first && target != second) continue;
+                if (!anyTarget && !LockWaitPolicy.ReleaseKicks(Atomic.Read(ref cpu->Waiting.Target), served)) continue;
                 Atomic.Write(ref cpu->Waiting.KickSentTsc, Tsc.Read());
                 PerCpu.Current->Waiting.KicksSent++;
                 LocalApic.SendIpi(cpu->ApicId, IpiDelivery.Fixed, InterruptVectors.Kick);

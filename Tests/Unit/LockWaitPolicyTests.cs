@@ -44,6 +44,16 @@ public class LockWaitPolicyTests
         Assert.That(LockWaitPolicy.ShouldHalt(nextInLine: false, spun: 5000, budget: 1000), Is.True);
     }
 
+    [TestCase(10, 10, true)]
+    [TestCase(11, 10, true)]
+    [TestCase(12, 10, false)]
+    [TestCase(9, 10, false)]
+    [TestCase(int.MinValue, int.MaxValue, true)]
+    [TestCase(int.MaxValue, int.MaxValue, true)]
+    [TestCase(int.MinValue + 1, int.MaxValue, false)]
+    public void A_release_kicks_the_ticket_served_and_the_next_in_line_across_the_wrap(int awaited, int served, bool kicked) =>
+        Assert.That(LockWaitPolicy.ReleaseKicks(awaited, served), Is.EqualTo(kicked));
+
     [Test]
     public void The_waiter_next_in_line_spins_longer_before_it_halts()
     {
