@@ -13,7 +13,9 @@ namespace Kernel.Diagnostics
     /// </summary>
     public static unsafe class Console
     {
-        private const int PanicLockSpins = 10_000_000;
+        // Well inside Panic's wait for the other CPUs' reports (1 s): each of them waits this long when the lock's holder
+        // is the CPU that died. A time, not a spin count: under TCG on a loaded host 10 million tries took over a second.
+        private const ulong PanicLockMicros = 200_000;
 
         private static SpinLock s_lock;
         private static int s_writerPlusOne;   // the CPU holding the lock, + 1
@@ -82,7 +84,8 @@ namespace Kernel.Diagnostics
             if (!s_panicking) s_lock.Acquire();
             else
             {
-                for (int spin = 0; spin < PanicLockSpins && !locked; spin++) locked = s_lock.TryAcquire();
+                ulong deadline = Tsc.DeadlineAfter(PanicLockMicros);
+                while (!(locked = s_lock.TryAcquire()) && Tsc.Read() < deadline) CpuNative.Pause();
                 if (!locked) return state;
             }
             locked = true;
