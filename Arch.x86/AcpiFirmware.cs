@@ -1,8 +1,8 @@
-using Kernel.Arch;
+using Kernel.Arch.Acpi;
 using Kernel.Boot;
 using Kernel.Diagnostics;
 
-namespace Kernel.Acpi
+namespace Kernel.Arch
 {
     /// <summary>
     /// The machine's ACPI tables as the kernel found them: the RSDP from the multiboot2 tags (the only
@@ -106,7 +106,7 @@ namespace Kernel.Acpi
 
         private static void ParseMadt(byte* table, uint bootApicId, int maxCpus)
         {
-            MadtInfo madt = Kernel.Acpi.Madt.Parse(table, MaxTableLength, bootApicId, maxCpus);
+            MadtInfo madt = Acpi.Madt.Parse(table, MaxTableLength, bootApicId, maxCpus);
             LogProblems(madt.Error, madt.Warnings);
             if (madt.Status != AcpiTableStatus.Valid && madt.Status != AcpiTableStatus.BadChecksum) return;
             if (!PreferOver(Madt.Header.Length != 0, Madt.Status, madt.Status, "MADT", table)) return;
@@ -117,7 +117,7 @@ namespace Kernel.Acpi
 
         private static void ParseFadt(byte* table)
         {
-            FadtInfo fadt = Kernel.Acpi.Fadt.Parse(table, MaxTableLength);
+            FadtInfo fadt = Acpi.Fadt.Parse(table, MaxTableLength);
             LogProblems(fadt.Error, fadt.Warnings);
             if (fadt.Status != AcpiTableStatus.Valid && fadt.Status != AcpiTableStatus.BadChecksum) return;
             if (!PreferOver(Fadt != null, Fadt == null ? AcpiTableStatus.Valid : Fadt.Status, fadt.Status, "FADT", table)) return;

@@ -1,5 +1,5 @@
 using System.Runtime.CompilerServices;
-using Kernel.Acpi;
+using Kernel.Arch.Acpi;
 using Kernel.Diagnostics;
 using Kernel.Sync;
 

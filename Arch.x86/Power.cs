@@ -1,4 +1,4 @@
-using Kernel.Acpi;
+using Kernel.Arch.Acpi;
 using Kernel.Diagnostics;
 using Kernel.Smp;
 

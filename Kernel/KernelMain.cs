@@ -1,5 +1,5 @@
 using System.Runtime;
-using Kernel.Acpi;
+using Kernel.Arch.Acpi;
 using Kernel.Arch;
 using Kernel.Boot;
 using Kernel.Diagnostics;

@@ -1,6 +1,6 @@
 using Kernel.Lib;
 
-namespace Kernel.Acpi
+namespace Kernel.Arch.Acpi
 {
     /// <summary>What a table's header says about the table as a whole. Only Valid and BadChecksum leave a parsable table.</summary>
     public enum AcpiTableStatus

@@ -1,6 +1,6 @@
 using Kernel.Lib;
 
-namespace Kernel.Acpi
+namespace Kernel.Arch.Acpi
 {
     /// <summary>What the boot CPU knows when it picks the local APIC mode.</summary>
     public struct ApicModeInputs

@@ -1,6 +1,6 @@
 using Kernel.Lib;
 
-namespace Kernel.Acpi
+namespace Kernel.Arch.Acpi
 {
     /// <summary>Generic Address Structure (ACPI 6.5 §5.2.3.2, Table 5.1).</summary>
     public struct GenericAddress

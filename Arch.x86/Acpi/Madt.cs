@@ -1,6 +1,6 @@
 using Kernel.Lib;
 
-namespace Kernel.Acpi
+namespace Kernel.Arch.Acpi
 {
     /// <summary>MPS INTI flags bits 1:0 (ACPI 6.5 §5.2.12.5, Table 5.26 "MPS INTI Flags").</summary>
     public enum InterruptPolarity : byte { BusDefault = 0, ActiveHigh = 1, Reserved = 2, ActiveLow = 3 }

@@ -1,6 +1,6 @@
 using Kernel.Lib;
 
-namespace Kernel.Acpi
+namespace Kernel.Arch.Acpi
 {
     /// <summary>The RSDT or XSDT: the physical addresses of every other table.</summary>
     public sealed class RootTableInfo

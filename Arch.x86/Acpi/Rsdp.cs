@@ -1,4 +1,4 @@
-namespace Kernel.Acpi
+namespace Kernel.Arch.Acpi
 {
     /// <summary>What the kernel keeps from the Root System Description Pointer.</summary>
     public struct RsdpInfo

@@ -1,5 +1,5 @@
 using Kernel.Sync;
-using Kernel.Acpi;
+using Kernel.Arch.Acpi;
 using Kernel.Arch;
 using Kernel.Lib;
 using Kernel.SelfTest;

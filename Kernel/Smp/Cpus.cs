@@ -41,7 +41,7 @@ namespace Kernel.Smp
         public static PerCpu* Get(int index) => (uint)index < (uint)s_count ? s_table[index] : null;
 
         /// <summary>CPU 0, and the table's size: <paramref name="extra"/> entries beyond the MADT's (test.ghost-ap's one).</summary>
-        public static void RegisterBootCpu(Acpi.MadtInfo madt, int extra)
+        public static void RegisterBootCpu(Arch.Acpi.MadtInfo madt, int extra)
         {
             int listed = madt.Cpus.Length > 0 ? madt.Cpus.Length : 1;
             Capacity = listed + extra < MaxCpus ? listed + extra : MaxCpus;

@@ -1,4 +1,4 @@
-using Kernel.Acpi;
+using Kernel.Arch.Acpi;
 using Kernel.Arch;
 using Kernel.Boot;
 using Kernel.Diagnostics;

@@ -1,5 +1,5 @@
 using System.Buffers.Binary;
-using Kernel.Acpi;
+using Kernel.Arch.Acpi;
 using NUnit.Framework;
 
 namespace Kernel.Tests.Unit;

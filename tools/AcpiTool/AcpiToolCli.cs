@@ -1,6 +1,6 @@
 #nullable enable
 using System.Globalization;
-using Kernel.Acpi;
+using Kernel.Arch.Acpi;
 
 namespace AcpiTool;
 

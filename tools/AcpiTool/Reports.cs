@@ -2,7 +2,7 @@
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Kernel.Acpi;
+using Kernel.Arch.Acpi;
 
 namespace AcpiTool;
 
