@@ -89,7 +89,7 @@ namespace Kernel.Arch
 
         public static bool FeaturePresent(ushort feature) => feature switch
         {
-            AltFeature.Sse2 => (Cpuid.Query(1).Edx & (1u << 26)) != 0,
+            AltFeature.Sse2 => Cpuid.HasSse2,
             AltFeature.X2Apic => LocalApic.X2ApicMode,
             AltFeature.ApicMsrWritesOrdered => LocalApic.X2ApicMode && Cpuid.IsAmd,
             AltFeature.PvLocks => s_pvLocks,

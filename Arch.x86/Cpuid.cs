@@ -36,6 +36,9 @@ namespace Kernel.Arch
         /// <summary>True for "AuthenticAMD".</summary>
         public static bool IsAmd => Query(0).Ebx == 0x6874_7541;        // "Auth"
 
+        /// <summary>CPUID.01H:EDX[26]: SSE2, and with it MFENCE.</summary>
+        public static bool HasSse2 => (Query(1).Edx & (1u << 26)) != 0;
+
         /// <summary>CPUID.01H:ECX[31] is reserved for (set by) hypervisors.</summary>
         public static bool UnderHypervisor => (Query(1).Ecx & (1u << 31)) != 0;
 

@@ -21,7 +21,7 @@ namespace Kernel.Arch
         /// remapping-table entries, AMD-Vi), whose 32-bit destinations this kernel does not program: device interrupts
         /// stay on CPUs it can name. IPIs are unaffected (the x2APIC ICR carries 32 bits).
         /// </summary>
-        public const uint MaxDestination = 254;
+        public const uint MaxDestination = Acpi.ApicMode.MaxXApicId;
 
         public readonly uint Id;
         public readonly ulong Address;

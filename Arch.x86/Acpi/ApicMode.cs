@@ -31,7 +31,11 @@ namespace Kernel.Arch.Acpi
     /// </summary>
     public static class ApicMode
     {
-        public const uint MaxXApicId = 254;
+        /// <summary>The xAPIC destination every CPU accepts (SDM Vol. 3A §11.6.2.1): no one CPU's ID.</summary>
+        public const uint XApicBroadcastId = 0xFF;
+
+        /// <summary>The highest APIC ID xAPIC mode, and an I/O APIC entry's 8-bit destination, can name.</summary>
+        public const uint MaxXApicId = XApicBroadcastId - 1;
 
         public static ApicModeChoice Choose(MadtCpu[] cpus, uint bootApicId, ApicModeInputs inputs)
         {

@@ -129,7 +129,7 @@ namespace Kernel.Arch.Acpi
 
         // Type 0 carries an 8-bit APIC ID, and 0xFF is the xAPIC broadcast destination; 0xFFFFFFFF is the x2APIC
         // one (SDM Vol. 3A §11.6.1 and §11.12.9 "ICR Operation in x2APIC Mode"): neither can name one CPU.
-        private const uint InvalidXApicId = 0xFF, InvalidX2ApicId = 0xFFFFFFFF;
+        private const uint InvalidXApicId = ApicMode.XApicBroadcastId, InvalidX2ApicId = 0xFFFFFFFF;
 
         /// <summary>
         /// Parses the MADT in <paramref name="available"/> bytes. <paramref name="bootApicId"/> (or UnknownApicId)

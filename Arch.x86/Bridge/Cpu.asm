@@ -90,20 +90,12 @@ export cpu_read_cr3
     mov rax, cr3
     ret
 
-export cpu_read_cr4
-    mov rax, cr4
-    ret
-
 export cpu_write_cr0
     mov cr0, rdi
     ret
 
 export cpu_write_cr3
     mov cr3, rdi
-    ret
-
-export cpu_write_cr4
-    mov cr4, rdi
     ret
 
 export cpu_invlpg

@@ -36,10 +36,8 @@ namespace Kernel.Arch
         [RuntimeImport("*", "cpu_read_cr0"), MethodImpl(MethodImplOptions.InternalCall)] public static extern ulong ReadCr0();
         [RuntimeImport("*", "cpu_read_cr2"), MethodImpl(MethodImplOptions.InternalCall)] public static extern ulong ReadCr2();
         [RuntimeImport("*", "cpu_read_cr3"), MethodImpl(MethodImplOptions.InternalCall)] public static extern ulong ReadCr3();
-        [RuntimeImport("*", "cpu_read_cr4"), MethodImpl(MethodImplOptions.InternalCall)] public static extern ulong ReadCr4();
         [RuntimeImport("*", "cpu_write_cr0"), MethodImpl(MethodImplOptions.InternalCall)] public static extern void WriteCr0(ulong value);
         [RuntimeImport("*", "cpu_write_cr3"), MethodImpl(MethodImplOptions.InternalCall)] public static extern void WriteCr3(ulong value);
-        [RuntimeImport("*", "cpu_write_cr4"), MethodImpl(MethodImplOptions.InternalCall)] public static extern void WriteCr4(ulong value);
         [RuntimeImport("*", "cpu_invlpg"), MethodImpl(MethodImplOptions.InternalCall)] public static extern void Invlpg(ulong address);
         [RuntimeImport("*", "cpu_read_rflags"), MethodImpl(MethodImplOptions.InternalCall)] public static extern ulong ReadRflags();
         [RuntimeImport("*", "cpu_read_rsp"), MethodImpl(MethodImplOptions.InternalCall)] public static extern ulong ReadRsp();

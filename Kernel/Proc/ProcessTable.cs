@@ -131,16 +131,6 @@ namespace Kernel.Proc
         /// <summary>False if the process wrote below its stack (its canary is gone): memory beneath it is suspect.</summary>
         public static bool StackIntact(Process process) => process.StackBottom == 0 || *(ulong*)process.StackBottom == StackCanary;
 
-        public static int LiveCount
-        {
-            get
-            {
-                int count = 0;
-                for (int slot = 0; slot < Endpoint.Slots; slot++) if (!s_slots[slot].IsDead) count++;
-                return count;
-            }
-        }
-
         private static void AllocateStack(Process process, int stackSlot)
         {
             ulong physical = PhysicalMemory.AllocateZeroedPagesOrPanic(StackPages, "a process's kernel stack");

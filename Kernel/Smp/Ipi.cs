@@ -44,12 +44,6 @@ namespace Kernel.Smp
         public static bool SendToAll(IpiKind kind, bool includeSelf) =>
             LocalApic.SendIpi(0, IpiDelivery.Fixed, VectorOf(kind), includeSelf ? IpiShorthand.AllIncludingSelf : IpiShorthand.AllExcludingSelf);
 
-        public static bool SendNmi(int cpu)
-        {
-            PerCpu* target = Cpus.Get(cpu);
-            return target != null && LocalApic.SendIpi(target->ApicId, IpiDelivery.Nmi, 0);
-        }
-
         public static bool SendNmiToAllButSelf() => LocalApic.SendIpi(0, IpiDelivery.Nmi, 0, IpiShorthand.AllExcludingSelf);
 
         private static void OnReschedule(TrapFrame* frame)

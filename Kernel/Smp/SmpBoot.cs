@@ -243,7 +243,7 @@ namespace Kernel.Smp
         private static PerCpu* PrepareGhost(MadtInfo madt, CommandLine options)
         {
             if (!options.TryGetValue("test.ghost-ap", out string text)) return null;
-            if (!Lib.Format.TryParseUnsigned(text, out ulong apicId) || apicId >= XApicBroadcastId || Listed(madt, (uint)apicId) || Cpus.Count >= Limit)
+            if (!Lib.Format.TryParseUnsigned(text, out ulong apicId) || apicId > Arch.Acpi.ApicMode.MaxXApicId || Listed(madt, (uint)apicId) || Cpus.Count >= Limit)
             {
                 Log.Warn("smp", string.Concat("test.ghost-ap='", text, "' is not a free APIC ID below 255 within the CPU limit: ignored"));
                 return null;
@@ -252,7 +252,6 @@ namespace Kernel.Smp
             return PrepareCpu((uint)apicId, GhostUid);
         }
 
-        private const ulong XApicBroadcastId = 0xFF;   // SDM Vol. 3A §11.6.1: the xAPIC broadcast destination names no one CPU
         public const uint GhostUid = 0xFFFFFFFE;   // no firmware UID: 0xFFFFFFFF means "all processors" in the MADT's NMI entries
 
         private static bool Listed(MadtInfo madt, uint apicId)
