@@ -1,7 +1,6 @@
 using System.Runtime;
 using Kernel.Diagnostics;
 using Kernel.Lib;
-using Kernel.Sync;
 
 namespace Kernel.Arch
 {
@@ -71,15 +70,15 @@ namespace Kernel.Arch
                 Log.Warn("irq", $"interrupt on vector {vector} with no handler (CPU {PerCpu.Current->Index})");
             else if (s_takesBigKernelLock[(byte)vector])
             {
-                BigKernelLock.Enter();
+                KernelEntry.EnterKernel();
                 ((delegate*<TrapFrame*, void>)handler)(frame);
-                BigKernelLock.Exit();
+                KernelEntry.LeaveKernel();
             }
             else ((delegate*<TrapFrame*, void>)handler)(frame);
             cpu->HandlerNesting--;
             if (!endedFirst) LocalApic.EndOfInterrupt();
             if (cpu->Waiting.InHalt != 0) return;   // a kick or call that ended a wait's halt: back to the wait
-            Proc.Scheduler.OnInterruptExit();   // after EOI: a switch may not come back here for a long time
+            if (KernelEntry.InterruptExit != null) KernelEntry.InterruptExit();   // after EOI: a switch may not come back here for a long time
         }
 
         private static void HandleException(TrapFrame* frame)
@@ -88,7 +87,7 @@ namespace Kernel.Arch
             PerCpu* cpu = PerCpu.Current;
             var reason = new TextBuffer();
             ExceptionReport.AppendSummary(ref reason, frame, cr2);
-            if (Proc.Scheduler.KillFaultingProcess(ref reason)) return;   // a process's fault ends the process only
+            if (KernelEntry.ProcessFault != null && KernelEntry.ProcessFault(ref reason)) return;   // a process's fault ends the process only
             if (FaultCatcher.TryRecover(cpu, frame, cr2)) return;
 
             ExceptionReport.Write(frame, cr2, PerCpu.CurrentIndex, &Console.WriteLine);

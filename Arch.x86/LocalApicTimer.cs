@@ -42,7 +42,7 @@ namespace Kernel.Arch
         {
             PerCpu* cpu = PerCpu.Current;
             cpu->TimerTicks++;
-            Proc.Scheduler.OnTick(cpu);
+            if (KernelEntry.Tick != null) KernelEntry.Tick(cpu);
         }
     }
 }

@@ -68,6 +68,7 @@ namespace Kernel
             ConfigurePmTimer(AcpiFirmware.Fadt);          // the reference clock modern machines have
             TimerCalibration.Run();                   // TSC and local APIC timer rates
             Alternatives.Initialize(Image, Options.Has("noalternatives"), SpinThenHalt.ChooseHalting(Options));  // CPU-feature and lock-wait variants; pristine text kept
+            KernelEntry.Register(&BigKernelLock.EnterForInterrupt, &BigKernelLock.ExitForInterrupt, &Scheduler.OnInterruptExit, &Scheduler.OnTick, &Scheduler.KillFaultingProcess);  // how Arch calls up: lock, interrupt exit, tick, process faults
             Interrupts.Register(InterruptVectors.ApicError, &ReportApicError, takesBigKernelLock: true);
             LocalApicTimer.InstallHandler();          // per-CPU tick
             CrossCpuCall.InstallHandler();            // run-this-on-that-CPU requests

@@ -79,6 +79,12 @@ namespace Kernel.Sync
 
         private static TicketLock* Words => (TicketLock*)Unsafe.AsPointer(ref s_words);
 
+        /// <summary>Enter, as Arch.x86/Interrupts.cs does around a handler registered to take the lock (KernelEntry).</summary>
+        public static void EnterForInterrupt() => Enter();
+
+        /// <summary>Exit, after that handler.</summary>
+        public static void ExitForInterrupt() => Exit();
+
         public static bool HeldByCurrentCpu => s_ownerPlusOne == (int)PerCpu.Current->Index + 1;
 
         /// <summary>A copy of one CPU's statistics.</summary>
