@@ -39,6 +39,9 @@ namespace Kernel.Arch
         private static bool s_pvLocks;             // the kernel's choice of halting lock waits (Kernel/Sync/SpinThenHalt.cs)
 
         public static AlternativesMode Mode { get; private set; } = AlternativesMode.Off;
+
+        /// <summary>The mode as the log and the shell name it.</summary>
+        public static string ModeName => Mode == AlternativesMode.Up ? "UP" : Mode == AlternativesMode.Smp ? "SMP" : "off (as built)";
         public static bool TablesReleased { get; private set; }
         public static int LockSiteCount => s_lockCount;
         public static int ManagedLockSiteCount => s_managedLockCount;

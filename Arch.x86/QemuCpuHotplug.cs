@@ -115,7 +115,7 @@ namespace Kernel.Arch
             }
             HotplugResult result = CpuHotplug.CpuUp((int)cpu->Index);
             if (result != HotplugResult.Done) Log.Warn("hotplug", $"CPU with APIC ID {apicId} added but could not be started");
-            else Log.Info("hotplug", $"CPU added: APIC ID {apicId}, {Cpus.OnlineCount} CPUs online, alternatives {ModeName()}");
+            else Log.Info("hotplug", $"CPU added: APIC ID {apicId}, {Cpus.OnlineCount} CPUs online, alternatives {Alternatives.ModeName}");
         }
 
         private static void Remove(uint selector, uint apicId, byte flags)
@@ -136,7 +136,7 @@ namespace Kernel.Arch
             Ost(OstEventEject, OstStatusEjectSuccess);
             CpuNative.OutL(s_base, selector);
             CpuNative.OutB((ushort)(s_base + 4), ActionEject);                         // QEMU removes the CPU synchronously
-            Log.Info("hotplug", $"CPU removed: APIC ID {apicId}, {Cpus.OnlineCount} CPUs online, alternatives {ModeName()}");
+            Log.Info("hotplug", $"CPU removed: APIC ID {apicId}, {Cpus.OnlineCount} CPUs online, alternatives {Alternatives.ModeName}");
         }
 
         private static void Ost(uint eventCode, uint status)
@@ -168,8 +168,6 @@ namespace Kernel.Arch
             Atomic.Write(ref s_pending, 1);
             Proc.Ipc.NotifyFromKernel(Proc.ProcessTable.KernelTask.Endpoint);   // the kernel task handles it
         }
-
-        private static string ModeName() => Alternatives.Mode == AlternativesMode.Up ? "UP" : "SMP";
 
         private static ushort PciHostBridgeDevice()
         {

@@ -251,10 +251,10 @@ namespace Kernel.Arch.Acpi
             }
             if (info.LocalApicAddress == 0) warnings.Add("MADT: the local APIC address is 0");
 
-            info.IoApics = Trim(ioApicList, ioApicCount);
-            info.Overrides = Trim(overrideList, overrideCount);
-            info.NmiSources = Trim(nmiSourceList, nmiSourceCount);
-            info.LocalNmis = Trim(localNmiList, localNmiCount);
+            info.IoApics = Arrays.Prefix(ioApicList, ioApicCount);
+            info.Overrides = Arrays.Prefix(overrideList, overrideCount);
+            info.NmiSources = Arrays.Prefix(nmiSourceList, nmiSourceCount);
+            info.LocalNmis = Arrays.Prefix(localNmiList, localNmiCount);
             info.Cpus = SelectCpus(info, cpus, cpuCount, bootApicId, maxCpus, warnings, notes);
             info.Warnings = warnings.ToArray();
             info.Notes = notes.ToArray();
@@ -431,38 +431,6 @@ namespace Kernel.Arch.Acpi
             for (int j = 0; j < before; j++)
                 if (state[j] == Kept && cpus[j].ApicId == apicId && (!enabledOnly || cpus[j].Enabled)) return j;
             return -1;
-        }
-
-        private static MadtIoApic[] Trim(MadtIoApic[] items, int count)
-        {
-            if (count == items.Length) return items;
-            var exact = new MadtIoApic[count];
-            for (int i = 0; i < count; i++) exact[i] = items[i];
-            return exact;
-        }
-
-        private static MadtOverride[] Trim(MadtOverride[] items, int count)
-        {
-            if (count == items.Length) return items;
-            var exact = new MadtOverride[count];
-            for (int i = 0; i < count; i++) exact[i] = items[i];
-            return exact;
-        }
-
-        private static MadtNmiSource[] Trim(MadtNmiSource[] items, int count)
-        {
-            if (count == items.Length) return items;
-            var exact = new MadtNmiSource[count];
-            for (int i = 0; i < count; i++) exact[i] = items[i];
-            return exact;
-        }
-
-        private static MadtLocalNmi[] Trim(MadtLocalNmi[] items, int count)
-        {
-            if (count == items.Length) return items;
-            var exact = new MadtLocalNmi[count];
-            for (int i = 0; i < count; i++) exact[i] = items[i];
-            return exact;
         }
 
         private static string At(string before, ulong offset, string after)

@@ -64,7 +64,7 @@ namespace Kernel.Bench
             if (Wanted(group, "alternatives"))
             {
                 if (Alternatives.Mode == AlternativesMode.Up && !Alternatives.TablesReleased) MeasureAlternatives();
-                else Record(string.Concat("atomic.fetch_add.", ModeName()), AtomicCycles(), "cycles/op");
+                else Record(string.Concat("atomic.fetch_add.", MetricSuffix()), AtomicCycles(), "cycles/op");
             }
             if (Wanted(group, "ipi") && Cpus.OnlineCount > 1)
             {
@@ -109,7 +109,8 @@ namespace Kernel.Bench
         private const int SwitchRoundTrips = 50;
         private static int s_word;
 
-        private static string ModeName() => Alternatives.Mode == AlternativesMode.Up ? "up" : Alternatives.Mode == AlternativesMode.Smp ? "smp" : "noalternatives";
+        // The measurement's name says which code it ran: tools/BenchReport reads up, smp and noalternatives.
+        private static string MetricSuffix() => Alternatives.Mode == AlternativesMode.Up ? "up" : Alternatives.Mode == AlternativesMode.Smp ? "smp" : "noalternatives";
 
         // One CPU, tables present: the same C# atomic and spinlock, UP-patched and as built, against a plain read-modify-write.
         private static void MeasureAlternatives()

@@ -89,7 +89,7 @@ namespace Kernel.Diagnostics
                 position++;
             }
             s_text = text;
-            s_addresses = Trim(addresses, count);
+            s_addresses = Arrays.Prefix(addresses, count);
             s_nameOffsets = offsets;
         }
 
@@ -109,14 +109,6 @@ namespace Kernel.Diagnostics
         private static void AppendName(ref TextBuffer text, int index)
         {
             for (byte* c = s_text + s_nameOffsets[index]; *c != '\n' && *c != 0; c++) text.Append((char)*c);
-        }
-
-        private static ulong[] Trim(ulong[] values, int count)
-        {
-            if (count == values.Length) return values;
-            var trimmed = new ulong[count];
-            for (int i = 0; i < count; i++) trimmed[i] = values[i];
-            return trimmed;
         }
 
         private static int HexDigit(byte c)

@@ -116,7 +116,7 @@ namespace Kernel.Shell
                 line.Append(request == SystemTask.CpuUp ? " online in " : " offline in ");
                 line.AppendDecimal(message.P1);
                 line.Append(" us; alternatives ");
-                line.Append(ModeName(Alternatives.Mode));
+                line.Append(Alternatives.ModeName);
                 line.Append(", ");
                 line.AppendDecimal(Cpus.OnlineCount);
                 line.Append(" CPUs online");
@@ -198,7 +198,7 @@ namespace Kernel.Shell
         {
             var line = new TextBuffer();
             line.Append("mode ");
-            line.Append(ModeName(Alternatives.Mode));
+            line.Append(Alternatives.ModeName);
             line.Append(Alternatives.TablesReleased ? " (tables released: no CPU can join)" : "");
             ShellProcess.Print(ref line);
             line.Clear();
@@ -462,7 +462,6 @@ namespace Kernel.Shell
             _ => "parked",
         };
 
-        private static string ModeName(AlternativesMode mode) => mode == AlternativesMode.Up ? "UP" : mode == AlternativesMode.Smp ? "SMP" : "off (as built)";
 
         private static ulong Percent(ulong part, ulong whole) => whole == 0 ? 0 : part * 100 / whole;
 
