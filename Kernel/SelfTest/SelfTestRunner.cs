@@ -20,6 +20,13 @@ namespace Kernel.SelfTest
     {
         public static bool Active { get; private set; }
 
+        // Panic learns of a run from here (it sits a layer below the tests): it then prints the verdict line and ends QEMU.
+        private static void SetActive(bool active)
+        {
+            Active = active;
+            Panic.SelfTestsRunning = active;
+        }
+
         private static SelfTestCase[] s_tests;
         private static RecoveryPoint s_recovery;
         private static TestOutcome s_outcome;
@@ -35,7 +42,7 @@ namespace Kernel.SelfTest
         /// <summary>Runs the matching tests and prints their lines and the summary; returns how many failed. QEMU keeps running.</summary>
         public static int Run(string filter)
         {
-            Active = true;
+            SetActive(true);
             s_tests ??= SelfTestRegistry.Create();
             SelfTestCase[] tests = s_tests;
             int passed = 0, failed = 0, skipped = 0;
@@ -58,7 +65,7 @@ namespace Kernel.SelfTest
             summary.AppendDecimal(skipped);
             summary.Append(" skipped");
             Console.WriteLine(ref summary);
-            Active = false;
+            SetActive(false);
             return failed;
         }
 
