@@ -21,6 +21,11 @@ namespace Kernel.Arch
         private const ushort Q35Base = 0x0CD8, I440fxBase = 0xAF00;          // QEMU hw/i386/acpi-build.c
         private const ushort IntelVendor = 0x8086, Q35HostBridge = 0x29C0, I440fxHostBridge = 0x1237;
         private const ushort PciAddress = 0xCF8, PciData = 0xCFC;              // PCI configuration mechanism #1
+        // The block's registers, as offsets from its base (QEMU docs/specs/acpi_cpu_hotplug.rst, the modern interface):
+        private const ushort SelectorRegister = 0;   // write: select a CPU; read (32 bits at 0x0): the command's data
+        private const ushort FlagsRegister = 4;      // the selected CPU: read its state and events, write to clear or eject
+        private const ushort CommandRegister = 5;    // write: the command; the data register then reads or takes its data
+        private const ushort DataRegister = 8;       // 32-bit command data
         private const byte CommandSelectNextEvent = 0, CommandOstEvent = 1, CommandOstStatus = 2, CommandArchId = 3;
         private const byte FlagEnabled = 1, FlagInsert = 2, FlagRemove = 4, ActionEject = 8;
         private const uint OstEventInsert = 1, OstEventEject = 3, OstStatusSuccess = 0, OstStatusEjectSuccess = 0x84;   // ACPI 6.5 §6.3.5 _OST
@@ -34,6 +39,8 @@ namespace Kernel.Arch
 
         public static bool Present => s_base != 0;
 
+        private static ushort Port(ushort register) => (ushort)(s_base + register);
+
         /// <summary>True when no SCI route exists, so the kernel task must look for events periodically.</summary>
         public static bool Polling => s_polling;
         public static ulong EventsHandled { get; private set; }
@@ -45,10 +52,10 @@ namespace Kernel.Arch
             s_base = hostBridge == Q35HostBridge ? Q35Base : hostBridge == I440fxHostBridge ? I440fxBase : (ushort)0;
             if (s_base == 0) return;
 
-            CpuNative.OutL(s_base, 0);                    // writing 0 selects the modern interface
-            CpuNative.OutL(s_base, 0);
-            CpuNative.OutB((ushort)(s_base + 5), CommandSelectNextEvent);
-            if (CpuNative.InL(s_base) != 0)
+            CpuNative.OutL(Port(SelectorRegister), 0);                    // writing 0 selects the modern interface
+            CpuNative.OutL(Port(SelectorRegister), 0);
+            CpuNative.OutB(Port(CommandRegister), CommandSelectNextEvent);
+            if (CpuNative.InL(Port(SelectorRegister)) != 0)
             {
                 Log.Warn("hotplug", $"QEMU's CPU hot-plug block at 0x{s_base:x} stayed in legacy mode: no physical hot-plug");
                 s_base = 0;
@@ -78,14 +85,14 @@ namespace Kernel.Arch
             if (Atomic.Swap(ref s_pending, 0) == 0) return;
             for (int i = 0; i < MaxEventsPerPass; i++)
             {
-                CpuNative.OutL(s_base, 0);
-                CpuNative.OutB((ushort)(s_base + 5), CommandSelectNextEvent);
-                byte flags = CpuNative.InB((ushort)(s_base + 4));
+                CpuNative.OutL(Port(SelectorRegister), 0);
+                CpuNative.OutB(Port(CommandRegister), CommandSelectNextEvent);
+                byte flags = CpuNative.InB(Port(FlagsRegister));
                 if ((flags & (FlagInsert | FlagRemove)) == 0) return;
-                uint selector = CpuNative.InL((ushort)(s_base + 8));
-                CpuNative.OutL(s_base, selector);
-                CpuNative.OutB((ushort)(s_base + 5), CommandArchId);
-                uint apicId = CpuNative.InL((ushort)(s_base + 8));
+                uint selector = CpuNative.InL(Port(DataRegister));
+                CpuNative.OutL(Port(SelectorRegister), selector);
+                CpuNative.OutB(Port(CommandRegister), CommandArchId);
+                uint apicId = CpuNative.InL(Port(DataRegister));
                 if ((flags & FlagInsert) != 0) Insert(selector, apicId);
                 else Remove(selector, apicId, flags);
                 EventsHandled++;
@@ -94,7 +101,7 @@ namespace Kernel.Arch
 
         private static void Insert(uint selector, uint apicId)
         {
-            CpuNative.OutB((ushort)(s_base + 4), FlagInsert);                         // clear the insert event
+            CpuNative.OutB(Port(FlagsRegister), FlagInsert);                         // clear the insert event
             Ost(OstEventInsert, OstStatusSuccess);
             if (BuildConfiguration.Uniprocessor)
             {
@@ -127,30 +134,30 @@ namespace Kernel.Arch
                 if (result != HotplugResult.Done)
                 {
                     Log.Warn("hotplug", $"CPU with APIC ID {apicId}: removal refused ({(result == HotplugResult.BootCpu ? "the boot CPU" : "a step failed")})");
-                    CpuNative.OutB((ushort)(s_base + 4), FlagRemove);
+                    CpuNative.OutB(Port(FlagsRegister), FlagRemove);
                     return;
                 }
             }
-            CpuNative.OutB((ushort)(s_base + 4), FlagRemove);                         // clear the remove event
+            CpuNative.OutB(Port(FlagsRegister), FlagRemove);                         // clear the remove event
             if ((flags & FlagEnabled) == 0) return;                                   // a repeated device_del: nothing to eject
             Ost(OstEventEject, OstStatusEjectSuccess);
-            CpuNative.OutL(s_base, selector);
-            CpuNative.OutB((ushort)(s_base + 4), ActionEject);                         // QEMU removes the CPU synchronously
+            CpuNative.OutL(Port(SelectorRegister), selector);
+            CpuNative.OutB(Port(FlagsRegister), ActionEject);                         // QEMU removes the CPU synchronously
             Log.Info("hotplug", $"CPU removed: APIC ID {apicId}, {Cpus.OnlineCount} CPUs online, alternatives {Alternatives.ModeName}");
         }
 
         private static void Ost(uint eventCode, uint status)
         {
-            CpuNative.OutB((ushort)(s_base + 5), CommandOstEvent);
-            CpuNative.OutL((ushort)(s_base + 8), eventCode);
-            CpuNative.OutB((ushort)(s_base + 5), CommandOstStatus);
-            CpuNative.OutL((ushort)(s_base + 8), status);
+            CpuNative.OutB(Port(CommandRegister), CommandOstEvent);
+            CpuNative.OutL(Port(DataRegister), eventCode);
+            CpuNative.OutB(Port(CommandRegister), CommandOstStatus);
+            CpuNative.OutL(Port(DataRegister), status);
         }
 
         private static byte Flags(uint selector)
         {
-            CpuNative.OutL(s_base, selector);
-            return CpuNative.InB((ushort)(s_base + 4));
+            CpuNative.OutL(Port(SelectorRegister), selector);
+            return CpuNative.InB(Port(FlagsRegister));
         }
 
         // The SCI is an ISA IRQ (level, active high per QEMU's override); its handler acknowledges GPE bit 2.

@@ -27,6 +27,8 @@ namespace Kernel.SelfTests
             Assert.True(Alternatives.FeatureChosen(AltFeature.PvLocks) == expected, "the alternatives record the same choice");
         }
 
+        private const int Attempts = 10;   // a waiter woken by something else just before the release needs no kick: try again
+
         /// <summary>
         /// CPU 1 asks for a spinlock this CPU holds. With halting waits it must halt (seen in its record) and take the
         /// kick the release sends; with spinning waits it must not halt however long the hold.
@@ -37,37 +39,86 @@ namespace Kernel.SelfTests
             if (Cpus.OnlineCount < 2) Assert.Skip("needs a second CPU");
             PerCpu* self = PerCpu.Current;
             PerCpu* waiter = Cpus.Get(self->Index == 1 ? 0 : 1);
-            WaitRecord before = waiter->Waiting;
-            ulong kicksSentBefore = self->Waiting.KicksSent;
-            s_waiterDone = 0;
+            if (!SpinThenHalt.Halting)
+            {
+                ulong halts = waiter->Waiting.Halts;
+                Assert.True(HoldWhileOneWaits(waiter, halting: false), "the waiter got the lock after the release");
+                Assert.Equal(halts, waiter->Waiting.Halts, "a spinning waiter never halts");
+                return;
+            }
+            for (int attempt = 0; attempt < Attempts; attempt++)
+            {
+                WaitRecord before = waiter->Waiting;
+                ulong kicksSentBefore = self->Waiting.KicksSent;
+                Assert.True(HoldWhileOneWaits(waiter, halting: true), "the waiter halted while the lock was held and got it after the release");
+                WaitRecord after = waiter->Waiting;
+                Assert.True(after.Halts > before.Halts, "the waiter counted its halt");
+                if (self->Waiting.KicksSent == kicksSentBefore) continue;   // it had woken already: nobody to kick
+                Assert.True(after.KicksTaken > before.KicksTaken, "the waiter took the kick");
+                Assert.True(after.KickLatencies > before.KickLatencies, "its wake-up was timed from the kick");
+                ulong latency = (after.KickLatencyCycles - before.KickLatencyCycles) / (after.KickLatencies - before.KickLatencies);
+                SelfTestRunner.Note(new TextBuilder().Append("woken ").Append(Tsc.ToMicroseconds(latency)).Append(" us after the kick").ToString());
+                return;
+            }
+            Assert.Fail("no release found the waiter halted to kick it");
+        }
 
+        // Holds the lock while the waiter asks for it (until it halts, or past every spin budget), then releases; true once
+        // the waiter has had the lock (and, halting, was seen halted).
+        private static bool HoldWhileOneWaits(PerCpu* waiter, bool halting)
+        {
+            s_waiterDone = 0;
             s_lock.Acquire();
             if (!CrossCpuCall.CallOn((int)waiter->Index, &TakeAndRelease, null, wait: false))
             {
                 s_lock.Release();
-                Assert.Fail("the waiter's request was not sent");
+                return false;
             }
-            bool halting = SpinThenHalt.Halting;
             bool halted = halting ? WaitUntilHalted(waiter) : HoldWhileItSpins();
             s_lock.Release();
             ulong deadline = Tsc.DeadlineAfter(WaiterTimeoutMicros);
             while (Atomic.Read(ref s_waiterDone) == 0 && Tsc.Read() < deadline) CpuNative.Pause();
-
-            Assert.True(Atomic.Read(ref s_waiterDone) == 1, "the waiter got the lock after the release");
-            WaitRecord after = waiter->Waiting;
-            if (!halting)
-            {
-                Assert.Equal(before.Halts, after.Halts, "a spinning waiter never halts");
-                return;
-            }
-            Assert.True(halted, "the waiter halted while the lock was held");
-            Assert.True(after.Halts > before.Halts, "the waiter counted its halt");
-            Assert.True(self->Waiting.KicksSent > kicksSentBefore, "the release sent a kick");
-            Assert.True(after.KicksTaken > before.KicksTaken, "the waiter took the kick");
-            Assert.True(after.KickLatencies > before.KickLatencies, "its wake-up was timed from the kick");
-            ulong latency = (after.KickLatencyCycles - before.KickLatencyCycles) / (after.KickLatencies - before.KickLatencies);
-            SelfTestRunner.Note(new TextBuilder().Append("woken ").Append(Tsc.ToMicroseconds(latency)).Append(" us after the kick").ToString());
+            return Atomic.Read(ref s_waiterDone) == 1 && (halted || !halting);
         }
+
+        /// <summary>
+        /// A CPU waiting for a spinlock with interrupts on would take a cross-CPU call while it spins; halted, it must
+        /// still, or a holder that runs stop_machine deadlocks: the rendezvous waits for the halted waiter, which waits
+        /// for the lock (seen once in the hot-plug torture, as a stop_machine time-out panic).
+        /// </summary>
+        [SelfTest]
+        public static void AWaiterHaltedWithInterruptsOnStillJoinsStopMachine()
+        {
+            if (Cpus.OnlineCount < 2) Assert.Skip("needs a second CPU");
+            if (!SpinThenHalt.Halting) Assert.Skip("waits only spin (pvlocks=off, bare metal or noalternatives)");
+            PerCpu* waiter = Cpus.Get(Cpus.OnlineCount - 1);
+            s_waiterDone = 0;
+            s_lock.Acquire();
+            if (!IdleWork.Start((int)waiter->Index, &TakeAndReleaseWithInterruptsOn))
+            {
+                s_lock.Release();
+                Assert.Fail("the waiter's idle work was not started");
+            }
+            bool halted = WaitUntilHalted(waiter);
+            ulong runs = StopMachine.RunsOn((int)waiter->Index);
+            if (halted) StopMachine.Run(&Nothing, null, CpuSet.Of((int)waiter->Index));   // panics after its time-out if the waiter cannot join
+            s_lock.Release();
+            ulong deadline = Tsc.DeadlineAfter(WaiterTimeoutMicros);
+            while (Atomic.Read(ref s_waiterDone) == 0 && Tsc.Read() < deadline) CpuNative.Pause();
+
+            Assert.True(halted, "the waiter halted, interrupts on, while the lock was held");
+            Assert.Equal(runs + 1, StopMachine.RunsOn((int)waiter->Index), "the halted waiter ran its stop_machine part");
+            Assert.True(Atomic.Read(ref s_waiterDone) == 1, "and got the lock after the release");
+        }
+
+        private static void TakeAndReleaseWithInterruptsOn()
+        {
+            s_lock.Acquire();
+            s_lock.Release();
+            Atomic.Write(ref s_waiterDone, 1);
+        }
+
+        private static void Nothing(void* unused) { }
 
         private static bool WaitUntilHalted(PerCpu* waiter)
         {

@@ -177,7 +177,10 @@ namespace Kernel.Sync
                 ulong start = Tsc.Read();
                 int outerHalt = cpu->Waiting.InHalt;     // a call run from an outer wait's halt may wait (and halt) itself
                 cpu->Waiting.InHalt = 1;
-                CpuNative.LockHalt(serviceCalls ? InterruptVectors.HaltedServicingWaitPriority : InterruptVectors.HaltedWaitPriority);
+                // Calls get in where the wait services them, and where the waiter had interrupts on: spinning, it would have
+                // taken them, and a holder may be waiting for it in a rendezvous (stop_machine) while holding the lock.
+                bool callsIn = serviceCalls || state.WasEnabled;
+                CpuNative.LockHalt(callsIn ? InterruptVectors.HaltedServicingWaitPriority : InterruptVectors.HaltedWaitPriority);
                 cpu->Waiting.InHalt = outerHalt;
                 ulong now = Tsc.Read();
                 cpu->Waiting.Halts++;
