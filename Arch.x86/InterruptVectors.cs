@@ -5,8 +5,8 @@ namespace Kernel.Arch
     /// The local APIC's priority class is vector / 16 (§11.8.3), so the two highest classes hold what a CPU halted in a
     /// wait (Kernel/Sync/SpinThenHalt.cs) must still take, which it selects by raising its task priority: class 0xF,
     /// taken by every halted wait, holds the kick and the tick (whose handler takes no lock and bounds a wait with a
-    /// deadline); class 0xE holds cross-CPU calls, taken only by waits that service them (the big kernel lock's: a
-    /// holder may be waiting for the waiter to run its call). Their handlers send the EOI first (Interrupts.Register),
+    /// deadline); class 0xE holds cross-CPU calls, taken by waits that service them (the big kernel lock's: a holder may
+    /// be waiting for the waiter to run its call) and by waiters that had interrupts on. Their handlers send the EOI first (Interrupts.Register),
     /// so no such vector in service ever holds a nested wait's kick back.
     /// </summary>
     public static class InterruptVectors

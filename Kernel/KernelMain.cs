@@ -73,7 +73,7 @@ namespace Kernel
             LocalApicTimer.InstallHandler();          // per-CPU tick
             CrossCpuCall.InstallHandler();            // run-this-on-that-CPU requests
             Ipi.InstallHandlers();                    // reschedule and stop requests
-            SpinThenHalt.InstallKickHandler();          // a lock's releaser wakes the halted waiter whose turn it is
+            SpinThenHalt.InstallKickHandler();        // a waker's kick ends a halted wait whose condition now holds
             Scheduler.Initialize(Image->BootStackBottom, Image->BootStackTop);  // this thread becomes the kernel task; run queues
             LocalApicTimer.StartThisCpu();            // the boot CPU ticks
             CpuNative.EnableInterrupts();             // from here the boot CPU takes interrupts

@@ -3,7 +3,7 @@ using System.Runtime.InteropServices;
 namespace Kernel.Arch
 {
     /// <summary>
-    /// The words of a ticket lock: Kernel/Sync/SpinLock.cs and Kernel/Sync/BigKernelLock.cs hold one each, Kernel/Sync/TicketWait.cs
+    /// The words of a ticket lock: Kernel/Sync/SpinLock.cs and Kernel/Sync/BigKernelLock.cs hold one each, Kernel/Sync/SpinThenHalt.cs
     /// waits on it, and Bridge/Locks.asm draws tickets from it and serves them. Halted sits beside Serving so the releaser
     /// reads it from the line it has just written.
     /// </summary>

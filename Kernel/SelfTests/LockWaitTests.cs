@@ -19,9 +19,8 @@ namespace Kernel.SelfTests
         [SelfTest]
         public static void TheVariantFollowsCpuidAndTheOption()
         {
-            bool hypervisor = (Cpuid.Query(1).Ecx & (1u << 31)) != 0;
             KernelMain.Options.TryGetValue("pvlocks", out string option);
-            bool wanted = option == "on" || (option != "off" && hypervisor);
+            bool wanted = option == "on" || (option != "off" && Cpuid.UnderHypervisor);
             bool expected = wanted && !BuildConfiguration.Uniprocessor && !KernelMain.Options.Has("noalternatives") && Alternatives.Mode != AlternativesMode.Off;
             Assert.True(SpinThenHalt.Halting == expected, expected ? "lock waits halt (the paravirtual variant is patched in)" : "lock waits only spin (the code as built)");
             Assert.True(Alternatives.FeatureChosen(AltFeature.PvLocks) == expected, "the alternatives record the same choice");
@@ -69,16 +68,14 @@ namespace Kernel.SelfTests
         {
             s_waiterDone = 0;
             s_lock.Acquire();
-            if (!CrossCpuCall.CallOn((int)waiter->Index, &TakeAndRelease, null, wait: false))
+            if (!CrossCpuCall.CallOn((int)waiter->Index, &TakeAndReleaseFromCall, null, wait: false))
             {
                 s_lock.Release();
                 return false;
             }
             bool halted = halting ? WaitUntilHalted(waiter) : HoldWhileItSpins();
             s_lock.Release();
-            ulong deadline = Tsc.DeadlineAfter(WaiterTimeoutMicros);
-            while (Atomic.Read(ref s_waiterDone) == 0 && Tsc.Read() < deadline) CpuNative.Pause();
-            return Atomic.Read(ref s_waiterDone) == 1 && (halted || !halting);
+            return WaiterGotTheLock() && (halted || !halting);
         }
 
         /// <summary>
@@ -94,7 +91,7 @@ namespace Kernel.SelfTests
             PerCpu* waiter = Cpus.Get(Cpus.OnlineCount - 1);
             s_waiterDone = 0;
             s_lock.Acquire();
-            if (!IdleWork.Start((int)waiter->Index, &TakeAndReleaseWithInterruptsOn))
+            if (!IdleWork.Start((int)waiter->Index, &TakeAndRelease))
             {
                 s_lock.Release();
                 Assert.Fail("the waiter's idle work was not started");
@@ -103,19 +100,18 @@ namespace Kernel.SelfTests
             ulong runs = StopMachine.RunsOn((int)waiter->Index);
             if (halted) StopMachine.Run(&Nothing, null, CpuSet.Of((int)waiter->Index));   // panics after its time-out if the waiter cannot join
             s_lock.Release();
-            ulong deadline = Tsc.DeadlineAfter(WaiterTimeoutMicros);
-            while (Atomic.Read(ref s_waiterDone) == 0 && Tsc.Read() < deadline) CpuNative.Pause();
+            bool gotIt = WaiterGotTheLock();
 
             Assert.True(halted, "the waiter halted, interrupts on, while the lock was held");
             Assert.Equal(runs + 1, StopMachine.RunsOn((int)waiter->Index), "the halted waiter ran its stop_machine part");
-            Assert.True(Atomic.Read(ref s_waiterDone) == 1, "and got the lock after the release");
+            Assert.True(gotIt, "and got the lock after the release");
         }
 
-        private static void TakeAndReleaseWithInterruptsOn()
+        private static bool WaiterGotTheLock()
         {
-            s_lock.Acquire();
-            s_lock.Release();
-            Atomic.Write(ref s_waiterDone, 1);
+            ulong deadline = Tsc.DeadlineAfter(WaiterTimeoutMicros);
+            while (Atomic.Read(ref s_waiterDone) == 0 && Tsc.Read() < deadline) CpuNative.Pause();
+            return Atomic.Read(ref s_waiterDone) == 1;
         }
 
         private static void Nothing(void* unused) { }
@@ -138,7 +134,10 @@ namespace Kernel.SelfTests
             return false;
         }
 
-        private static void TakeAndRelease(void* unused)
+        // The waiter's part: from a cross-CPU call (interrupts off), or as idle work (interrupts on).
+        private static void TakeAndReleaseFromCall(void* unused) => TakeAndRelease();
+
+        private static void TakeAndRelease()
         {
             s_lock.Acquire();
             s_lock.Release();

@@ -34,7 +34,7 @@ namespace Kernel.Smp
 
         private static int s_firstSequence;
 
-        // The EOI first: a request may wait for a lock, and halt there until kicked (the kick is of the same class).
+        // The EOI first: a request may wait for a lock and halt there until kicked, which a call vector in service would hold back.
         public static void InstallHandler() => Interrupts.Register(InterruptVectors.CrossCpuCall, &OnInterrupt, takesBigKernelLock: false, endOfInterruptFirst: true);
 
         /// <summary>test.call-sequence=N: every inbox slot made from now on starts at sequence N (to cross the wrap soon).</summary>

@@ -207,14 +207,14 @@ namespace Kernel.Smp
             if (cpu == null) CpuNative.HaltForever();            // not a CPU we started: stay out of the way
             cpu->ReportedDead = 0;
             cpu->HandlerNesting = 0;                             // the handler or request that parked it never returned
-            SpinThenHalt.ResetAfterInit(cpu);                      // its APIC is reset: no halting in lock waits yet
+            SpinThenHalt.ResetAfterInit(cpu);                    // its APIC is reset: no halting in waits yet
             CrossCpuCall.AbandonInterruptedRequests(cpu);        // if INIT cut a request short, free its slot
             cpu->StackTop = ((ulong*)ApTrampoline.Block->StackTable)[ticket];   // stacks go by arrival order
             PerCpu.Install(cpu);                                 // GS → its block: exception reports need it
             Idt.Load();                                          // the shared IDT: every fault reported from here
             Gdt.Load(cpu);                                       // own GDT, TSS, IST stacks (GS reinstalled)
             LocalApic.EnableThisCpu();                           // same mode as the boot CPU
-            SpinThenHalt.EnableOnThisCpu();                 // kicks reach it now
+            SpinThenHalt.EnableOnThisCpu();                      // kicks reach it now
             LocalApic.ConfigureNmiPins(AcpiFirmware.Madt.LocalNmis, cpu->AcpiUid);
             LocalApicTimer.StartThisCpu();                       // its own periodic tick
             if (s_lateApForTest && ticket == 0)                  // test.late-ap: arrive just after the deadline

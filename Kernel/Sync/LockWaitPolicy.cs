@@ -8,7 +8,7 @@ namespace Kernel.Sync
     }
 
     /// <summary>
-    /// The choice between the lock-wait variants, made once at boot (Kernel/Sync/TicketWait.cs applies it as an
+    /// The choice between the lock-wait variants, made once at boot (Kernel/Sync/SpinThenHalt.cs applies it as an
     /// alternative). Pure: compiled by the host tests too.
     /// </summary>
     public static class LockWaitPolicy

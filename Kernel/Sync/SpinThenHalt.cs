@@ -37,6 +37,8 @@ namespace Kernel.Sync
         /// <summary>How long a waiter spins before it halts by default (`pvlocks.spin=` microseconds; next in line: longer).</summary>
         public const ulong DefaultSpinMicros = 20;
 
+        private const ulong NoDeadline = ulong.MaxValue;
+
         private static ulong s_spinMicros;
         private static ulong s_spinCycles;
 
@@ -83,23 +85,8 @@ namespace Kernel.Sync
         public static void ResetAfterInit(PerCpu* cpu) => cpu->Waiting = default;
 
         /// <summary>Returns once <paramref name="words"/> serve <paramref name="ticket"/>, servicing cross-CPU calls meanwhile if asked.</summary>
-        public static void WaitForTicket(TicketLock* words, int ticket, bool serviceCalls)
-        {
-            bool halting = Halting;
-            ulong spinStart = halting ? Tsc.Read() : 0;
-            int serving;
-            while ((serving = Atomic.Read(ref words->Serving)) != ticket)
-            {
-                if (serviceCalls) CrossCpuCall.ServicePending();
-                if (halting && LockWaitPolicy.ShouldHalt(nextInLine: ticket - serving == 1, Tsc.Read() - spinStart, s_spinCycles))
-                {
-                    HaltStep(&words->Serving, ticket, WaitCondition.Equals, &words->Halted, deadline: 0, serviceCalls);
-                    spinStart = Tsc.Read();
-                }
-                else CpuNative.Pause();
-            }
-            RaiseDeferredTick();
-        }
+        public static void WaitForTicket(TicketLock* words, int ticket, bool serviceCalls) =>
+            Wait(&words->Serving, ticket, WaitCondition.Equals, &words->Halted, NoDeadline, serviceCalls, ticketLock: true);
 
         /// <summary>Serves the next ticket and, if a waiter may be halted, kicks its holder and the waiter next in line.</summary>
         public static void ReleaseTicket(TicketLock* words)
@@ -113,17 +100,32 @@ namespace Kernel.Sync
         /// passes <paramref name="deadline"/> (then false). Whoever changes the word calls <see cref="Wake"/> with the same
         /// <paramref name="halted"/> count, which lives beside the word.
         /// </summary>
-        public static bool Until(int* word, int target, WaitCondition condition, int* halted, ulong deadline, bool serviceCalls)
+        public static bool Until(int* word, int target, WaitCondition condition, int* halted, ulong deadline, bool serviceCalls) =>
+            Wait(word, target, condition, halted, deadline, serviceCalls, ticketLock: false);
+
+        /// <summary>After changing <paramref name="word"/>: kicks the CPUs that may be halted waiting on it.</summary>
+        public static void Wake(int* word, int* halted)
+        {
+            if (!Halting) return;
+            Atomic.FullFence();                          // the change is visible before the count is read
+            if (Atomic.Read(ref *halted) != 0) Kick(word, 0, anyTarget: true);
+        }
+
+        // The one wait loop. A ticket lock's waiter next in line (only the holder ahead) spins longer before it halts. The
+        // TSC is read only where a budget or a deadline needs it: a spinning wait without a deadline stays a load and a pause.
+        private static bool Wait(int* word, int target, WaitCondition condition, int* halted, ulong deadline, bool serviceCalls, bool ticketLock)
         {
             bool halting = Halting;
+            bool timed = halting || deadline != NoDeadline;
             ulong spinStart = halting ? Tsc.Read() : 0;
             bool met;
             while (!(met = Holds(word, target, condition)))
             {
-                ulong now = Tsc.Read();
+                ulong now = timed ? Tsc.Read() : 0;
                 if (now > deadline) break;
                 if (serviceCalls) CrossCpuCall.ServicePending();
-                if (halting && LockWaitPolicy.ShouldHalt(nextInLine: false, now - spinStart, s_spinCycles))
+                bool nextInLine = ticketLock && target - Atomic.Read(ref *word) == 1;
+                if (halting && LockWaitPolicy.ShouldHalt(nextInLine, now - spinStart, s_spinCycles))
                 {
                     HaltStep(word, target, condition, halted, deadline, serviceCalls);
                     spinStart = Tsc.Read();
@@ -132,14 +134,6 @@ namespace Kernel.Sync
             }
             RaiseDeferredTick();
             return met;
-        }
-
-        /// <summary>After changing <paramref name="word"/>: kicks the CPUs that may be halted waiting on it.</summary>
-        public static void Wake(int* word, int* halted)
-        {
-            if (!Halting) return;
-            Atomic.FullFence();                          // the change is visible before the count is read
-            if (Atomic.Read(ref *halted) != 0) Kick(word, 0, anyTarget: true);
         }
 
         // A tick that ended a halt was not run there (the waiter may hold interrupts off, as a stop_machine participant
@@ -168,7 +162,7 @@ namespace Kernel.Sync
                 CpuNative.Pause();
                 return;
             }
-            if (deadline != 0 && LocalApic.TimerCurrentCount == 0) LocalApicTimer.ArmOneShotAt(deadline);
+            if (deadline != NoDeadline && LocalApic.TimerCurrentCount == 0) LocalApicTimer.ArmOneShotAt(deadline);
             cpu->Waiting.Target = target;
             Atomic.Write(ref cpu->Waiting.Address, (ulong)word);
             Atomic.Increment(ref *halted);

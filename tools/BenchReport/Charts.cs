@@ -32,8 +32,7 @@ public static class Charts
     public static LineChart LockThroughput(IReadOnlyList<BenchRun> runs)
     {
         var series = new List<Series>();
-        var boots = runs.Where(run => run.Succeeded && run.Configuration is { NoAlternatives: false, UniprocessorBuild: false, X2Apic: false } && run.Configuration.Cpus >= 2)
-            .OrderBy(run => run.Configuration.Cpus).ThenBy(run => run.Configuration.SpinningWaits).ToList();
+        var boots = ScalingRuns(runs, withSpinningWaits: true).Where(run => run.Configuration.Cpus >= 2).ToList();
         for (var i = 0; i < boots.Count; i++)
         {
             var run = boots[i];
@@ -97,9 +96,12 @@ public static class Charts
         _ => "atomic.fetch_add.noalternatives",
     });
 
-    // One boot per CPU count: the kernel's own lock-wait choice (the pvlocks=off boots have lines of their own in LockThroughput).
-    static IEnumerable<BenchRun> ScalingRuns(IReadOnlyList<BenchRun> runs) =>
-        runs.Where(run => run.Succeeded && run.Configuration is { NoAlternatives: false, UniprocessorBuild: false, X2Apic: false, SpinningWaits: false }).OrderBy(run => run.Configuration.Cpus);
+    // The boots by CPU count: by default one per count, the kernel's own lock-wait choice (LockThroughput draws the
+    // pvlocks=off boots as lines of their own).
+    static IEnumerable<BenchRun> ScalingRuns(IReadOnlyList<BenchRun> runs, bool withSpinningWaits = false) =>
+        runs.Where(run => run.Succeeded && run.Configuration is { NoAlternatives: false, UniprocessorBuild: false, X2Apic: false }
+                          && (withSpinningWaits || !run.Configuration.SpinningWaits))
+            .OrderBy(run => run.Configuration.Cpus).ThenBy(run => run.Configuration.SpinningWaits);
 
     static IReadOnlyList<Point> Sweep(BenchRun run, string prefix) =>
         run.Output!.Results.Where(m => m.Name.StartsWith(prefix, StringComparison.Ordinal) && Metrics.CpusIn(m.Name) is not null)
