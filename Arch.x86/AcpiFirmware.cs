@@ -1,6 +1,6 @@
 using Kernel.Arch.Acpi;
 using Kernel.Boot;
-using Kernel.Diagnostics;
+using Kernel.Lib;
 
 namespace Kernel.Arch
 {

@@ -1,5 +1,5 @@
 using Kernel.Boot;
-using Kernel.Diagnostics;
+using Kernel.Lib;
 
 namespace Kernel.Arch
 {

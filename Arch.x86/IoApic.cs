@@ -1,5 +1,5 @@
 using Kernel.Arch.Acpi;
-using Kernel.Diagnostics;
+using Kernel.Lib;
 
 namespace Kernel.Arch
 {

@@ -1,7 +1,7 @@
 using System.Runtime.CompilerServices;
 using Kernel.Arch.Acpi;
-using Kernel.Diagnostics;
 using Kernel.Sync;
+using Kernel.Lib;
 
 namespace Kernel.Arch
 {

@@ -1,7 +1,7 @@
 using Kernel.Boot;
-using Kernel.Diagnostics;
 using Kernel.Memory;
 using Kernel.Sync;
+using Kernel.Lib;
 
 namespace Kernel.Arch
 {

@@ -1,6 +1,6 @@
 using Kernel.Arch.Acpi;
-using Kernel.Diagnostics;
 using Kernel.Smp;
+using Kernel.Lib;
 
 namespace Kernel.Arch
 {

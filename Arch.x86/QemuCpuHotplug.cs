@@ -1,7 +1,7 @@
 using Kernel.Arch.Acpi;
-using Kernel.Diagnostics;
 using Kernel.Smp;
 using Kernel.Sync;
+using Kernel.Lib;
 
 namespace Kernel.Arch
 {

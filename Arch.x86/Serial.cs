@@ -1,5 +1,6 @@
 using Kernel.Diagnostics;
 using Kernel.Smp;
+using Kernel.Lib;
 
 namespace Kernel.Arch
 {

@@ -1,4 +1,4 @@
-using Kernel.Diagnostics;
+using Kernel.Lib;
 
 namespace Kernel.Arch
 {

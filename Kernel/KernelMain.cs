@@ -40,6 +40,7 @@ namespace Kernel
             PerCpu.InitializeBootCpu();               // GS → this CPU's block: CPU number in every report
             KernelHeap.InitializeEarly(Image);        // `new` works from here, on the image's early heap
             Statics.Initialize(Image);                // static reference fields and class constructors work from here
+            LogSink.Attach();                         // log lines go to the ring and the console, stamped from the TSC
             Serial.Initialize();                      // COM1 console, if a UART answers
             Tsc.Calibrate();                          // timestamps for the log
             Log.Info("boot", Banner + " starting");

@@ -1,9 +1,9 @@
 using Kernel.Arch;
-using Kernel.Diagnostics;
 using Kernel.Proc;
 using Kernel.Servers;
 using Kernel.Smp;
 using Kernel.Sync;
+using Kernel.Lib;
 
 namespace Kernel.Bench
 {

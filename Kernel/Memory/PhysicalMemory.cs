@@ -1,7 +1,7 @@
 using Kernel.Arch;
 using Kernel.Boot;
-using Kernel.Diagnostics;
 using Kernel.Sync;
+using Kernel.Lib;
 
 namespace Kernel.Memory
 {

@@ -1,8 +1,8 @@
 using System.Runtime;
 using Kernel.Arch;
-using Kernel.Diagnostics;
 using Kernel.Smp;
 using Kernel.Sync;
+using Kernel.Lib;
 
 namespace Kernel.Proc
 {

@@ -31,7 +31,7 @@ namespace Kernel.SelfTests
         [SelfTest]
         public static void InterpolatedLogLine()
         {
-            var line = new Diagnostics.LogLine(0, 0);
+            var line = new LogLine(0, 0);
             ulong address = 0x1000;
             line.AppendLiteral("at 0x");
             line.AppendFormatted(address, "x8");

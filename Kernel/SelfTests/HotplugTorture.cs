@@ -1,5 +1,4 @@
 using Kernel.Arch;
-using Kernel.Diagnostics;
 using Kernel.Lib;
 using Kernel.Proc;
 using Kernel.SelfTest;

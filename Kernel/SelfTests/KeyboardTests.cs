@@ -1,6 +1,6 @@
 using Kernel.Arch;
-using Kernel.Diagnostics;
 using Kernel.SelfTest;
+using Kernel.Lib;
 
 namespace Kernel.SelfTests
 {

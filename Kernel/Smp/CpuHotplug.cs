@@ -1,6 +1,6 @@
 using Kernel.Arch;
-using Kernel.Diagnostics;
 using Kernel.Sync;
+using Kernel.Lib;
 
 namespace Kernel.Smp
 {

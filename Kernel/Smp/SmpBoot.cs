@@ -1,9 +1,9 @@
 using Kernel.Arch.Acpi;
 using Kernel.Arch;
 using Kernel.Boot;
-using Kernel.Diagnostics;
 using Kernel.Memory;
 using Kernel.Sync;
+using Kernel.Lib;
 
 namespace Kernel.Smp
 {

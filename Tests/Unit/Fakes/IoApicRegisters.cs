@@ -1,6 +1,6 @@
-// Stand-ins for the two kernel types Arch.x86/IoApic.cs needs besides its own file, so the host tests compile that
-// file unchanged: Mmio reaches a simulated I/O APIC register file (IOREGSEL at +0, IOWIN at +0x10; 82093AA datasheet
-// §3.0) that records every register write, and Log drops its lines.
+// A stand-in for the kernel type Arch.x86/IoApic.cs needs besides its own file and Kernel/Lib, so the host tests
+// compile that file unchanged: Mmio reaches a simulated I/O APIC register file (IOREGSEL at +0, IOWIN at +0x10;
+// 82093AA datasheet §3.0) that records every register write. The log is the real one, unattached: it drops its lines.
 using Kernel.Tests.Unit;
 
 namespace Kernel.Arch
@@ -10,16 +10,6 @@ namespace Kernel.Arch
         public static uint Read32(ulong address) => SimulatedIoApic.At(address).Read(address);
 
         public static void Write32(ulong address, uint value) => SimulatedIoApic.At(address).Write(address, value);
-    }
-}
-
-namespace Kernel.Diagnostics
-{
-    public static class Log
-    {
-        public static void Info(string source, string text) { }
-
-        public static void Warn(string source, string text) { }
     }
 }
 

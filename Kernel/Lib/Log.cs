@@ -1,19 +1,28 @@
 using System.Runtime.CompilerServices;
-using Kernel.Arch;
-using Kernel.Lib;
 
-namespace Kernel.Diagnostics
+namespace Kernel.Lib
 {
     public enum LogLevel { Error, Warn, Info, Debug }
 
     /// <summary>
     /// The kernel log: `Log.Info("boot", $"{n} CPUs")` formats into a stack buffer (LogLine), so logging
-    /// allocates nothing and works in any context. Each line carries the time since boot from the TSC
-    /// and a level: `[    0.012345] info  boot: ...`. The last lines stay readable in <see cref="LogRing"/>.
+    /// allocates nothing and works in any context, from every layer. Each line carries the time since boot and a
+    /// level: `[    0.012345] info  boot: ...`. Where lines go and what the clock is are the kernel's: it attaches
+    /// both at boot (Kernel/Diagnostics/LogSink.cs); before that, lines are dropped, as there is no console yet.
     /// </summary>
-    public static class Log
+    public static unsafe class Log
     {
         public static LogLevel Threshold = LogLevel.Info;
+
+        private static delegate*<ulong> s_microsecondsSinceBoot;
+        private static delegate*<ref TextBuffer, void> s_emit;
+
+        /// <summary>Sends every line from now on to <paramref name="emit"/>, stamped by <paramref name="microsecondsSinceBoot"/>.</summary>
+        public static void Attach(delegate*<ulong> microsecondsSinceBoot, delegate*<ref TextBuffer, void> emit)
+        {
+            s_microsecondsSinceBoot = microsecondsSinceBoot;
+            s_emit = emit;
+        }
 
         public static void Error(string component, LogLine message) => Write(LogLevel.Error, component, ref message);
         public static void Warn(string component, LogLine message) => Write(LogLevel.Warn, component, ref message);
@@ -27,7 +36,7 @@ namespace Kernel.Diagnostics
 
         public static void Write(LogLevel level, string component, ref LogLine message)
         {
-            if (level > Threshold) return;
+            if (level > Threshold || s_emit == null) return;
             var line = new TextBuffer();
             AppendPrefix(ref line, level, component);
             message.AppendTo(ref line);
@@ -36,22 +45,18 @@ namespace Kernel.Diagnostics
 
         public static void Write(LogLevel level, string component, string message)
         {
-            if (level > Threshold) return;
+            if (level > Threshold || s_emit == null) return;
             var line = new TextBuffer();
             AppendPrefix(ref line, level, component);
             line.Append(message);
             Emit(ref line);
         }
 
-        private static void Emit(ref TextBuffer line)
-        {
-            LogRing.Append(ref line);
-            Console.WriteLine(ref line);
-        }
+        private static void Emit(ref TextBuffer line) => s_emit(ref line);
 
         private static void AppendPrefix(ref TextBuffer line, LogLevel level, string component)
         {
-            ulong micros = Tsc.MicrosecondsSinceBoot;
+            ulong micros = s_microsecondsSinceBoot();
             line.Append('[');
             line.AppendPadded(micros / 1_000_000, 5);
             line.Append('.');
