@@ -1,5 +1,4 @@
 using Kernel.Arch.Acpi;
-using Kernel.Boot;
 using Kernel.Lib;
 
 namespace Kernel.Arch
@@ -46,7 +45,7 @@ namespace Kernel.Arch
             RootTableInfo root = RootTable.Parse((byte*)rsdp.RootTableAddress, MaxTableLength);
             if (root.Status != AcpiTableStatus.Valid && root.Status != AcpiTableStatus.BadChecksum)
             {
-                Log.Warn("acpi", string.Concat("root table unusable: ", root.Error));
+                Log.Warn("acpi", $"root table unusable: {root.Error}");
                 return;
             }
             Found = true;
@@ -130,9 +129,7 @@ namespace Kernel.Arch
         {
             if (!haveOne) return true;
             bool replace = current == AcpiTableStatus.BadChecksum && candidate == AcpiTableStatus.Valid;
-            Log.Warn("acpi", string.Concat("another ", kind, " at 0x", Hex((ulong)table), replace
-                ? ": it replaces the earlier one, whose checksum is bad"
-                : ": ignored, the first one is used"));
+            Log.Warn("acpi", $"another {kind} at 0x{(ulong)table:x}{(replace ? ": it replaces the earlier one, whose checksum is bad" : ": ignored, the first one is used")}");
             return replace;
         }
 
@@ -152,7 +149,7 @@ namespace Kernel.Arch
             fixed (byte* bytes = copy)
             {
                 if (Rsdp.Parse(bytes, (uint)copy.Length, out rsdp, out string error)) return true;
-                Log.Warn("acpi", string.Concat("multiboot2 RSDP copy rejected: ", error));
+                Log.Warn("acpi", $"multiboot2 RSDP copy rejected: {error}");
                 return false;
             }
         }

@@ -1,6 +1,4 @@
-using Kernel.Diagnostics;
 using Kernel.Lib;
-using Kernel.Smp;
 
 namespace Kernel.Arch
 {
@@ -15,7 +13,8 @@ namespace Kernel.Arch
     /// The kernel rewriting its own code. Three kinds of site, all listed in tables generated at build time:
     /// lock prefixes tools/KernelImage found in the linked image (.alt_locks), UP/SMP sequences and CPU-feature
     /// variants the asm ALTERNATIVE macros recorded (.alt_replacements). Feature variants are chosen once at
-    /// boot; the UP⇄SMP switch runs whenever exactly one CPU is online. Every write goes through a temporary
+    /// boot; the UP⇄SMP switch runs whenever exactly one CPU is online, which the kernel decides and checks
+    /// (Kernel/Smp/UpSmpSwitch.cs): this file only patches. Every write goes through a temporary
     /// writable alias of the read-only text, is followed by a serialising instruction (CPUID), and is re-read
     /// through the executable mapping; lengths never change. Following Linux, the swap is F0 → 3E rather than
     /// a NOP, so instruction boundaries and saved return addresses stay where they were.
@@ -31,9 +30,9 @@ namespace Kernel.Arch
         private static int s_lockCount;
         private static int s_managedLockCount;
         private static int s_sequenceCount;
-        private static byte* s_pristineText;       // the text as built, for verification and the way back
-        private static byte* s_expectedText;       // FindMismatch's scratch: the heap never frees, so it is made once
-        private static bool* s_featureChosen;      // per record: the feature variant is in place
+        private static byte[] s_pristineText;      // the text as built, for verification and the way back
+        private static byte[] s_expectedText;      // FindMismatch's scratch: the heap never frees, so it is made once
+        private static bool[] s_featureChosen;     // per record: the feature variant is in place
         private static ulong s_textPages;
         private static uint s_chosenFeatures;      // bit per AltFeature: survives the tables' release
         private static bool s_pvLocks;             // the kernel's choice of halting lock waits (Kernel/Sync/SpinThenHalt.cs)
@@ -80,9 +79,9 @@ namespace Kernel.Arch
 
             ulong textSize = image->TextEnd - image->TextStart;
             s_textPages = textSize / PageTables.PageSize;
-            s_pristineText = (byte*)Memory.KernelHeap.Allocate(textSize);
-            Lib.Memory.Move(s_pristineText, (void*)image->TextStart, (nuint)textSize);
-            s_featureChosen = (bool*)Memory.KernelHeap.Allocate((ulong)s_recordCount);
+            s_pristineText = new byte[(int)textSize];
+            fixed (byte* pristine = s_pristineText) Lib.Memory.Move(pristine, (void*)image->TextStart, (nuint)textSize);
+            s_featureChosen = new bool[s_recordCount];
 
             Mode = AlternativesMode.Smp;
             ulong start = Tsc.Read();
@@ -102,49 +101,45 @@ namespace Kernel.Arch
         /// <summary>Whether the sites of <paramref name="feature"/> carry its feature variant.</summary>
         public static bool FeatureChosen(ushort feature) => (s_chosenFeatures & (1u << feature)) != 0;
 
+        /// <summary>Whether the UP⇄SMP switch can still patch: in SMP or UP mode with the tables kept.</summary>
+        public static bool CanSwitch => Mode != AlternativesMode.Off && !TablesReleased;
+
         /// <summary>
-        /// Every other CPU halted for good (parked and reported dead, or never started): drop the lock prefixes and install
-        /// the one-CPU sequences. False (and no change) otherwise: counting online CPUs is not enough, a CPU that left the
-        /// online set may still be running (model: Tests/Models/HotplugGate.pml).
+        /// Drops the lock prefixes and installs the one-CPU sequences. Only with every other CPU halted for good: the
+        /// caller checks that (Kernel/Smp/UpSmpSwitch.cs). True if the code is in its UP form afterwards.
         /// </summary>
         public static bool SwitchToUp()
         {
             if (Mode != AlternativesMode.Smp || TablesReleased) return Mode == AlternativesMode.Up;
-            if (!Cpus.OthersQuiescent((int)PerCpu.Current->Index, out int running))
-            {
-                Log.Warn("alternatives", $"refusing the UP switch: CPU {running} may be running kernel code ({Cpus.OnlineCount} CPUs online)");
-                return false;
-            }
             Switch(AlternativesMode.Up);
             return true;
         }
 
-        /// <summary>Before a second CPU starts: restore every lock prefix and SMP sequence. False if the tables are gone.</summary>
+        /// <summary>Restores every lock prefix and SMP sequence, with one CPU online. False if the tables are gone.</summary>
         public static bool SwitchToSmp()
         {
             if (Mode != AlternativesMode.Up) return true;   // as built (or off): already safe for several CPUs
             if (TablesReleased) return false;
-            if (Cpus.OnlineCount != 1)
-                Panic.Halt("alternatives: switching to SMP with other CPUs already online");
             Switch(AlternativesMode.Smp);
             return true;
         }
 
         /// <summary>
-        /// No CPU can ever join (nosmp, or a firmware with no other CPU and no hot-plug slot): give the tables'
-        /// pages back to the allocator, as Linux's original SMP alternatives did. The switch is then permanent.
+        /// No CPU can ever join (nosmp, or a firmware with no other CPU and no hot-plug slot): the tables are no longer
+        /// needed and the switch becomes permanent. Returns their pages (made ordinary writable data) for the caller to
+        /// free, as Linux's original SMP alternatives did; false if they are still needed or already released.
         /// </summary>
-        public static void ReleaseTables()
+        public static bool ReleaseTables(out ulong start, out ulong pages)
         {
-            if (Mode != AlternativesMode.Up || TablesReleased) return;
-            ulong start = s_image->AlternativesStart, end = s_image->AlternativesEnd;
+            start = s_image->AlternativesStart;
+            pages = (s_image->AlternativesEnd - start) / PageTables.PageSize;
+            if (Mode != AlternativesMode.Up || TablesReleased) return false;
             TablesReleased = true;
             s_records = null;
             s_recordCount = 0;
             s_lockOffsets = null;
-            Paging.MakeWritableData(start, end);
-            Memory.PhysicalMemory.FreePagesAt(start, (end - start) / PageTables.PageSize);
-            Log.Info("alternatives", $"no CPU can ever join: {(end - start) / 1024} KiB of SMP tables released to the page allocator");
+            Paging.MakeWritableData(start, s_image->AlternativesEnd);
+            return true;
         }
 
         /// <summary>
@@ -155,20 +150,22 @@ namespace Kernel.Arch
         {
             if (s_pristineText == null || TablesReleased) return 0;
             ulong textSize = s_image->TextEnd - s_image->TextStart;
-            if (s_expectedText == null) s_expectedText = (byte*)Memory.KernelHeap.Allocate(textSize);
-            byte* expected = s_expectedText;
-            Lib.Memory.Move(expected, s_pristineText, (nuint)textSize);
-            for (int i = 0; i < s_recordCount; i++)
+            s_expectedText ??= new byte[(int)textSize];
+            fixed (byte* expected = s_expectedText, pristine = s_pristineText)
             {
-                AltReplacement* record = &s_records[i];
-                bool replaced = record->Kind == AltKind.UpSequence ? Mode == AlternativesMode.Up : s_featureChosen[i];
-                if (replaced) Lib.Memory.Move(expected + (record->Site - s_image->TextStart), record->Replacement, record->Length);
+                Lib.Memory.Move(expected, pristine, (nuint)textSize);
+                for (int i = 0; i < s_recordCount; i++)
+                {
+                    AltReplacement* record = &s_records[i];
+                    bool replaced = record->Kind == AltKind.UpSequence ? Mode == AlternativesMode.Up : s_featureChosen[i];
+                    if (replaced) Lib.Memory.Move(expected + (record->Site - s_image->TextStart), record->Replacement, record->Length);
+                }
+                if (Mode == AlternativesMode.Up)
+                    for (int i = 0; i < s_lockCount; i++) expected[s_lockOffsets[i]] = DsPrefix;
+                var text = (byte*)s_image->TextStart;
+                for (ulong offset = 0; offset < textSize; offset++)
+                    if (text[offset] != expected[offset]) return s_image->TextStart + offset;
             }
-            if (Mode == AlternativesMode.Up)
-                for (int i = 0; i < s_lockCount; i++) expected[s_lockOffsets[i]] = DsPrefix;
-            var text = (byte*)s_image->TextStart;
-            for (ulong offset = 0; offset < textSize; offset++)
-                if (text[offset] != expected[offset]) return s_image->TextStart + offset;
             return 0;
         }
 
@@ -192,10 +189,10 @@ namespace Kernel.Arch
 
         // Maps the alias, lets `apply` write through it, serialises, unmaps it, then verifies every site. The CPUID comes
         // straight after the writes: code written through another linear address may run stale until a serialising
-        // instruction (SDM Vol. 3A §9.1.3), and UnmapAlias already runs patched sites (it takes a lock).
+        // instruction (SDM Vol. 3A §9.1.3), and whatever runs next may be a patched site.
         private static void Patch(delegate*<byte*, void> apply)
         {
-            var interrupts = Sync.InterruptState.Disable();
+            var interrupts = InterruptState.Disable();
             byte* alias = (byte*)Paging.MapWritableAlias(s_image->TextStart, s_textPages);
             apply(alias);
             CpuidResult serialise;
@@ -226,7 +223,7 @@ namespace Kernel.Arch
                 AltReplacement* record = &s_records[i];
                 if (record->Kind != AltKind.UpSequence) continue;
                 ulong offset = record->Site - s_image->TextStart;
-                Lib.Memory.Move(alias + offset, up ? record->Replacement : s_pristineText + offset, record->Length);
+                fixed (byte* pristine = s_pristineText) Lib.Memory.Move(alias + offset, up ? record->Replacement : pristine + offset, record->Length);
             }
         }
 
@@ -241,8 +238,11 @@ namespace Kernel.Arch
             {
                 AltReplacement* record = &s_records[i];
                 bool replaced = record->Kind == AltKind.UpSequence ? up : s_featureChosen[i];
-                byte* want = replaced ? record->Replacement : s_pristineText + (record->Site - s_image->TextStart);
-                if (!Lib.Memory.Equal((void*)record->Site, want, record->Length)) Fail(record->Site);
+                fixed (byte* pristine = s_pristineText)
+                {
+                    byte* want = replaced ? record->Replacement : pristine + (record->Site - s_image->TextStart);
+                    if (!Lib.Memory.Equal((void*)record->Site, want, record->Length)) Fail(record->Site);
+                }
             }
         }
 
@@ -254,7 +254,7 @@ namespace Kernel.Arch
             text.Append(' ');
             SymbolMap.AppendSymbol(ref text, address);
             text.Append(" did not take");
-            Panic.Halt(ref text);
+            KernelEntry.Panic(ref text);
         }
     }
 }

@@ -1,4 +1,3 @@
-using Kernel.Boot;
 using Kernel.Lib;
 
 namespace Kernel.Arch
@@ -15,10 +14,6 @@ namespace Kernel.Arch
         private const ulong ConventionalEnd = 0xA0000;   // 640 KiB: EBDA and video memory above
         private const ulong Pages = 2;
 
-        // GDT for the trampoline (SDM Vol. 3A §3.4.5): flat 32-bit code, flat data, 64-bit code; accessed bits preset.
-        private const ulong Code32Descriptor = 0x00CF_9B00_0000_FFFF;
-        private const ulong DataDescriptor = 0x00CF_9300_0000_FFFF;
-        private const ulong Code64Descriptor = 0x00AF_9B00_0000_FFFF;
 
         public static ulong CodePage { get; private set; }
         public static ulong BlockPage => CodePage + TrampolineLayout.BlockPageOffset;
@@ -47,9 +42,9 @@ namespace Kernel.Arch
             Lib.Memory.Move((void*)CodePage, (void*)image->TrampolineStart, (nuint)size);
 
             ApBootBlock* block = Block;
-            block->GdtCode32 = Code32Descriptor;
-            block->GdtData = DataDescriptor;
-            block->GdtCode64 = Code64Descriptor;
+            block->GdtCode32 = SegmentDescriptors.Code32;
+            block->GdtData = SegmentDescriptors.Data;
+            block->GdtCode64 = SegmentDescriptors.Code64;
             block->GdtLimit = 4 * sizeof(ulong) - 1;
             block->GdtBase = (uint)BlockPage;                     // Gdt is the block's first field
             block->ProtectedEntry = (uint)(CodePage + image->TrampolineProtectedEntry - image->TrampolineStart);

@@ -1,5 +1,4 @@
 using System.Runtime.InteropServices;
-using Kernel.Memory;
 
 namespace Kernel.Arch
 {
@@ -40,24 +39,26 @@ namespace Kernel.Arch
     {
         public const int InterruptStackSize = 16 * 1024;
 
-        // SDM Vol. 3A §3.4.5 "Segment Descriptors": long-mode code (L=1, P=1, DPL 0, type execute/read),
-        // data (P=1, DPL 0, type read/write). Base and limit are ignored in 64-bit mode.
-        // The accessed bit is preset so the CPU never writes the descriptor.
-        private const ulong KernelCodeDescriptor = 0x00AF_9B00_0000_FFFF;
-        private const ulong KernelDataDescriptor = 0x00CF_9300_0000_FFFF;
         private const ulong TssTypeAvailable64 = 0x9;             // §3.5 "System Descriptor Types"
         private const ulong DescriptorPresent = 1UL << 47;
         private const ulong TssBusy = 1UL << 41;                  // type 0xB = busy 64-bit TSS
 
-        /// <summary>Builds a CPU's GDT and TSS with fresh IST stacks. Runs on the boot CPU, which owns the heap at bring-up.</summary>
-        public static void Prepare(PerCpu* cpu)
+        private const int InterruptStacks = (int)InterruptStack.MachineCheck;
+        private static int TablesBytes => (sizeof(CpuTables) + 15) & ~15;   // the stacks after them stay 16-byte aligned
+
+        /// <summary>The zeroed, 16-byte-aligned memory <see cref="Prepare"/> needs per CPU: its tables and IST stacks.</summary>
+        public static ulong MemoryPerCpu => (ulong)(TablesBytes + InterruptStacks * InterruptStackSize);
+
+        /// <summary>Builds a CPU's GDT and TSS with fresh IST stacks in <paramref name="memory"/> (<see cref="MemoryPerCpu"/> bytes, kept for good).</summary>
+        public static void Prepare(PerCpu* cpu, void* memory)
         {
-            var tables = (CpuTables*)KernelHeap.Allocate((ulong)sizeof(CpuTables));
-            tables->Gdt[Selectors.KernelCode / 8] = KernelCodeDescriptor;
-            tables->Gdt[Selectors.KernelData / 8] = KernelDataDescriptor;
+            var tables = (CpuTables*)memory;
+            byte* stacks = (byte*)memory + TablesBytes;
+            tables->Gdt[Selectors.KernelCode / 8] = SegmentDescriptors.Code64;
+            tables->Gdt[Selectors.KernelData / 8] = SegmentDescriptors.Data;
             tables->Tss.IoMapBase = (ushort)sizeof(Tss);          // no I/O permission bitmap
             for (int stack = (int)InterruptStack.Nmi; stack <= (int)InterruptStack.MachineCheck; stack++)
-                tables->Tss.Ist[stack - 1] = (ulong)KernelHeap.Allocate(InterruptStackSize) + InterruptStackSize;
+                tables->Tss.Ist[stack - 1] = (ulong)(stacks + stack * InterruptStackSize);   // the top of stack number `stack`
 
             ulong tss = (ulong)&tables->Tss;
             ulong limit = (ulong)sizeof(Tss) - 1;

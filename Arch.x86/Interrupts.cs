@@ -1,5 +1,4 @@
 using System.Runtime;
-using Kernel.Diagnostics;
 using Kernel.Lib;
 
 namespace Kernel.Arch
@@ -7,7 +6,7 @@ namespace Kernel.Arch
     /// <summary>
     /// Where every interrupt and exception arrives (Bridge/InterruptStubs.asm calls trap_dispatch with
     /// the frame it built). Exceptions either resume a self-test that provoked them on purpose
-    /// (FaultCatcher) or print the full report and panic; nothing ever triple-faults silently.
+    /// (FaultCatcher) or go to the kernel, which prints the full report and panics; nothing ever triple-faults silently.
     /// </summary>
     public static unsafe class Interrupts
     {
@@ -27,7 +26,7 @@ namespace Kernel.Arch
         {
             // In service, such a vector would hold back the kick of a wait inside its handler for good.
             if (handler != null && vector >> 4 > (int)InterruptVectors.HaltedServicingWaitPriority && !endOfInterruptFirst)
-                Panic.Halt("interrupts: a vector of the classes halted waits take must send its EOI before its handler runs");
+                KernelEntry.Panic("interrupts: a vector of the classes halted waits take must send its EOI before its handler runs");
             s_handlers[vector] = (ulong)handler;
             s_takesBigKernelLock[vector] = takesBigKernelLock;
             s_endOfInterruptFirst[vector] = endOfInterruptFirst;
@@ -46,7 +45,7 @@ namespace Kernel.Arch
             if (vector == (ulong)ExceptionVector.NonMaskableInterrupt)
             {
                 PerCpu.Current->Waiting.CanHalt = 0;   // an NMI handler must not open interrupts in a wait
-                Panic.OnNonMaskableInterrupt(frame);
+                KernelEntry.NonMaskableInterrupt(frame);
                 return;
             }
             if (ExceptionReport.IsException(vector))
@@ -90,8 +89,7 @@ namespace Kernel.Arch
             if (KernelEntry.ProcessFault != null && KernelEntry.ProcessFault(ref reason)) return;   // a process's fault ends the process only
             if (FaultCatcher.TryRecover(cpu, frame, cr2)) return;
 
-            ExceptionReport.Write(frame, cr2, PerCpu.CurrentIndex, &Console.WriteLine);
-            Panic.Halt(ref reason, frame);
+            KernelEntry.FatalException(ref reason, frame, cr2);
         }
     }
 }

@@ -1,6 +1,5 @@
 using System.Runtime.CompilerServices;
 using Kernel.Arch.Acpi;
-using Kernel.Sync;
 using Kernel.Lib;
 
 namespace Kernel.Arch

@@ -1,6 +1,3 @@
-using Kernel.Boot;
-using Kernel.Memory;
-using Kernel.Sync;
 using Kernel.Lib;
 
 namespace Kernel.Arch
@@ -13,6 +10,10 @@ namespace Kernel.Arch
     /// null dereferences fault. Code patching (the
     /// alternatives) must therefore go through a deliberate writable alias. CR0.WP (set by the boot
     /// stub) makes the read-only bits bind the kernel too (SDM Vol. 3A §4.6 "Access Rights").
+    /// Paging takes no lock: the kernel serialises its edits after boot. Process stacks are mapped under the big
+    /// kernel lock (Kernel/Proc/ProcessTable.cs), and the text alias only while one CPU is online
+    /// (Alternatives' UP⇄SMP switch); the rest happens on the boot CPU before any other starts. Table pages come
+    /// from the kernel's page allocator, handed over at Initialize.
     /// </summary>
     public static unsafe class Paging
     {
@@ -20,15 +21,16 @@ namespace Kernel.Arch
         private const ulong MinimumMappedTop = 4 * OneGiB;   // the MMIO hole (LAPIC, I/O APIC, HPET) lies below 4 GiB
 
         private static PageTables s_kernel;
-        private static SpinLock s_lock;   // edits after boot: the text alias (hot-plug) and kernel stacks (process creation) may race
 
         public static ulong KernelRoot => s_kernel.Root;
         public static ulong MappedTop { get; private set; }
 
-        public static void Initialize(BootInfo boot, ImageLayout* image)
+        /// <param name="ramTop">the end of the highest RAM the page allocator manages</param>
+        /// <param name="allocateZeroedPage">a zeroed page for the tables, or 0 when none is left</param>
+        public static void Initialize(BootInfo boot, ImageLayout* image, ulong ramTop, delegate*<ulong> allocateZeroedPage)
         {
-            if (!s_kernel.Initialize(&AllocateTablePage)) Panic.Halt("no memory for the kernel's page tables");
-            ulong top = (PhysicalMemory.Top + OneGiB - 1) & ~(OneGiB - 1);
+            if (!s_kernel.Initialize(allocateZeroedPage)) KernelEntry.Panic("no memory for the kernel's page tables");
+            ulong top = (ramTop + OneGiB - 1) & ~(OneGiB - 1);
             MappedTop = top > MinimumMappedTop ? top : MinimumMappedTop;
 
             for (ulong slot = 0; slot < MappedTop; slot += PageTables.LargePageSize)
@@ -37,7 +39,7 @@ namespace Kernel.Arch
                 bool ok = NeedsSmallPages(image, slot)
                     ? MapSmallPages(image, slot, cache)
                     : s_kernel.Map2M(slot, slot, PageFlags.Writable | PageFlags.NoExecute | cache);
-                if (!ok) Panic.Halt("no memory for the kernel's page tables");
+                if (!ok) KernelEntry.Panic("no memory for the kernel's page tables");
             }
 
             CpuNative.WriteCr0(CpuNative.ReadCr0() | Cr0.WriteProtect);
@@ -53,23 +55,19 @@ namespace Kernel.Arch
 
         public static ulong MapWritableAlias(ulong physical, ulong pages)
         {
-            InterruptState state = s_lock.AcquireIrqSave();
             for (ulong i = 0; i < pages; i++)
                 if (!s_kernel.Map4K(AliasBase + i * PageTables.PageSize, physical + i * PageTables.PageSize, PageFlags.Writable | PageFlags.NoExecute))
-                    Panic.Halt("no memory for the kernel text's writable alias");
-            s_lock.ReleaseIrqRestore(state);
+                    KernelEntry.Panic("no memory for the kernel text's writable alias");
             return AliasBase;
         }
 
         public static void UnmapAlias(ulong pages)
         {
-            InterruptState state = s_lock.AcquireIrqSave();
             for (ulong i = 0; i < pages; i++)
             {
                 s_kernel.Unmap4K(AliasBase + i * PageTables.PageSize);
                 CpuNative.Invlpg(AliasBase + i * PageTables.PageSize);
             }
-            s_lock.ReleaseIrqRestore(state);
         }
 
         /// <summary>
@@ -85,12 +83,10 @@ namespace Kernel.Arch
         public static ulong MapStack(int slot, ulong physical, ulong pages)
         {
             ulong bottom = StackRegionBase + (ulong)slot * StackSlotBytes + PageTables.PageSize;
-            if ((pages + 1) * PageTables.PageSize > StackSlotBytes) Panic.Halt("a kernel stack larger than its slot in the stack region");
-            InterruptState state = s_lock.AcquireIrqSave();
+            if ((pages + 1) * PageTables.PageSize > StackSlotBytes) KernelEntry.Panic("a kernel stack larger than its slot in the stack region");
             for (ulong i = 0; i < pages; i++)
                 if (!s_kernel.Map4K(bottom + i * PageTables.PageSize, physical + i * PageTables.PageSize, PageFlags.Writable | PageFlags.NoExecute))
-                    Panic.Halt("no memory for a kernel stack's page tables");
-            s_lock.ReleaseIrqRestore(state);
+                    KernelEntry.Panic("no memory for a kernel stack's page tables");
             return bottom + pages * PageTables.PageSize;
         }
 
@@ -108,14 +104,12 @@ namespace Kernel.Arch
         {
             ulong first = physical & ~(PageTables.PageSize - 1);
             ulong pages = (physical + bytes - first + PageTables.PageSize - 1) / PageTables.PageSize;
-            InterruptState state = s_lock.AcquireIrqSave();
             ulong virtualBase = DeviceRegionBase + s_deviceRegionUsed;
             bool ok = pages * PageTables.PageSize <= DeviceRegionBytes - s_deviceRegionUsed;
             for (ulong i = 0; ok && i < pages; i++)
                 ok = s_kernel.Map4K(virtualBase + i * PageTables.PageSize, first + i * PageTables.PageSize,
                                     PageFlags.Writable | PageFlags.NoExecute | PageFlags.CacheDisable | PageFlags.WriteThrough);
             if (ok) s_deviceRegionUsed += pages * PageTables.PageSize;
-            s_lock.ReleaseIrqRestore(state);
             return ok ? virtualBase + (physical - first) : 0;
         }
 
@@ -172,7 +166,5 @@ namespace Kernel.Arch
             }
             return false;
         }
-
-        private static ulong AllocateTablePage() => PhysicalMemory.AllocateZeroedPages(1);
     }
 }

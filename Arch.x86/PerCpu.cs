@@ -77,7 +77,7 @@ namespace Kernel.Arch
 
         public static PerCpu* Current => CpuNative.PerCpuSelf();
 
-        public CpuState CpuState => (CpuState)Kernel.Sync.Atomic.Read(ref State);
+        public CpuState CpuState => (CpuState)Atomic.Read(ref State);
 
         /// <summary>The current CPU's index, or 0 while GS is not set up yet (very early boot).</summary>
         public static uint CurrentIndex => Msrs.Read(Msr.Ia32GsBase) == 0 ? 0 : Current->Index;

@@ -1,21 +1,14 @@
 using Kernel.Arch.Acpi;
-using Kernel.Smp;
 using Kernel.Lib;
 
 namespace Kernel.Arch
 {
     /// <summary>
-    /// Turning the machine off or restarting it. Both first stop every other CPU, as Linux's
-    /// native_stop_other_cpus does before machine_power_off / machine_restart: the chipset acts on the whole
-    /// platform whichever CPU writes PM1_CNT or a reset register, so this is not needed for the write to work,
-    /// but it leaves no CPU halfway through device I/O or printing over the last lines. The request travels as a
-    /// cross-CPU call rather than a stop IPI because a call also runs on a CPU spinning for the big kernel lock
-    /// with interrupts off, which the caller may hold. A CPU that does not stop in time is reported and left
-    /// running. Each method is logged before it is tried, and given time to act before the next one.
+    /// Turning the machine off or restarting it, method after method: each is logged before it is tried, and given
+    /// time to act before the next one. The kernel stops the other CPUs first (Kernel/Smp/Shutdown.cs).
     /// </summary>
     public static unsafe class Power
     {
-        private const ulong StopTimeoutMicros = 1_000_000;
         private const ulong SettleMicros = 1_000_000;          // a method that works acts within microseconds
         private const ulong AcpiEnableTimeoutMicros = 3_000_000;   // ACPICA's acpi_hw_set_mode polls SCI_EN for 3 s
 
@@ -30,17 +23,14 @@ namespace Kernel.Arch
         private const ushort ResetControl = 0xCF9;
         private const byte ResetControlSystem = 0x02, ResetControlStart = 0x06;
 
-        // PCI configuration mechanism #1 (PCI Local Bus Specification 3.0 §3.2.2.3.2): address at 0xCF8, data at 0xCFC.
-        private const ushort PciConfigAddress = 0xCF8, PciConfigData = 0xCFC;
 
         /// <summary>ACPI S5 (soft off); if the machine keeps running, QEMU's isa-debug-exit; else a log line and a halt.</summary>
         public static void PowerOff()
         {
-            StopOtherCpus("power off");
             FadtInfo fadt = AcpiFirmware.Fadt;
             SleepStateInfo s5 = AcpiFirmware.S5;
             if (fadt == null) Log.Warn("power", "power off: no FADT, so no ACPI S5");
-            else if (s5.Status != SleepStateStatus.Found) Log.Warn("power", string.Concat("power off: no ACPI S5 values: ", s5.Error));
+            else if (s5.Status != SleepStateStatus.Found) Log.Warn("power", $"power off: no ACPI S5 values: {s5.Error}");
             else if (!IsPort(fadt.Pm1aControlPort)) Log.Warn("power", "power off: the FADT has no usable PM1a control block");
             else EnterS5(fadt, s5);
 
@@ -58,33 +48,12 @@ namespace Kernel.Arch
         /// <summary>ACPI reset register, then the 8042 reset pulse, then the 0xCF9 reset control, then a triple fault.</summary>
         public static void Reboot()
         {
-            StopOtherCpus("reboot");
             FadtInfo fadt = AcpiFirmware.Fadt;
             if (fadt != null && fadt.ResetRegisterSupported && fadt.HasResetRegister) TryResetRegister(fadt);
             else Log.Info("power", "reboot: no ACPI reset register (no FADT, RESET_REG_SUP clear, or an ACPI 1.0 FADT)");
             Try8042();
             TryResetControl();
             TripleFault();
-        }
-
-        // Interrupts stay off from here: this thread is the last one running.
-        private static void StopOtherCpus(string what)
-        {
-            CpuNative.DisableInterrupts();
-            int others = Cpus.OnlineCount - 1;
-            if (others <= 0) return;
-            CrossCpuCall.CallOnAll(&Park, null, includeSelf: false, wait: false);
-            ulong deadline = Tsc.DeadlineAfter(StopTimeoutMicros);
-            while (Cpus.OnlineCount > 1 && Tsc.Read() < deadline) CpuNative.Pause();
-            int stopped = others - (Cpus.OnlineCount - 1);
-            if (stopped == others) Log.Info("power", $"{what}: {stopped} of {others} other CPUs stopped");
-            else Log.Warn("power", $"{what}: only {stopped} of {others} other CPUs stopped within 1 s; going on");
-        }
-
-        private static void Park(void* unused)
-        {
-            Ipi.LeaveOnlineSet();
-            CpuNative.HaltForever();
         }
 
         // §16.1.7 / §7.4.2: write SLP_TYPx to PM1a_CNT and PM1b_CNT, then the same with SLP_EN (bit 13) set, as
@@ -148,8 +117,7 @@ namespace Kernel.Arch
                 uint device = (uint)(register.Address >> 32) & 0x1F, function = (uint)(register.Address >> 16) & 0x7;
                 uint offset = (uint)register.Address & 0xFF;
                 Log.Info("power", $"reboot: ACPI reset register (PCI 00:{device:x2}.{function} offset 0x{offset:x2} <- 0x{value:x2})");
-                CpuNative.OutL(PciConfigAddress, 0x8000_0000u | (device << 11) | (function << 8) | (offset & 0xFC));
-                CpuNative.OutB((ushort)(PciConfigData + (offset & 3)), value);
+                PciConfig.Write8(device, function, offset, value);
             }
             else
             {

@@ -1,6 +1,4 @@
 using Kernel.Arch.Acpi;
-using Kernel.Diagnostics;
-using Kernel.Smp;
 using Kernel.Lib;
 
 namespace Kernel.Arch
@@ -10,7 +8,7 @@ namespace Kernel.Arch
     /// "Keyboard/Auxiliary Device Controller"; OSDev "8042 PS/2 Controller", "PS/2 Keyboard"). Machines without one
     /// say so in the FADT (ACPI 6.5 §5.2.9.3, IAPC_BOOT_ARCH bit 1, defined from FADT revision 3 on, as Linux reads it);
     /// the controller is probed anyway, every wait bounded. ISA IRQ 1 goes through the I/O APIC; its handler turns
-    /// scan codes (set 1, translated by the controller) into terminal bytes for <see cref="ConsoleInput"/>.
+    /// scan codes (set 1, translated by the controller) into terminal bytes for the kernel's console input (KernelEntry.ConsoleInput).
     /// </summary>
     public static unsafe class Ps2Keyboard
     {
@@ -36,7 +34,8 @@ namespace Kernel.Arch
         /// <summary>Every byte the keyboard produced since boot; the last <see cref="RecentCapacity"/> are kept for the self-tests.</summary>
         public static ulong BytesProduced { get; private set; }
 
-        public static void Initialize(FadtInfo fadt)
+        /// <param name="destination">the APIC ID IRQ 1 is routed to (the boot CPU's)</param>
+        public static void Initialize(FadtInfo fadt, uint destination)
         {
             if (fadt != null && fadt.Header.Revision >= FadtRevisionWithBootArch && !fadt.Has8042)
             {
@@ -56,9 +55,9 @@ namespace Kernel.Arch
             }
             s_scancodes = new ScancodeSet1();
             Interrupts.Register(InterruptVectors.Keyboard, &OnInterrupt, takesBigKernelLock: true);
-            if (!IoApic.RouteIsaIrq(IsaIrq, InterruptVectors.Keyboard, Cpus.Get(0)->ApicId, masked: false))
+            if (!IoApic.RouteIsaIrq(IsaIrq, InterruptVectors.Keyboard, destination, masked: false))
             {
-                Log.Warn("keyboard", Cpus.Get(0)->ApicId > IoApic.MaxDestination
+                Log.Warn("keyboard", destination > IoApic.MaxDestination
                     ? "the boot CPU's APIC ID is above 254, which an I/O APIC entry cannot name: no PS/2 keyboard"
                     : "no I/O APIC input for ISA IRQ 1: no PS/2 keyboard");
                 return;
@@ -95,24 +94,23 @@ namespace Kernel.Arch
 
         private static void OnInterrupt(TrapFrame* frame)
         {
-            byte* bytes = stackalloc byte[ScancodeSet1.MaxBytes];
-            bool produced = false;
+            byte* typed = stackalloc byte[MaxBytesPerInterrupt * ScancodeSet1.MaxBytes];
+            int produced = 0;
             for (int i = 0; i < MaxBytesPerInterrupt; i++)
             {
                 byte status = CpuNative.InB(StatusPort);
                 if ((status & StatusOutputFull) == 0) break;
                 byte scancode = CpuNative.InB(DataPort);
                 if ((status & StatusAuxData) != 0) continue;   // a mouse byte: the aux port is off, but be sure
-                int count = s_scancodes.Translate(scancode, bytes);
-                for (int j = 0; j < count; j++)
+                int count = s_scancodes.Translate(scancode, typed + produced);
+                for (int j = produced; j < produced + count; j++)
                 {
-                    ConsoleInput.Push(bytes[j]);
-                    s_recent[(int)(BytesProduced % RecentCapacity)] = bytes[j];
+                    s_recent[(int)(BytesProduced % RecentCapacity)] = typed[j];
                     BytesProduced++;
                 }
-                produced |= count > 0;
+                produced += count;
             }
-            if (produced) ConsoleInput.WakeReader();
+            KernelEntry.ConsoleInput(typed, produced);
         }
 
         private static bool SendToKeyboard(byte value)

@@ -1,12 +1,10 @@
-using Kernel.Diagnostics;
-using Kernel.Smp;
 using Kernel.Lib;
 
 namespace Kernel.Arch
 {
     /// <summary>
-    /// The COM1 16550 UART, 115200 baud 8N1: output polled, input by interrupt (ISA IRQ 4) into
-    /// <see cref="ConsoleInput"/>. Machines without a UART are common now: the
+    /// The COM1 16550 UART, 115200 baud 8N1: output polled, input by interrupt (ISA IRQ 4), handed to the kernel's
+    /// console input (KernelEntry.ConsoleInput). Machines without a UART are common now: the
     /// port is probed first (scratch register, then loopback) and, if absent, output is dropped. A byte the
     /// transmitter does not take within a time-out is dropped alone (an emulator or a flow-controlled line may stall
     /// it for a while); only a transmitter that takes none of many bytes in a row is given up for good.
@@ -63,14 +61,14 @@ namespace Kernel.Arch
             Present = echoed;
         }
 
-        /// <summary>Routes COM1's receive interrupt to the boot CPU: typed bytes go to the console's input ring.</summary>
-        public static void EnableInput()
+        /// <summary>Routes COM1's receive interrupt to <paramref name="destination"/> (the boot CPU's APIC ID): typed bytes go to the console's input.</summary>
+        public static void EnableInput(uint destination)
         {
             if (!Present) return;
             Interrupts.Register(InterruptVectors.SerialCom1, &OnInterrupt, takesBigKernelLock: true);
-            if (!IoApic.RouteIsaIrq(ComIsaIrq, InterruptVectors.SerialCom1, Cpus.Get(0)->ApicId, masked: false))
+            if (!IoApic.RouteIsaIrq(ComIsaIrq, InterruptVectors.SerialCom1, destination, masked: false))
             {
-                Log.Warn("serial", Cpus.Get(0)->ApicId > IoApic.MaxDestination
+                Log.Warn("serial", destination > IoApic.MaxDestination
                     ? "the boot CPU's APIC ID is above 254, which an I/O APIC entry cannot name: COM1 input disabled"
                     : "no I/O APIC input serves IRQ 4: COM1 input disabled");
                 return;
@@ -79,20 +77,15 @@ namespace Kernel.Arch
             CpuNative.OutB(Com1 + InterruptEnable, InterruptOnReceivedData);
         }
 
-        private static void OnInterrupt(TrapFrame* frame)
-        {
-            if (DrainReceived() > 0) ConsoleInput.WakeReader();
-        }
+        private static void OnInterrupt(TrapFrame* frame) => DrainReceived();
 
-        private static int DrainReceived()
+        private static void DrainReceived()
         {
+            byte* received = stackalloc byte[ReceiveDrainLimit];
             int count = 0;
             while (count < ReceiveDrainLimit && (CpuNative.InB(Com1 + LineStatus) & LineStatusDataReady) != 0)
-            {
-                ConsoleInput.Push(CpuNative.InB(Com1 + Data));
-                count++;
-            }
-            return count;
+                received[count++] = CpuNative.InB(Com1 + Data);
+            KernelEntry.ConsoleInput(received, count);
         }
 
         public static void Write(char c)

@@ -132,8 +132,8 @@ msg_no_sse2:        db "boot: this CPU has no SSE2", 0
 align 8
 boot_gdt:
     dq 0                                ; null descriptor
-    dq 0x00AF9A000000FFFF               ; 64-bit code, DPL 0 (SDM Vol. 3A §3.4.5 "Segment Descriptors")
-    dq 0x00CF92000000FFFF               ; data, DPL 0
+    dq SegmentDescriptors.Code64        ; at Selectors.KernelCode
+    dq SegmentDescriptors.Data          ; at Selectors.KernelData
 boot_gdt_end:
 boot_gdt_pointer:
     dw boot_gdt_end - boot_gdt - 1

@@ -1,7 +1,6 @@
 using System.Runtime;
 using Kernel.Arch.Acpi;
 using Kernel.Arch;
-using Kernel.Boot;
 using Kernel.Diagnostics;
 using Kernel.Lib;
 using Kernel.Memory;
@@ -36,15 +35,17 @@ namespace Kernel
         [RuntimeExport("kmain")]
         private static void Main(ulong multibootInfo)
         {
+            RuntimeHost.Attach(&KernelHeap.Allocate, &Panic.Halt, &Panic.UnhandledException);  // the runtime's memory and its way to stop: the kernel's heap and panic
             CpuNative.GetImageLayout(Image);          // where the linker put text, data and the early heap
             PerCpu.InitializeBootCpu();               // GS → this CPU's block: CPU number in every report
             KernelHeap.InitializeEarly(Image);        // `new` works from here, on the image's early heap
-            Statics.Initialize(Image);                // static reference fields and class constructors work from here
+            Statics.Initialize(Image->ModulesStart, Image->ModulesEnd);  // static reference fields and class constructors work from here
             LogSink.Attach();                         // log lines go to the ring and the console, stamped from the TSC
+            KernelEntry.RegisterFailures(&Panic.Halt, &Panic.OnFatalException, &Panic.OnNonMaskableInterrupt);  // how Arch stops the machine
             Serial.Initialize();                      // COM1 console, if a UART answers
             Tsc.Calibrate();                          // timestamps for the log
             Log.Info("boot", Banner + " starting");
-            Gdt.Prepare(PerCpu.Current);              // own GDT and TSS with IST stacks...
+            Gdt.Prepare(PerCpu.Current, KernelHeap.Allocate(Gdt.MemoryPerCpu));  // own GDT and TSS with IST stacks...
             Gdt.Load(PerCpu.Current);                 // ...loaded
             Idt.Initialize(Image);                    // every exception reported from here on
             BootInfo = ParseBootInfo(multibootInfo);  // memory map, command line, ACPI pointers, modules
@@ -56,7 +57,7 @@ namespace Kernel
             KernelHeap.AttachPageAllocator();         // the heap grows beyond the early area
             AcpiFirmware.Discover(BootInfo, PerCpu.Current->ApicId, Cpus.MaxCpus, AcpiOff(Options));  // ACPI: MADT, FADT (reads page 0: before paging)
             ApTrampoline.Install(BootInfo, Image);    // AP start-up code into conventional memory
-            Paging.Initialize(BootInfo, Image);       // own page tables: W^X, null page unmapped
+            Paging.Initialize(BootInfo, Image, PhysicalMemory.Top, &PhysicalMemory.AllocateZeroedPage);  // own page tables: W^X, null page unmapped
             Screen.MapFramebuffer();                  // a framebuffer above 4 GiB starts once mapped
             ArmCallSequenceFaultInjection(Options);   // test-only: test.call-sequence=N
             Cpus.RegisterBootCpu(AcpiFirmware.Madt, Options.Has("test.ghost-ap") ? 1 : 0);  // CPU 0; per-CPU tables sized by the MADT
@@ -64,8 +65,9 @@ namespace Kernel
             LocalApic.InitializeBootCpu(AcpiFirmware.Madt.LocalApicAddress, AcpiFirmware.Madt.Cpus, PerCpu.Current->ApicId, Options.Has("nox2apic"));  // x2APIC where the CPU has it
             LocalApic.ConfigureNmiPins(AcpiFirmware.Madt.LocalNmis, PerCpu.Current->AcpiUid);  // LINT pins per the MADT
             IoApic.InitializeAll(AcpiFirmware.Madt);      // device interrupts masked until routed
-            Serial.EnableInput();                     // COM1's receive interrupt feeds the console's input ring
-            Ps2Keyboard.Initialize(AcpiFirmware.Fadt);    // PS/2 keyboard on IRQ 1, if the 8042 answers: the same ring
+            KernelEntry.RegisterEvents(&ConsoleInput.Deliver, &PhysicalHotplug.OnFirmwareEvent);  // where devices' input and firmware events go
+            Serial.EnableInput(PerCpu.Current->ApicId);   // COM1's receive interrupt feeds the console's input ring
+            Ps2Keyboard.Initialize(AcpiFirmware.Fadt, PerCpu.Current->ApicId);  // PS/2 keyboard on IRQ 1, if the 8042 answers: the same ring
             ConfigurePmTimer(AcpiFirmware.Fadt);          // the reference clock modern machines have
             TimerCalibration.Run();                   // TSC and local APIC timer rates
             Alternatives.Initialize(Image, Options.Has("noalternatives"), SpinThenHalt.ChooseHalting(Options));  // CPU-feature and lock-wait variants; pristine text kept
@@ -81,7 +83,7 @@ namespace Kernel
             Log.Info("boot", $"heap {KernelHeap.BytesAllocated / 1024} KiB used, {PhysicalMemory.FreePages} pages free");
             SmpBoot.StartApplicationProcessors(AcpiFirmware.Madt, Options);  // INIT-SIPI-SIPI, in parallel; logs the CPU count last
             ArmHotplugFaultInjection(Options);        // test-only: hotplug.fail=<step>
-            QemuCpuHotplug.Initialize(AcpiFirmware.Fadt, AcpiFirmware.Madt.Cpus.Length);  // physical hot-plug (QEMU)
+            QemuCpuHotplug.Initialize(AcpiFirmware.Fadt, AcpiFirmware.Madt.Cpus.Length, PerCpu.Current->ApicId);  // physical hot-plug (QEMU)
             ConsoleServer.Start();                    // the process that owns processes' console output
             ClockServer.Start();                      // sleeps and alarms for every process
 
@@ -111,7 +113,7 @@ namespace Kernel
                         : boot.CommandLine.Length == 0 ? extra
                         : string.Concat(boot.CommandLine, " ", extra);
             CommandLine options = CommandLine.Parse(text);
-            Log.Info("boot", string.Concat("command line: ", options.Text));
+            Log.Info("boot", $"command line: {options.Text}");
             for (int i = 0; i < options.Warnings.Length; i++) Log.Warn("boot", options.Warnings[i]);
             ApplyLogLevel(options);
             return options;
@@ -124,14 +126,14 @@ namespace Kernel
             else if (level == "warn") Log.Threshold = LogLevel.Warn;
             else if (level == "info") Log.Threshold = LogLevel.Info;
             else if (level == "debug") Log.Threshold = LogLevel.Debug;
-            else Log.Warn("boot", string.Concat("loglevel '", level, "' is not error|warn|info|debug: keeping info"));
+            else Log.Warn("boot", $"loglevel '{level}' is not error|warn|info|debug: keeping info");
         }
 
         private static bool AcpiOff(CommandLine options)
         {
             if (!options.TryGetValue("acpi", out string value)) return false;
             if (value == "off") return true;
-            Log.Warn("boot", string.Concat("acpi='", value, "' is not 'off': using ACPI"));
+            Log.Warn("boot", $"acpi='{value}' is not 'off': using ACPI");
             return false;
         }
 
@@ -139,7 +141,7 @@ namespace Kernel
         {
             if (!options.TryGetValue("test.call-sequence", out string text)) return;
             if (!Format.TryParseUnsigned(text, out ulong first) || first > uint.MaxValue)
-                Log.Warn("boot", string.Concat("test.call-sequence='", text, "' is not a number from 0 to 2^32-1: ignored"));
+                Log.Warn("boot", $"test.call-sequence='{text}' is not a number from 0 to 2^32-1: ignored");
             else CrossCpuCall.StartSequencesAt(unchecked((int)(uint)first));
         }
 
@@ -147,7 +149,7 @@ namespace Kernel
         {
             if (!options.TryGetValue("hotplug.fail", out string name)) return;
             HotplugStep step = CpuHotplug.ParseStep(name);
-            if (step == HotplugStep.None) Log.Warn("boot", string.Concat("hotplug.fail='", name, "' names no hot-plug step: ignored"));
+            if (step == HotplugStep.None) Log.Warn("boot", $"hotplug.fail='{name}' names no hot-plug step: ignored");
             else CpuHotplug.FailOnce(step);
         }
 

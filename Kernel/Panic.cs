@@ -25,7 +25,7 @@ namespace Kernel
         private static int s_panickingCpuPlusOne;
         private static int s_stopped;
 
-        public static bool InProgress => Sync.Atomic.Read(ref s_panickingCpuPlusOne) != 0;
+        public static bool InProgress => Atomic.Read(ref s_panickingCpuPlusOne) != 0;
 
         [DoesNotReturn]
         public static void Halt(string reason)
@@ -44,7 +44,7 @@ namespace Kernel
         {
             CpuNative.DisableInterrupts();
             Console.EnterPanicMode();
-            if (Kernel.Sync.Atomic.Increment(ref s_depth) > 1)
+            if (Atomic.Increment(ref s_depth) > 1)
             {
                 // A second panic (nested, or on another CPU): print what we can and stop, nothing clever.
                 Console.WriteLine("PANIC (nested)");
@@ -92,7 +92,7 @@ namespace Kernel
                 line.Append('"');
             }
             line.Append(",\"stopped\":");
-            line.AppendDecimal((ulong)Sync.Atomic.Read(ref s_stopped));
+            line.AppendDecimal((ulong)Atomic.Read(ref s_stopped));
             line.Append(",\"of\":");
             line.AppendDecimal((ulong)(others > 0 ? others : 0));
             line.Append(",\"reason\":\"");
@@ -125,6 +125,14 @@ namespace Kernel
             }
         }
 
+        /// <summary>An exception nothing recovered from: the full report (registers, stack, symbols), then the panic.</summary>
+        [DoesNotReturn]
+        public static void OnFatalException(ref TextBuffer reason, TrapFrame* frame, ulong cr2)
+        {
+            ExceptionReport.Write(frame, cr2, PerCpu.CurrentIndex, &Console.WriteLine);
+            Halt(ref reason, frame);
+        }
+
         /// <summary>
         /// An NMI: during a panic, the request to stop (print one line, halt with NMIs blocked, since no IRET
         /// follows); otherwise a hardware NMI, which is fatal.
@@ -151,21 +159,21 @@ namespace Kernel
             line.Append(", big kernel lock ");
             line.Append(Sync.BigKernelLock.HeldByCurrentCpu ? "held" : "not held");
             Console.WriteLine(ref line);
-            Sync.Atomic.Increment(ref s_stopped);
+            Atomic.Increment(ref s_stopped);
             CpuNative.HaltForever();
         }
 
         // NMI every other CPU and wait (bounded) until each has reported itself stopped. Returns how many were asked.
         private static int StopOtherCpus(uint self)
         {
-            Sync.Atomic.Write(ref s_panickingCpuPlusOne, (int)self + 1);
+            Atomic.Write(ref s_panickingCpuPlusOne, (int)self + 1);
             int others = Smp.Cpus.OnlineCount - 1;
             if (others <= 0 || !Smp.Ipi.SendNmiToAllButSelf()) return 0;
             ulong deadline = Tsc.DeadlineAfter(StopTimeoutMicros);
-            while (Sync.Atomic.Read(ref s_stopped) < others && Tsc.Read() < deadline) CpuNative.Pause();
+            while (Atomic.Read(ref s_stopped) < others && Tsc.Read() < deadline) CpuNative.Pause();
             var line = new TextBuffer();
             line.Append("panic: ");
-            line.AppendDecimal((ulong)Sync.Atomic.Read(ref s_stopped));
+            line.AppendDecimal((ulong)Atomic.Read(ref s_stopped));
             line.Append(" of ");
             line.AppendDecimal((ulong)others);
             line.Append(" other CPUs stopped");

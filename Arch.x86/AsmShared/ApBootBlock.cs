@@ -37,8 +37,8 @@ namespace Kernel.Arch
     {
         public const int PageSize = 4096;
         public const int BlockPageOffset = 0x1000;   // the ApBootBlock page follows the code page
-        public const int Code64Selector = 0x08;      // = Selectors.KernelCode
-        public const int DataSelector = 0x10;        // = Selectors.KernelData
+        public const int Code64Selector = Selectors.KernelCode;   // the kernel's own selectors: the IDT's gates stay valid
+        public const int DataSelector = Selectors.KernelData;
         public const int Code32Selector = 0x18;
     }
 }

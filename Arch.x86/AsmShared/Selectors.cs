@@ -9,6 +9,19 @@ namespace Kernel.Arch
         public const ushort Tss = 0x18;        // a 16-byte system descriptor: slots 3 and 4
     }
 
+    /// <summary>
+    /// The flat segment descriptors every GDT of the kernel holds: Boot/Entry.asm's, the AP trampoline's and each
+    /// CPU's own (Gdt.cs). SDM Vol. 3A §3.4.5 "Segment Descriptors": base 0, limit 0xFFFFF in 4 KiB units, present,
+    /// DPL 0; the accessed bit is preset so the CPU never writes a descriptor.
+    /// </summary>
+    [AsmShared]
+    public static class SegmentDescriptors
+    {
+        public const ulong Code64 = 0x00AF_9B00_0000_FFFF;   // L=1: 64-bit code, execute/read
+        public const ulong Data = 0x00CF_9300_0000_FFFF;     // read/write (base and limit ignored in 64-bit mode)
+        public const ulong Code32 = 0x00CF_9B00_0000_FFFF;   // D=1: 32-bit code, for the trampoline's protected-mode step
+    }
+
     /// <summary>The boot CPU's first stack, reserved in Entry.asm's .bss.</summary>
     [AsmShared]
     public static class BootStack

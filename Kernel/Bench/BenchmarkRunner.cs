@@ -118,18 +118,18 @@ namespace Kernel.Bench
             Record("plain.increment", PlainCycles(), "cycles/op");
             Record("atomic.fetch_add.up", AtomicCycles(), "cycles/op");
             Record("spinlock.up", LockUnlockCycles(useBkl: false), "cycles/op");
-            Alternatives.SwitchToSmp();
+            UpSmpSwitch.ToSmp();
             Record("atomic.fetch_add.smp", AtomicCycles(), "cycles/op");
             Record("spinlock.smp", LockUnlockCycles(useBkl: false), "cycles/op");
             ulong toSmp = 0, toUp = 0;
             for (int i = 0; i < SwitchRoundTrips; i++)
             {
-                Alternatives.SwitchToUp();
+                UpSmpSwitch.ToUp();
                 toUp += Alternatives.LastSwitchMicros;
-                Alternatives.SwitchToSmp();
+                UpSmpSwitch.ToSmp();
                 toSmp += Alternatives.LastSwitchMicros;
             }
-            Alternatives.SwitchToUp();
+            UpSmpSwitch.ToUp();
             Record("alternatives.switch_to_up", toUp / SwitchRoundTrips, "us");
             Record("alternatives.switch_to_smp", toSmp / SwitchRoundTrips, "us");
             Record("alternatives.lock_sites", (ulong)Alternatives.LockSiteCount, "sites");

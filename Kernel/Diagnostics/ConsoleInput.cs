@@ -1,5 +1,6 @@
 using Kernel.Proc;
 using Kernel.Sync;
+using Kernel.Arch;
 
 namespace Kernel.Diagnostics
 {
@@ -24,8 +25,14 @@ namespace Kernel.Diagnostics
         /// <summary>The process notified when bytes arrive (the console server).</summary>
         public static void SetReader(int endpoint) => s_reader = endpoint;
 
-        /// <summary>Device side, from an interrupt handler under the big kernel lock: queue bytes, then call <see cref="WakeReader"/> once.</summary>
-        public static void Push(byte value)
+        /// <summary>Device side (KernelEntry.ConsoleInput), from an interrupt handler under the big kernel lock: queue the bytes, wake the reader once.</summary>
+        public static void Deliver(byte* bytes, int count)
+        {
+            for (int i = 0; i < count; i++) Push(bytes[i]);
+            if (s_reader != Endpoint.None) Ipc.NotifyFromKernel(s_reader);
+        }
+
+        private static void Push(byte value)
         {
             InterruptState state = s_lock.AcquireIrqSave();
             if (s_count == Capacity) Dropped++;
@@ -35,12 +42,6 @@ namespace Kernel.Diagnostics
                 s_count++;
             }
             s_lock.ReleaseIrqRestore(state);
-        }
-
-        /// <summary>Device side, big kernel lock held: tell the reader there is input.</summary>
-        public static void WakeReader()
-        {
-            if (s_reader != Endpoint.None) Ipc.NotifyFromKernel(s_reader);
         }
 
         /// <summary>Reader side: moves up to <paramref name="max"/> queued bytes into <paramref name="into"/>; returns how many.</summary>

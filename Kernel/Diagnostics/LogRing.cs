@@ -1,5 +1,6 @@
 using Kernel.Lib;
 using Kernel.Sync;
+using Kernel.Arch;
 
 namespace Kernel.Diagnostics
 {

@@ -1,5 +1,4 @@
 using Kernel.Arch;
-using Kernel.Boot;
 using Kernel.Lib;
 
 namespace Kernel.Diagnostics

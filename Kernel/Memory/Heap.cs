@@ -5,7 +5,7 @@ namespace Kernel.Memory
     /// garbage collector and no free: what the kernel allocates it keeps, so boot-time and long-lived
     /// structures go here and hot paths allocate nothing. When a chunk runs out the heap asks its
     /// page source for another; when that fails, TryAllocate returns null and the caller decides
-    /// (ObjectAllocator panics, naming the request). A struct with no references, so the kernel can
+    /// (KernelHeap panics, naming the request). A struct with no references, so the kernel can
     /// keep it in a plain static before static references work. Pure: compiled by the host tests too.
     /// </summary>
     public unsafe struct Heap

@@ -1,5 +1,4 @@
 using Kernel.Arch;
-using Kernel.Boot;
 using Kernel.Sync;
 using Kernel.Lib;
 
@@ -62,6 +61,9 @@ namespace Kernel.Memory
             if (address != 0) Lib.Memory.Zero((void*)address, (nuint)(count * PageFrameAllocator.PageSize));
             return address;
         }
+
+        /// <summary>One zeroed page (a page table's); 0 when memory is exhausted.</summary>
+        public static ulong AllocateZeroedPage() => AllocateZeroedPages(1);
 
         /// <summary>Zeroed pages the caller cannot do without: exhaustion is a panic naming the request and what was left.</summary>
         public static ulong AllocateZeroedPagesOrPanic(ulong count, string purpose)

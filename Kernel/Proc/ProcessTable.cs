@@ -1,7 +1,6 @@
 using Kernel.Arch;
 using Kernel.Memory;
 using Kernel.Smp;
-using Kernel.Sync;
 
 namespace Kernel.Proc
 {

@@ -116,7 +116,7 @@ namespace Kernel.Proc
             }
             LeaveKernel();
             BigKernelLock.Exit();
-            if (process == null) Log.Warn("sched", string.Concat("process table full: '", name, "' not started"));
+            if (process == null) Log.Warn("sched", $"process table full: '{name}' not started");
             return endpoint;
         }
 
@@ -227,7 +227,7 @@ namespace Kernel.Proc
             Unblock(target, ProcessFlags.Inhibited);
             LeaveKernel();
             BigKernelLock.Exit();
-            if (!left) Log.Warn("sched", string.Concat("process '", target.Name, "' did not leave its CPU in time to be moved"));
+            if (!left) Log.Warn("sched", $"process '{target.Name}' did not leave its CPU in time to be moved");
             return status;
         }
 
@@ -436,7 +436,7 @@ namespace Kernel.Proc
 
         private static int WidenAffinity(Process process)
         {
-            Log.Warn("sched", string.Concat("process '", process.Name, "' may run on no usable CPU: allowing all of them"));
+            Log.Warn("sched", $"process '{process.Name}' may run on no usable CPU: allowing all of them");
             process.Affinity = s_usable;
             return Placement.ChooseCpu(s_usable, s_usable, process.LastCpu, Lengths(), s_idling);
         }

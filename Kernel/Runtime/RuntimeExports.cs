@@ -3,7 +3,6 @@
 using System;
 using System.Runtime;
 using Internal.Runtime;
-using Kernel.Memory;
 
 namespace Kernel.Runtime
 {
@@ -26,19 +25,19 @@ namespace Kernel.Runtime
 
         private static void* NewArrayChecked(MethodTable* type, int length)
         {
-            if (length < 0) Panic.Halt("array allocation with a negative length");
+            if (length < 0) RuntimeHost.Fail("array allocation with a negative length");
             return ObjectAllocator.AllocateArray(type, (uint)length);
         }
 
         // No unwinder: an exception is a kernel panic naming its type (via the symbol map) and message.
         [RuntimeExport("RhpThrowEx")]
-        private static void Throw(object exception) => Panic.UnhandledException(exception);
+        private static void Throw(object exception) => RuntimeHost.Unhandled(exception);
 
         [RuntimeExport("RhpRethrow")]
-        private static void Rethrow() => Panic.Halt("rethrow without an exception in flight");
+        private static void Rethrow() => RuntimeHost.Fail("rethrow without an exception in flight");
 
         [RuntimeExport("RhpFallbackFailFast")]
-        private static void FailFast() => Panic.Halt("stack buffer overrun detected (GS cookie mismatch)");
+        private static void FailFast() => RuntimeHost.Fail("stack buffer overrun detected (GS cookie mismatch)");
 
         [RuntimeExport("RhpReversePInvoke")]
         private static void ReversePInvoke(IntPtr frame) { }

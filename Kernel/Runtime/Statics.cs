@@ -3,8 +3,6 @@
 // header's GCStaticRegion, and class constructors ilc could not evaluate at compile time are listed
 // in EagerCctor, to be run once at start-up.
 using Internal.Runtime;
-using Kernel.Arch;
-using Kernel.Memory;
 
 namespace Kernel.Runtime
 {
@@ -37,21 +35,22 @@ namespace Kernel.Runtime
 
         /// <summary>
         /// Allocates every GC static base (copying preinitialised data), then runs the eager class
-        /// constructors, which may use any static. Runs before any static reference is read.
+        /// constructors, which may use any static. Runs before any static reference is read. The modules are ilc's
+        /// __modules table: pointers to each module's ReadyToRun header.
         /// </summary>
-        public static void Initialize(ImageLayout* image)
+        public static void Initialize(ulong modulesStart, ulong modulesEnd)
         {
-            ForEachSection(image, GcStaticRegionSection, &InitializeRegion);
-            ForEachSection(image, EagerCctorSection, &RunClassConstructors);
+            ForEachSection(modulesStart, modulesEnd, GcStaticRegionSection, &InitializeRegion);
+            ForEachSection(modulesStart, modulesEnd, EagerCctorSection, &RunClassConstructors);
         }
 
-        private static void ForEachSection(ImageLayout* image, int sectionId, delegate*<byte*, byte*, void> action)
+        private static void ForEachSection(ulong modulesStart, ulong modulesEnd, int sectionId, delegate*<byte*, byte*, void> action)
         {
-            for (void** module = (void**)image->ModulesStart; module < (void**)image->ModulesEnd; module++)
+            for (void** module = (void**)modulesStart; module < (void**)modulesEnd; module++)
             {
                 var header = (ReadyToRunHeader*)*module;
                 if (header == null) continue;
-                if (header->Signature != ReadyToRunSignature) Panic.Halt("ReadyToRun header signature mismatch: ilc version changed?");
+                if (header->Signature != ReadyToRunSignature) RuntimeHost.Fail("ReadyToRun header signature mismatch: ilc version changed?");
                 var rows = (ModuleInfoRow*)(header + 1);
                 for (int i = 0; i < header->NumberOfSections; i++)
                     if (rows[i].SectionId == sectionId)

@@ -59,14 +59,14 @@ namespace Kernel.SelfTests
             if (Cpus.OnlineCount != 1) Assert.Skip("needs exactly one CPU online (boot with -smp 1,maxcpus=N or maxcpus=1)");
             for (int i = 0; i < AlternatingSwitches; i++)
             {
-                Assert.True(Alternatives.SwitchToSmp(), "to SMP");
+                Assert.True(UpSmpSwitch.ToSmp(), "to SMP");
                 if (i % 100 == 0) Assert.EqualHex(0, Alternatives.FindMismatch(), "SMP text exact");
-                Assert.True(Alternatives.SwitchToUp(), "to UP");
+                Assert.True(UpSmpSwitch.ToUp(), "to UP");
                 if (i % 100 == 0) Assert.EqualHex(0, Alternatives.FindMismatch(), "UP text exact");
             }
-            Assert.True(Alternatives.SwitchToSmp(), "to SMP");
+            Assert.True(UpSmpSwitch.ToSmp(), "to SMP");
             Assert.EqualHex(0, Alternatives.FindMismatch(), "after 2,000 switches the text is the image as built (feature sites aside)");
-            Assert.True(Alternatives.SwitchToUp(), "back to UP");
+            Assert.True(UpSmpSwitch.ToUp(), "back to UP");
             Assert.EqualHex(0, Alternatives.FindMismatch(), "and UP again");
         }
 
@@ -76,19 +76,19 @@ namespace Kernel.SelfTests
             RequireTables();
             int cpus = Cpus.Count;
             for (int cpu = 1; cpu < cpus; cpu++) StopAndWait(cpu);
-            Assert.True(Alternatives.SwitchToUp(), "one CPU left: UP");
+            Assert.True(UpSmpSwitch.ToUp(), "one CPU left: UP");
             Assert.EqualHex(0, Alternatives.FindMismatch(), "UP text exact");
             LockTorture.LocksStayExactUnderRandomLoad();
             SyncTests.SpinLockMakesAPlainCounterExact();
 
-            if (cpus == 1) Assert.True(Alternatives.SwitchToSmp(), "SMP with no AP to start");
+            if (cpus == 1) Assert.True(UpSmpSwitch.ToSmp(), "SMP with no AP to start");
             for (int cpu = 1; cpu < cpus; cpu++) Assert.True(SmpBoot.Restart(cpu), "AP restarted (SMP restored first)");
             Assert.True(Alternatives.Mode == AlternativesMode.Smp, "SMP mode");
             Assert.EqualHex(0, Alternatives.FindMismatch(), "SMP text exact");
             LockTorture.LocksStayExactUnderRandomLoad();
             SyncTests.SpinLockMakesAPlainCounterExact();
             SyncTests.BigKernelLockMakesAPlainCounterExact();
-            if (cpus == 1) Assert.True(Alternatives.SwitchToUp(), "back to UP");
+            if (cpus == 1) Assert.True(UpSmpSwitch.ToUp(), "back to UP");
         }
 
         private static void RequireTables()

@@ -1,5 +1,5 @@
-using Kernel.Boot;
 using Kernel.SelfTest;
+using Kernel.Arch;
 
 namespace Kernel.SelfTests
 {
@@ -35,7 +35,7 @@ namespace Kernel.SelfTests
 
         [SelfTest]
         public static void SymbolMapModuleLoaded() =>
-            Assert.True(Diagnostics.SymbolMap.Count > 100, "the symbols module was loaded and indexed");
+            Assert.True(SymbolMap.Count > 100, "the symbols module was loaded and indexed");
 
         [SelfTest]
         public static void TruncatedInformationIsRejected()

@@ -1,4 +1,3 @@
-using Kernel.Boot;
 using Kernel.SelfTest;
 
 namespace Kernel.SelfTests

@@ -123,7 +123,7 @@ namespace Kernel.SelfTests
                 for (uint gsi = IoApic.All[i].GsiBase; gsi < IoApic.All[i].GsiBase + IoApic.All[i].EntryCount; gsi++)
                     Assert.True((IoApic.All[i].ReadEntry(gsi) & MaskedEntry) != 0 || IoApic.All[i].Destination(gsi) != straggler->ApicId, "no device interrupt goes to it");
             if (Alternatives.Mode != AlternativesMode.Off)
-                Assert.True(Alternatives.Mode == AlternativesMode.Smp && !Alternatives.SwitchToUp(), "the code stays SMP while it may run");
+                Assert.True(Alternatives.Mode == AlternativesMode.Smp && !UpSmpSwitch.ToUp(), "the code stays SMP while it may run");
             Assert.True(CpuHotplug.CpuUp(victim) == HotplugResult.StepFailed, "it is not restarted (INIT could catch it holding a lock)");
             Assert.True(IsParked(victim), "it stays out");
         }

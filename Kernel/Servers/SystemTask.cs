@@ -45,7 +45,7 @@ namespace Kernel.Servers
         private static void HandleHotplugEvents(string hotplugTests)
         {
             ulong handled = QemuCpuHotplug.EventsHandled;
-            QemuCpuHotplug.ProcessPendingEvents();
+            PhysicalHotplug.ProcessPendingEvents();
             if (hotplugTests != null && QemuCpuHotplug.EventsHandled != handled) SelfTestRunner.Run(hotplugTests);
         }
 

@@ -425,9 +425,9 @@ namespace Kernel.Shell
             Panic.Halt("requested from the shell");
         }
 
-        private static void PowerOff(CommandWords words) => Power.PowerOff();
+        private static void PowerOff(CommandWords words) => Shutdown.PowerOff();
 
-        private static void Reboot(CommandWords words) => Power.Reboot();
+        private static void Reboot(CommandWords words) => Shutdown.Reboot();
 
         // ---- Helpers ----
 

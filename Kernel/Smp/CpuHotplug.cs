@@ -100,12 +100,12 @@ namespace Kernel.Smp
             ulong start = Tsc.Read();
             bool wasUp = Alternatives.Mode == AlternativesMode.Up;
             HotplugResult result = HotplugResult.Done;
-            if (!Attempt(HotplugStep.SwitchToSmp) || !Alternatives.SwitchToSmp())
+            if (!Attempt(HotplugStep.SwitchToSmp) || !UpSmpSwitch.ToSmp())
                 result = HotplugResult.StepFailed;
             else if (!Attempt(HotplugStep.Start) || !SmpBoot.Restart(index))
             {
                 if (cpu->CpuState != CpuState.Parked) Park(cpu);   // a CPU that never arrived is halted where it is
-                if (wasUp) Alternatives.SwitchToUp();
+                if (wasUp) UpSmpSwitch.ToUp();
                 result = HotplugResult.StepFailed;
             }
             if (result == HotplugResult.StepFailed) Log.Warn("hotplug", $"CPU {index}: bring-up failed, rolled back");
@@ -165,7 +165,7 @@ namespace Kernel.Smp
                 case HotplugStep.Park:
                     return Park(cpu);
                 case HotplugStep.SwitchToUp:
-                    return Cpus.OnlineCount != 1 || Alternatives.Mode != AlternativesMode.Smp || Alternatives.SwitchToUp();
+                    return Cpus.OnlineCount != 1 || Alternatives.Mode != AlternativesMode.Smp || UpSmpSwitch.ToUp();
                 default:
                     return false;
             }
@@ -194,13 +194,13 @@ namespace Kernel.Smp
                     break;
                 case HotplugStep.TakeOffline:
                     // The CPU already parked itself: bring it back through the normal start path.
-                    if (!Alternatives.SwitchToSmp() || !SmpBoot.Restart((int)cpu->Index))
+                    if (!UpSmpSwitch.ToSmp() || !SmpBoot.Restart((int)cpu->Index))
                         Panic.Halt("hotplug: rollback could not restart the CPU");
                     break;
                 case HotplugStep.Park:
                     break;   // undone with TakeOffline's restart
                 case HotplugStep.SwitchToUp:
-                    Alternatives.SwitchToSmp();
+                    UpSmpSwitch.ToSmp();
                     break;
             }
         }

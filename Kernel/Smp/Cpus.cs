@@ -1,4 +1,3 @@
-using Kernel.Sync;
 using Kernel.Arch;
 
 namespace Kernel.Smp

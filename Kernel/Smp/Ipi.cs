@@ -1,5 +1,4 @@
 using Kernel.Arch;
-using Kernel.Sync;
 
 namespace Kernel.Smp
 {

@@ -1,6 +1,5 @@
 using Kernel.Arch.Acpi;
 using Kernel.Arch;
-using Kernel.Boot;
 using Kernel.Memory;
 using Kernel.Sync;
 using Kernel.Lib;
@@ -104,7 +103,7 @@ namespace Kernel.Smp
         {
             PerCpu* cpu = Cpus.Add(apicId, acpiUid);
             if (cpu == null) return null;
-            Gdt.Prepare(cpu);
+            Gdt.Prepare(cpu, KernelHeap.Allocate(Gdt.MemoryPerCpu));
             ulong stack = PhysicalMemory.AllocateZeroedPagesOrPanic(StackPages, "an AP's kernel stack");
             cpu->StackTop = stack + StackBytes;
             return cpu;
@@ -114,10 +113,10 @@ namespace Kernel.Smp
         private static void EnterUniprocessorMode(MadtInfo madt, CommandLine options)
         {
             if (Alternatives.Mode != AlternativesMode.Smp) return;
-            Alternatives.SwitchToUp();
+            UpSmpSwitch.ToUp();
             Log.Info("alternatives", $"UP, {Alternatives.LockSiteCount} lock sites, {Alternatives.SequenceCount} sequences patched in {Alternatives.LastSwitchMicros} us");
             bool anotherCpuPossible = !BuildConfiguration.Uniprocessor && !options.Has("nosmp") && madt.Cpus.Length > 1;
-            if (!anotherCpuPossible) Alternatives.ReleaseTables();
+            if (!anotherCpuPossible) UpSmpSwitch.ReleaseTables();
         }
 
         /// <summary>Starts a parked CPU again through the same INIT-SIPI-SIPI path; true once it is online.</summary>
@@ -131,7 +130,7 @@ namespace Kernel.Smp
                 Log.Warn("smp", $"CPU {index} left the online set but never reported dead: not restarted");
                 return false;
             }
-            if (!Alternatives.SwitchToSmp()) return false;               // a second CPU needs every lock prefix back first
+            if (!UpSmpSwitch.ToSmp()) return false;               // a second CPU needs every lock prefix back first
             if (!Cpus.TryMarkRestarting(cpu)) return false;
             var one = stackalloc PerCpu*[1];
             one[0] = cpu;
@@ -245,7 +244,7 @@ namespace Kernel.Smp
             if (!options.TryGetValue("test.ghost-ap", out string text)) return null;
             if (!Lib.Format.TryParseUnsigned(text, out ulong apicId) || apicId > Arch.Acpi.ApicMode.MaxXApicId || Listed(madt, (uint)apicId) || Cpus.Count >= Limit)
             {
-                Log.Warn("smp", string.Concat("test.ghost-ap='", text, "' is not a free APIC ID below 255 within the CPU limit: ignored"));
+                Log.Warn("smp", $"test.ghost-ap='{text}' is not a free APIC ID below 255 within the CPU limit: ignored");
                 return null;
             }
             Log.Info("smp", $"test.ghost-ap: also starting APIC ID {apicId}, which no CPU has");
@@ -268,7 +267,7 @@ namespace Kernel.Smp
             if (!options.TryGetValue("maxcpus", out string text)) return Cpus.MaxCpus;
             if (!Lib.Format.TryParseUnsigned(text, out ulong value) || value == 0)
             {
-                Log.Warn("smp", string.Concat("maxcpus='", text, "' is not a CPU count of at least 1: ignoring it"));
+                Log.Warn("smp", $"maxcpus='{text}' is not a CPU count of at least 1: ignoring it");
                 return Cpus.MaxCpus;
             }
             return value > Cpus.MaxCpus ? Cpus.MaxCpus : (int)value;

@@ -46,7 +46,7 @@ namespace Kernel.Sync
         public static bool Halting => !BuildConfiguration.Uniprocessor && CpuNative.LockWaitsHalt() != 0;
 
         /// <summary>Decides the variant from CPUID and `pvlocks`; the caller hands the answer to the alternatives.</summary>
-        public static bool ChooseHalting(Boot.CommandLine options)
+        public static bool ChooseHalting(CommandLine options)
         {
             if (BuildConfiguration.Uniprocessor)
             {
@@ -62,11 +62,11 @@ namespace Kernel.Sync
             s_spinMicros = DefaultSpinMicros;
             if (options.TryGetValue("pvlocks.spin", out string spin) && !(Lib.Format.TryParseUnsigned(spin, out s_spinMicros) && s_spinMicros <= 1_000_000))
             {
-                Log.Warn("locks", string.Concat("pvlocks.spin='", spin, "' is not a number of microseconds up to 1000000: using the default"));
+                Log.Warn("locks", $"pvlocks.spin='{spin}' is not a number of microseconds up to 1000000: using the default");
                 s_spinMicros = DefaultSpinMicros;
             }
             if (halting) Log.Info("locks", $"waits spin {s_spinMicros} us ({s_spinMicros * LockWaitPolicy.NextInLineSpinFactor} us next in line), then halt until kicked: {reason}");
-            else Log.Info("locks", string.Concat("waits spin: ", reason));
+            else Log.Info("locks", $"waits spin: {reason}");
             return halting;
         }
 

@@ -11,7 +11,7 @@ public static class Layers
     [
         (0, "runtime and lib", ["Kernel/Runtime/", "Kernel/Lib/"]),
         (1, "arch", ["Arch.x86/"]),
-        (2, "kernel", ["Kernel/Boot/", "Kernel/Diagnostics/", "Kernel/Memory/", "Kernel/Sync/", "Kernel/Smp/", "Kernel/Proc/", "Kernel/Panic.cs"]),
+        (2, "kernel", ["Kernel/Diagnostics/", "Kernel/Memory/", "Kernel/Sync/", "Kernel/Smp/", "Kernel/Proc/", "Kernel/Panic.cs", "Kernel/CommandLine.cs"]),
         (3, "servers, shell, tests", ["Kernel/Servers/", "Kernel/Shell/", "Kernel/SelfTest/", "Kernel/SelfTests/", "Kernel/Bench/", "Kernel/KernelMain.cs"]),
     ];
 
@@ -29,18 +29,19 @@ public static class Layers
             : path;
 
     /// <summary>The layer of a repository path, or null for a path no entry covers.</summary>
-    public static (int Layer, string Name)? Of(string path)
+    public static (int Layer, string Name)? Of(string path) => Entry(path) is { } entry ? (entry.Layer, entry.Name) : null;
+
+    /// <summary>The table entry (a folder, or a file) a path belongs to: the unit the cycle check works on.</summary>
+    public static string? UnitOf(string path) => Entry(path)?.Prefix;
+
+    static (int Layer, string Name, string Prefix)? Entry(string path)
     {
         path = Placed(path);
-        (int, string)? best = null;
-        int bestLength = -1;
+        (int, string, string)? best = null;
         foreach (var (layer, name, paths) in Table)
             foreach (var prefix in paths)
-                if (path.StartsWith(prefix, StringComparison.Ordinal) && prefix.Length > bestLength)
-                {
-                    best = (layer, name);
-                    bestLength = prefix.Length;
-                }
+                if (path.StartsWith(prefix, StringComparison.Ordinal) && prefix.Length > (best?.Item3.Length ?? -1))
+                    best = (layer, name, prefix);
         return best;
     }
 

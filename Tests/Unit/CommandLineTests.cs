@@ -1,4 +1,3 @@
-using Kernel.Boot;
 using NUnit.Framework;
 
 namespace Kernel.Tests.Unit;

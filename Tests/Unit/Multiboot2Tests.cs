@@ -1,6 +1,6 @@
 using System.Buffers.Binary;
-using Kernel.Boot;
 using NUnit.Framework;
+using Kernel.Arch;
 
 namespace Kernel.Tests.Unit;
 

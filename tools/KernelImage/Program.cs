@@ -1,6 +1,6 @@
 // Usage: KernelImage symbols <kernel.elf> <out.sym>
 //        KernelImage alternatives [--verify] <kernel.elf> <keep-locked.txt>   (Alternatives/AlternativesCommand.cs)
-// symbols writes the kernel's symbol map for panic reports (Kernel/Diagnostics/SymbolMap.cs reads it):
+// symbols writes the kernel's symbol map for panic reports (Arch.x86/SymbolMap.cs reads it):
 // one "<16 hex digits> <name>" line per defined code or data symbol, sorted by address.
 using System.Text;
 using Kernel.Tools;

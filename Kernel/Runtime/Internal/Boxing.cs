@@ -8,7 +8,7 @@ namespace System.Runtime
     {
         public static object RhBox(MethodTable* type, ref byte data)
         {
-            nint address = (nint)Kernel.Memory.ObjectAllocator.AllocateObject(type);
+            nint address = (nint)Kernel.Runtime.ObjectAllocator.AllocateObject(type);
             object box = Unsafe.As<nint, object>(ref address);
             Kernel.Lib.Memory.Move((byte*)address + sizeof(nint), Unsafe.AsPointer(ref data), type->BaseSize - (uint)(2 * sizeof(nint)));
             return box;

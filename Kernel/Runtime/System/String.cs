@@ -40,7 +40,7 @@ namespace System
         internal static string FastAllocate(int length)
         {
             if (length == 0) return Empty;
-            nint address = (nint)Kernel.Memory.ObjectAllocator.AllocateArray(Empty.MethodTable, (uint)length);
+            nint address = (nint)Kernel.Runtime.ObjectAllocator.AllocateArray(Empty.MethodTable, (uint)length);
             return Unsafe.As<nint, string>(ref address);
         }
 

@@ -1,6 +1,6 @@
 using Internal.Runtime;
 
-namespace Kernel.Memory
+namespace Kernel.Runtime
 {
     /// <summary>
     /// Turns ilc's allocation requests into heap memory laid out as objects: an 8-byte header slot,
@@ -23,7 +23,7 @@ namespace Kernel.Memory
 
         private static byte* Place(MethodTable* type, ulong size)
         {
-            byte* memory = (byte*)KernelHeap.Allocate(size);
+            byte* memory = (byte*)RuntimeHost.Allocate(size);
             byte* obj = memory + HeaderSize;
             *(MethodTable**)obj = type;
             return obj;

@@ -1,7 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Threading;
 
-namespace Kernel.Sync
+namespace Kernel.Arch
 {
     /// <summary>
     /// The kernel's one API for operations other CPUs may race with. RyuJIT expands each corelib

@@ -1,7 +1,6 @@
-using Kernel.Boot;
 using Kernel.Lib;
 
-namespace Kernel.Diagnostics
+namespace Kernel.Arch
 {
     /// <summary>
     /// Names for code and type addresses in panic reports. tools/KernelImage writes the linked

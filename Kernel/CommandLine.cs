@@ -1,4 +1,4 @@
-namespace Kernel.Boot
+namespace Kernel
 {
     /// <summary>A kernel option the kernel understands, with its help text (printed by the shell's help later).</summary>
     public readonly struct KnownOption

@@ -1,4 +1,4 @@
-namespace Kernel.Boot
+namespace Kernel.Arch
 {
     public enum MemoryType : uint
     {
