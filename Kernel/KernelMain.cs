@@ -37,7 +37,7 @@ namespace Kernel
         {
             RuntimeHost.Attach(&KernelHeap.Allocate, &Panic.Halt, &Panic.UnhandledException);  // the runtime's memory and its way to stop: the kernel's heap and panic
             CpuNative.GetImageLayout(Image);          // where the linker put text, data and the early heap
-            PerCpu.InitializeBootCpu();               // GS → this CPU's block: CPU number in every report
+            KernelCpu.InitializeBootCpu();            // GS → this CPU's block: CPU number in every report
             KernelHeap.InitializeEarly(Image);        // `new` works from here, on the image's early heap
             Statics.Initialize(Image->ModulesStart, Image->ModulesEnd);  // static reference fields and class constructors work from here
             LogSink.Attach();                         // log lines go to the ring and the console, stamped from the TSC
@@ -55,19 +55,19 @@ namespace Kernel
             SymbolMap.Load(BootInfo);                 // C# method names for panic reports
             PhysicalMemory.Initialize(BootInfo, Image);  // page allocator from the memory map
             KernelHeap.AttachPageAllocator();         // the heap grows beyond the early area
-            AcpiFirmware.Discover(BootInfo, PerCpu.Current->ApicId, Cpus.MaxCpus, AcpiOff(Options));  // ACPI: MADT, FADT (reads page 0: before paging)
+            AcpiFirmware.Discover(BootInfo, KernelCpu.Current->ApicId, Cpus.MaxCpus, AcpiOff(Options));  // ACPI: MADT, FADT (reads page 0: before paging)
             ApTrampoline.Install(BootInfo, Image);    // AP start-up code into conventional memory
             Paging.Initialize(BootInfo, Image, PhysicalMemory.Top, &PhysicalMemory.AllocateZeroedPage);  // own page tables: W^X, null page unmapped
             Screen.MapFramebuffer();                  // a framebuffer above 4 GiB starts once mapped
             ArmCallSequenceFaultInjection(Options);   // test-only: test.call-sequence=N
             Cpus.RegisterBootCpu(AcpiFirmware.Madt, Options.Has("test.ghost-ap") ? 1 : 0);  // CPU 0; per-CPU tables sized by the MADT
             Pic8259.Retire();                         // the APICs take over from the 8259s
-            LocalApic.InitializeBootCpu(AcpiFirmware.Madt.LocalApicAddress, AcpiFirmware.Madt.Cpus, PerCpu.Current->ApicId, Options.Has("nox2apic"));  // x2APIC where the CPU has it
-            LocalApic.ConfigureNmiPins(AcpiFirmware.Madt.LocalNmis, PerCpu.Current->AcpiUid);  // LINT pins per the MADT
+            LocalApic.InitializeBootCpu(AcpiFirmware.Madt.LocalApicAddress, AcpiFirmware.Madt.Cpus, KernelCpu.Current->ApicId, Options.Has("nox2apic"));  // x2APIC where the CPU has it
+            LocalApic.ConfigureNmiPins(AcpiFirmware.Madt.LocalNmis, KernelCpu.Current->Arch.AcpiUid);  // LINT pins per the MADT
             IoApic.InitializeAll(AcpiFirmware.Madt);      // device interrupts masked until routed
             KernelEntry.RegisterEvents(&ConsoleInput.Deliver, &PhysicalHotplug.OnFirmwareEvent);  // where devices' input and firmware events go
-            Serial.EnableInput(PerCpu.Current->ApicId);   // COM1's receive interrupt feeds the console's input ring
-            Ps2Keyboard.Initialize(AcpiFirmware.Fadt, PerCpu.Current->ApicId);  // PS/2 keyboard on IRQ 1, if the 8042 answers: the same ring
+            Serial.EnableInput(KernelCpu.Current->ApicId);   // COM1's receive interrupt feeds the console's input ring
+            Ps2Keyboard.Initialize(AcpiFirmware.Fadt, KernelCpu.Current->ApicId);  // PS/2 keyboard on IRQ 1, if the 8042 answers: the same ring
             ConfigurePmTimer(AcpiFirmware.Fadt);          // the reference clock modern machines have
             TimerCalibration.Run();                   // TSC and local APIC timer rates
             Alternatives.Initialize(Image, Options.Has("noalternatives"), SpinThenHalt.ChooseHalting(Options));  // CPU-feature and lock-wait variants; pristine text kept
@@ -83,7 +83,7 @@ namespace Kernel
             Log.Info("boot", $"heap {KernelHeap.BytesAllocated / 1024} KiB used, {PhysicalMemory.FreePages} pages free");
             SmpBoot.StartApplicationProcessors(AcpiFirmware.Madt, Options);  // INIT-SIPI-SIPI, in parallel; logs the CPU count last
             ArmHotplugFaultInjection(Options);        // test-only: hotplug.fail=<step>
-            QemuCpuHotplug.Initialize(AcpiFirmware.Fadt, AcpiFirmware.Madt.Cpus.Length, PerCpu.Current->ApicId);  // physical hot-plug (QEMU)
+            QemuCpuHotplug.Initialize(AcpiFirmware.Fadt, AcpiFirmware.Madt.Cpus.Length, KernelCpu.Current->ApicId);  // physical hot-plug (QEMU)
             ConsoleServer.Start();                    // the process that owns processes' console output
             ClockServer.Start();                      // sleeps and alarms for every process
 
@@ -162,7 +162,7 @@ namespace Kernel
         private static void ReportApicError(TrapFrame* frame)
         {
             LocalApic.Write(LapicRegister.ErrorStatus, 0);   // latch the error bits (SDM Vol. 3A §11.5.3)
-            Log.Warn("apic", $"local APIC error 0x{LocalApic.Read(LapicRegister.ErrorStatus):x2} on CPU {PerCpu.Current->Index}");
+            Log.Warn("apic", $"local APIC error 0x{LocalApic.Read(LapicRegister.ErrorStatus):x2} on CPU {KernelCpu.Current->Index}");
         }
     }
 }

@@ -170,7 +170,7 @@ namespace Kernel.Bench
         {
             Atomic.Increment(ref s_arrived);
             while (Atomic.Read(ref s_arrived) < (int)(ulong)participants) CpuNative.Pause();
-            if (PerCpu.Current->Index == 0) Atomic.Write(ref s_deadline, Tsc.DeadlineAfter(ContendedMicros));
+            if (KernelCpu.Current->Index == 0) Atomic.Write(ref s_deadline, Tsc.DeadlineAfter(ContendedMicros));
             while (Atomic.Read(ref s_deadline) == 0) CpuNative.Pause();
             long done = 0;
             while (Tsc.Read() < s_deadline)

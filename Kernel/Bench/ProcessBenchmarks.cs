@@ -78,9 +78,9 @@ namespace Kernel.Bench
             s_spawnedCount = 0;
             int partner = Start("bench-yield", &YieldForever, 0, cpu);
             int timer = partner == Endpoint.None ? Endpoint.None : Start("bench-yield-timed", &TimedYields, 0, cpu);
-            ulong switchesBefore = Cpus.Get(cpu)->ContextSwitches;
+            ulong switchesBefore = Cpus.Get(cpu)->Scheduler.ContextSwitches;
             bool ok = Timed(timer, "yields", 2, out cycles, out ulong rounds);
-            ulong switches = Cpus.Get(cpu)->ContextSwitches - switchesBefore;
+            ulong switches = Cpus.Get(cpu)->Scheduler.ContextSwitches - switchesBefore;
             KillAll();
             if (ok && switches < 2 * rounds)
                 Log.Warn("bench", $"CPU {cpu} switched {switches} times for {rounds} yields by each of two processes: they did not alternate");
@@ -276,16 +276,16 @@ namespace Kernel.Bench
             ulong* switches = stackalloc ulong[Cpus.Capacity];
             for (int i = 0; i < s_onlineCount; i++)
             {
-                acquisitions[i] = Cpus.Get(s_online[i])->Bkl.Acquisitions;
-                switches[i] = Cpus.Get(s_online[i])->ContextSwitches;
+                acquisitions[i] = Cpus.Get(s_online[i])->Bkl.Statistics.Acquisitions;
+                switches[i] = Cpus.Get(s_online[i])->Scheduler.ContextSwitches;
             }
             ClockServer.SleepFor(200_000);
             for (int i = 0; i < s_onlineCount; i++)
             {
                 int cpu = s_online[i];
-                PerCpu* c = Cpus.Get(cpu);
+                KernelCpu* c = Cpus.Get(cpu);
                 Process running = Scheduler.RunningOn(cpu);
-                Log.Warn("bench", $"  CPU {cpu}: runs '{(running == null ? "-" : running.Name)}', {Scheduler.Waiting(cpu)} waiting, need resched {c->NeedResched}; in 200 ms {c->Bkl.Acquisitions - acquisitions[i]} lock acquisitions, {c->ContextSwitches - switches[i]} switches");
+                Log.Warn("bench", $"  CPU {cpu}: runs '{(running == null ? "-" : running.Name)}', {Scheduler.Waiting(cpu)} waiting, need resched {c->Scheduler.NeedResched}; in 200 ms {c->Bkl.Statistics.Acquisitions - acquisitions[i]} lock acquisitions, {c->Scheduler.ContextSwitches - switches[i]} switches");
             }
         }
 

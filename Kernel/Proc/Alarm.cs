@@ -36,7 +36,7 @@ namespace Kernel.Proc
             ulong previous = s_deadline;
             Atomic.Write(ref s_deadline, deadline);
             bool earlier = deadline != 0 && (previous == 0 || deadline < previous);
-            if (earlier && PerCpu.Current->Index != Scheduler.TimekeeperCpu && Scheduler.IsIdle(Scheduler.TimekeeperCpu))
+            if (earlier && KernelCpu.Current->Index != Scheduler.TimekeeperCpu && Scheduler.IsIdle(Scheduler.TimekeeperCpu))
                 Ipi.Send(Scheduler.TimekeeperCpu, IpiKind.Reschedule);   // it re-arms its one-shot for the new deadline
             Scheduler.LeaveKernel();
             BigKernelLock.Exit();

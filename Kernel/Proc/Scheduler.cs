@@ -6,6 +6,14 @@ using Kernel.Lib;
 
 namespace Kernel.Proc
 {
+    /// <summary>The scheduler's part of a CPU's block (Kernel/Smp/KernelCpu.cs).</summary>
+    public struct SchedulerCpu
+    {
+        public int NeedResched;                // 1: reschedule at the next interrupt exit or kernel exit
+        public int QuantumLeft;                // ticks the running process has left before the next process of its priority gets a turn
+        public ulong ContextSwitches;
+    }
+
     /// <summary>
     /// The SMP scheduler, after MINIX 3's: per-CPU run queues with priorities, all changed under the big kernel
     /// lock, which a CPU also holds across a context switch (so a process's saved state is complete before any
@@ -52,7 +60,7 @@ namespace Kernel.Proc
             s_current[0] = task;
             s_idle[0] = ProcessTable.CreateIdleThread(0, &IdleThreadEntry);
             s_usable = CpuSet.Of(0);
-            PerCpu.Current->QuantumLeft = QuantumTicks;
+            KernelCpu.Current->Scheduler.QuantumLeft = QuantumTicks;
         }
 
         // ---- Queries ----
@@ -63,14 +71,14 @@ namespace Kernel.Proc
             get
             {
                 InterruptState state = InterruptState.Disable();
-                Process current = s_current[PerCpu.Current->Index];
+                Process current = s_current[KernelCpu.Current->Index];
                 state.Restore();
                 return current;
             }
         }
 
         /// <summary>The same, for code that holds the big kernel lock (interrupts are off).</summary>
-        internal static Process CurrentLocked => s_current[PerCpu.Current->Index];
+        internal static Process CurrentLocked => s_current[KernelCpu.Current->Index];
 
         public static Process RunningOn(int cpu) => (uint)cpu < Cpus.Capacity ? s_current[cpu] : null;
 
@@ -86,7 +94,7 @@ namespace Kernel.Proc
         {
             if (!Initialized) return;
             for (int cpu = 0; cpu < Cpus.Count; cpu++)
-                Log.Error("sched", $"CPU {cpu}: running '{s_current[cpu]?.Name}', {s_queues[cpu].Count} waiting, need-resched {Cpus.Get(cpu)->NeedResched}, idle {IsIdle(cpu)}");
+                Log.Error("sched", $"CPU {cpu}: running '{s_current[cpu]?.Name}', {s_queues[cpu].Count} waiting, need-resched {Cpus.Get(cpu)->Scheduler.NeedResched}, idle {IsIdle(cpu)}");
             for (int slot = 0; slot < Endpoint.Slots; slot++)
             {
                 Process p = ProcessTable.At(slot);
@@ -124,7 +132,7 @@ namespace Kernel.Proc
         public static void Exit(string reason)
         {
             BigKernelLock.Enter();
-            Process self = s_current[PerCpu.Current->Index];
+            Process self = s_current[KernelCpu.Current->Index];
             if (self.IsIdle || self.Slot == ProcessTable.KernelTaskSlot) Panic.Halt("the kernel task or an idle thread tried to exit");
             EndRunningProcess(self, reason);
         }
@@ -158,12 +166,12 @@ namespace Kernel.Proc
         /// </summary>
         public static bool KillFaultingProcess(ref Lib.TextBuffer summary)
         {
-            PerCpu* cpu = PerCpu.Current;
-            if (!Initialized || BigKernelLock.HeldByCurrentCpu || cpu->BklWaiting != 0 || cpu->HandlerNesting != 0) return false;
+            KernelCpu* cpu = KernelCpu.Current;
+            if (!Initialized || BigKernelLock.HeldByCurrentCpu || cpu->Bkl.Waiting != 0 || cpu->Arch.HandlerNesting != 0) return false;
             Process self = s_current[cpu->Index];
             if (self == null || self.IsIdle || self.Slot == ProcessTable.KernelTaskSlot) return false;
             BigKernelLock.Enter();
-            Log.Error("sched", $"process '{self.Name}' (endpoint {self.Endpoint}) on CPU {PerCpu.Current->Index} killed: {summary.ToString()}");
+            Log.Error("sched", $"process '{self.Name}' (endpoint {self.Endpoint}) on CPU {KernelCpu.Current->Index} killed: {summary.ToString()}");
             EndRunningProcess(self, "fault");
             return true;
         }
@@ -211,7 +219,7 @@ namespace Kernel.Proc
                     Dequeue(target);
                     MakeRunnable(target);
                 }
-                else if (running == (int)PerCpu.Current->Index && !allowed.Contains(running)) PerCpu.Current->NeedResched = 1;   // the caller itself: moves in LeaveKernel
+                else if (running == (int)KernelCpu.Current->Index && !allowed.Contains(running)) KernelCpu.Current->Scheduler.NeedResched = 1;   // the caller itself: moves in LeaveKernel
                 else if (running != Process.NoCpu && !allowed.Contains(running))
                 {
                     Block(target, ProcessFlags.Inhibited);
@@ -263,7 +271,7 @@ namespace Kernel.Proc
         public static void Yield()
         {
             BigKernelLock.Enter();
-            PerCpu.Current->QuantumLeft = 0;
+            KernelCpu.Current->Scheduler.QuantumLeft = 0;
             Schedule();
             BigKernelLock.Exit();
         }
@@ -311,7 +319,7 @@ namespace Kernel.Proc
         /// <summary>An AP's start: its boot stack becomes its idle thread, it takes processes, and it idles until it goes offline.</summary>
         public static void RunIdleThisCpu(ulong stackBottom, ulong stackTop)
         {
-            PerCpu* cpu = PerCpu.Current;
+            KernelCpu* cpu = KernelCpu.Current;
             int index = (int)cpu->Index;
             BigKernelLock.Enter();
             Process lost = s_current[index];
@@ -344,9 +352,9 @@ namespace Kernel.Proc
             while (true)
             {
                 CpuNative.DisableInterrupts();
-                PerCpu* cpu = PerCpu.Current;
+                KernelCpu* cpu = KernelCpu.Current;
                 if (cpu->CpuState == CpuState.Parked) return;
-                if (s_queues[cpu->Index].Count != 0 || Atomic.Read(ref cpu->NeedResched) != 0)
+                if (s_queues[cpu->Index].Count != 0 || Atomic.Read(ref cpu->Scheduler.NeedResched) != 0)
                 {
                     BigKernelLock.Enter();
                     Schedule();
@@ -368,8 +376,9 @@ namespace Kernel.Proc
         // ---- Kernel entry and exit points ----
 
         /// <summary>The tick's part, without the lock: count down the quantum; the switch happens at interrupt exit.</summary>
-        public static void OnTick(PerCpu* cpu)
+        public static void OnTick(PerCpu* tickingCpu)
         {
+            SchedulerCpu* cpu = &KernelCpu.Of(tickingCpu)->Scheduler;
             if (cpu->QuantumLeft > 0 && --cpu->QuantumLeft == 0) cpu->NeedResched = 1;
         }
 
@@ -380,9 +389,9 @@ namespace Kernel.Proc
         public static void OnInterruptExit()
         {
             if (!Initialized) return;
-            PerCpu* cpu = PerCpu.Current;
+            KernelCpu* cpu = KernelCpu.Current;
             if (Alarm.Due()) Alarm.Fire();
-            if (cpu->NeedResched == 0 || s_current[cpu->Index].IsIdle) return;
+            if (cpu->Scheduler.NeedResched == 0 || s_current[cpu->Index].IsIdle) return;
             BigKernelLock.Enter();
             Schedule();
             BigKernelLock.Exit();
@@ -394,9 +403,9 @@ namespace Kernel.Proc
         /// </summary>
         public static void LeaveKernel()
         {
-            PerCpu* cpu = PerCpu.Current;
+            KernelCpu* cpu = KernelCpu.Current;
             Process self = s_current[cpu->Index];
-            if (!self.IsIdle && (!self.IsRunnable || cpu->NeedResched != 0)) Schedule();
+            if (!self.IsIdle && (!self.IsRunnable || cpu->Scheduler.NeedResched != 0)) Schedule();
         }
 
         // ---- Under the lock ----
@@ -408,7 +417,7 @@ namespace Kernel.Proc
             process.Flags |= flag;
             if (!wasRunnable) return;
             if (process.QueuedOn != Process.NoCpu) Dequeue(process);
-            else if (process.RunningOn != Process.NoCpu && process.RunningOn != (int)PerCpu.Current->Index) ReschedulePromptly(process.RunningOn);
+            else if (process.RunningOn != Process.NoCpu && process.RunningOn != (int)KernelCpu.Current->Index) ReschedulePromptly(process.RunningOn);
         }
 
         /// <summary>Clears a blocking flag; a process left with none becomes runnable.</summary>
@@ -446,12 +455,12 @@ namespace Kernel.Proc
             if (front) s_queues[cpu].EnqueueFront(process.Slot, process.Priority);
             else s_queues[cpu].Enqueue(process.Slot, process.Priority);
             process.QueuedOn = cpu;
-            PerCpu* self = PerCpu.Current;
+            KernelCpu* self = KernelCpu.Current;
             Process running = s_current[cpu];
             bool idle = running == null || running.IsIdle;
             if (cpu == (int)self->Index)
             {
-                if (idle || process.Priority < running.Priority) self->NeedResched = 1;
+                if (idle || process.Priority < running.Priority) self->Scheduler.NeedResched = 1;
             }
             else if (Placement.NeedsIpi(false, idle, idle ? RunQueue.Priorities : running.Priority, process.Priority))
                 ReschedulePromptly(cpu);
@@ -465,9 +474,9 @@ namespace Kernel.Proc
 
         private static void ReschedulePromptly(int cpu)
         {
-            PerCpu* target = Cpus.Get(cpu);
+            KernelCpu* target = Cpus.Get(cpu);
             if (target == null) return;
-            Atomic.Write(ref target->NeedResched, 1);
+            Atomic.Write(ref target->Scheduler.NeedResched, 1);
             CpuNative.FullFence();   // the queue and flag stores before the IPI (an x2APIC ICR write is not serialising)
             Ipi.Send(cpu, IpiKind.Reschedule);
         }
@@ -485,15 +494,15 @@ namespace Kernel.Proc
         /// </summary>
         internal static void Schedule()
         {
-            PerCpu* cpu = PerCpu.Current;
+            KernelCpu* cpu = KernelCpu.Current;
             int index = (int)cpu->Index;
-            cpu->NeedResched = 0;
+            cpu->Scheduler.NeedResched = 0;
             Process previous = s_current[index];
-            if (!previous.IsIdle && previous.IsRunnable) Requeue(previous, index, cpu->QuantumLeft == 0);
+            if (!previous.IsIdle && previous.IsRunnable) Requeue(previous, index, cpu->Scheduler.QuantumLeft == 0);
             Process next = PickNext(index) ?? s_idle[index];
             if (next == previous)
             {
-                if (!next.IsIdle && cpu->QuantumLeft == 0) cpu->QuantumLeft = QuantumTicks;
+                if (!next.IsIdle && cpu->Scheduler.QuantumLeft == 0) cpu->Scheduler.QuantumLeft = QuantumTicks;
                 return;
             }
             Switch(cpu, index, previous, next);
@@ -536,7 +545,7 @@ namespace Kernel.Proc
             return -1;
         }
 
-        private static void Switch(PerCpu* cpu, int index, Process previous, Process next)
+        private static void Switch(KernelCpu* cpu, int index, Process previous, Process next)
         {
             ulong now = Tsc.Read();
             previous.CpuCycles += now - previous.RunningSinceTsc;
@@ -554,23 +563,23 @@ namespace Kernel.Proc
             s_idling.Publish(index, next.IsIdle);
             // A process cut short keeps what was left of its quantum; otherwise one that is woken often would never use
             // one up, and the processes of its priority waiting behind it would starve.
-            previous.QuantumLeft = cpu->QuantumLeft;
-            cpu->QuantumLeft = next.IsIdle ? 0 : next.QuantumLeft > 0 ? next.QuantumLeft : QuantumTicks;
-            cpu->ContextSwitches++;
+            previous.QuantumLeft = cpu->Scheduler.QuantumLeft;
+            cpu->Scheduler.QuantumLeft = next.IsIdle ? 0 : next.QuantumLeft > 0 ? next.QuantumLeft : QuantumTicks;
+            cpu->Scheduler.ContextSwitches++;
             if (previous.IsIdle) LocalApicTimer.StartThisCpu();   // a tickless idle CPU starts ticking for its process
 
-            int interruptsWereEnabled = cpu->BklInterruptsWereEnabled;   // the lock's record is per CPU; ours travels with us
+            int interruptsWereEnabled = cpu->Bkl.InterruptsWereEnabled;   // the lock's record is per CPU; ours travels with us
             fixed (ulong* save = &previous.SavedRsp) CpuNative.SwitchContext(save, next.SavedRsp);
-            PerCpu.Current->BklInterruptsWereEnabled = interruptsWereEnabled;
+            KernelCpu.Current->Bkl.InterruptsWereEnabled = interruptsWereEnabled;
         }
 
         /// <summary>A new process's (or idle thread's) first code, reached through process_start with the lock held.</summary>
         [RuntimeExport("process_first_run")]
         private static void FirstRun()
         {
-            PerCpu* cpu = PerCpu.Current;
+            KernelCpu* cpu = KernelCpu.Current;
             Process self = s_current[cpu->Index];
-            cpu->BklInterruptsWereEnabled = 1;
+            cpu->Bkl.InterruptsWereEnabled = 1;
             BigKernelLock.Exit();
             self.Entry(self.Argument);
             Exit("returned");

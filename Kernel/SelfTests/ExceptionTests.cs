@@ -1,5 +1,6 @@
 using Kernel.Arch;
 using Kernel.SelfTest;
+using Kernel.Smp;
 
 namespace Kernel.SelfTests
 {
@@ -56,7 +57,7 @@ namespace Kernel.SelfTests
             CaughtFault fault;
             for (int i = 0; i < 100; i++)
                 Assert.True(FaultCatcher.Catch(&InvalidOpcode, null, &fault), "each ud2 is caught");
-            Assert.True(PerCpu.Current->FaultRecovery == null, "no recovery point is left armed");
+            Assert.True(KernelCpu.Current->Arch.FaultRecovery == null, "no recovery point is left armed");
         }
 
         private static void InvalidOpcode(void* unused) => CpuNative.ProbeInvalidOpcode();

@@ -115,7 +115,7 @@ namespace Kernel.SelfTests
             RequireAps();
             int victim = -1;
             for (int cpu = Cpus.Count - 1; cpu > 0 && victim < 0; cpu--) if (IsOnline(cpu)) victim = cpu;
-            PerCpu* straggler = Cpus.Get(victim);
+            KernelCpu* straggler = Cpus.Get(victim);
             Assert.True(CpuHotplug.CpuDown(victim) == HotplugResult.StepFailed, "the down fails: it never reported dead");
             Assert.True(IsParked(victim) && Atomic.Read(ref straggler->ReportedDead) == 0, "it is out of the online set, not known dead");
             Assert.False(Proc.Scheduler.Usable.Contains(victim), "no process may be placed on it");

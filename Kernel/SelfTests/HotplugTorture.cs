@@ -156,7 +156,7 @@ namespace Kernel.SelfTests
         private static void Load()
         {
             Atomic.Increment(ref s_sessions);
-            PerCpu* self = PerCpu.Current;   // an idle thread never changes CPU
+            KernelCpu* self = KernelCpu.Current;   // an idle thread never changes CPU
             int cpu = (int)self->Index;
             for (ulong i = 1; Atomic.Read(ref s_stop) == 0 && self->CpuState == CpuState.Online; i++)
             {

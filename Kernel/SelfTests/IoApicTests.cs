@@ -1,5 +1,6 @@
 using Kernel.Arch;
 using Kernel.SelfTest;
+using Kernel.Smp;
 
 namespace Kernel.SelfTests
 {
@@ -13,7 +14,7 @@ namespace Kernel.SelfTests
         public static void EveryIsaIrqRoutesAsTheOverridesSay()
         {
             if (IoApic.All.Length == 0) Assert.Skip("no I/O APIC in the MADT");
-            uint boot = PerCpu.Current->ApicId;
+            uint boot = KernelCpu.Current->ApicId;
             for (byte irq = 0; irq < 16; irq++)
             {
                 IoApic.ResolveIsaIrq(irq, out uint gsi, out bool activeLow, out bool level);

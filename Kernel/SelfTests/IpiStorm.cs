@@ -126,7 +126,7 @@ namespace Kernel.SelfTests
         // Takes every request waiting in this CPU's mailboxes, whichever IPI brought it.
         private static void OnStorm(TrapFrame* frame)
         {
-            int self = (int)PerCpu.Current->Index;
+            int self = (int)KernelCpu.Current->Index;
             s_interrupts[self]++;
             for (int sender = 0; sender < Cpus.Count; sender++)
             {

@@ -30,13 +30,13 @@ namespace Kernel.SelfTests
         // Runs on the sender (inside its own call, interrupts off): an IPI to each other CPU, waiting for each answer.
         private static void CallEveryOther(void* unused)
         {
-            int sender = (int)PerCpu.Current->Index;
+            int sender = (int)KernelCpu.Current->Index;
             for (int target = 0; target < Cpus.Count; target++)
                 if (target != sender) CrossCpuCall.CallOn(target, &Acknowledge, (void*)(ulong)sender);
         }
 
         private static void Acknowledge(void* sender) =>
-            Atomic.Increment(ref s_acks[(int)(ulong)sender * Cpus.Capacity + (int)PerCpu.Current->Index]);
+            Atomic.Increment(ref s_acks[(int)(ulong)sender * Cpus.Capacity + (int)KernelCpu.Current->Index]);
 
         [SelfTest]
         public static void CallWithWaitReturnsOnlyAfterEveryTargetFinished()
@@ -68,7 +68,7 @@ namespace Kernel.SelfTests
             const int Calls = 300;
             for (int cpu = 0; cpu < Cpus.Count; cpu++)
             {
-                if (cpu == (int)PerCpu.Current->Index || Cpus.Get(cpu)->CpuState != CpuState.Online) continue;
+                if (cpu == (int)KernelCpu.Current->Index || Cpus.Get(cpu)->CpuState != CpuState.Online) continue;
                 s_ran = 0;
                 int succeeded = 0;
                 for (int i = 0; i < Calls; i++)
@@ -81,7 +81,7 @@ namespace Kernel.SelfTests
         private static void SlowlyFinish(void* unused)
         {
             Tsc.SpinMicroseconds(2000);
-            Atomic.Increment(ref s_finished[PerCpu.Current->Index]);
+            Atomic.Increment(ref s_finished[KernelCpu.Current->Index]);
         }
 
         private static void CountRun(void* unused) => Atomic.Increment(ref s_ran);
@@ -96,8 +96,8 @@ namespace Kernel.SelfTests
             BigKernelLock.Enter();
             LocalApic.SendIpi(Cpus.Get(spinner)->ApicId, IpiDelivery.Fixed, KernelEntryVector);
             ulong deadline = Tsc.Read() + Tsc.Hz;
-            while (Atomic.Read(ref Cpus.Get(spinner)->BklWaiting) == 0 && Tsc.Read() < deadline) CpuNative.Pause();
-            bool spinning = Atomic.Read(ref Cpus.Get(spinner)->BklWaiting) != 0;
+            while (Atomic.Read(ref Cpus.Get(spinner)->Bkl.Waiting) == 0 && Tsc.Read() < deadline) CpuNative.Pause();
+            bool spinning = Atomic.Read(ref Cpus.Get(spinner)->Bkl.Waiting) != 0;
             s_ran = 0;
             bool called = CrossCpuCall.CallOn(spinner, &CountRun, null);
             BigKernelLock.Exit();
@@ -128,7 +128,7 @@ namespace Kernel.SelfTests
             // A lost EOI (an MMIO store in x2APIC mode) leaves the vector's ISR bit set, and with it every vector of
             // its priority class and below blocked: the second self-IPI would never arrive.
             CpuNative.EnableInterrupts();
-            PerCpu* self = PerCpu.Current;
+            KernelCpu* self = KernelCpu.Current;
             for (int round = 0; round < 2; round++)
             {
                 ulong before = Atomic.Read(ref self->RescheduleRequests);
@@ -157,7 +157,7 @@ namespace Kernel.SelfTests
             ulong deadline = Tsc.Read() + Tsc.Hz;
             for (int cpu = 0; cpu < Cpus.Count; cpu++)
             {
-                bool meant = includeSelf || cpu != (int)PerCpu.Current->Index;
+                bool meant = includeSelf || cpu != (int)KernelCpu.Current->Index;
                 while (meant && Atomic.Read(ref Cpus.Get(cpu)->RescheduleRequests) == before[cpu] && Tsc.Read() < deadline) CpuNative.Pause();
                 Assert.True((Atomic.Read(ref Cpus.Get(cpu)->RescheduleRequests) > before[cpu]) == meant, "exactly the CPUs the shorthand names took it");
             }

@@ -73,13 +73,13 @@ namespace Kernel.SelfTests
             Atomic.Increment(ref s_arrived);
             ulong patience = Tsc.Read() + 10 * Tsc.Hz;                // a CPU that never comes fails the run, not hangs it
             while (Atomic.Read(ref s_arrived) < Cpus.OnlineCount && Tsc.Read() < patience) CpuNative.Pause();
-            if (PerCpu.Current->Index == 0) Atomic.Write(ref s_deadline, Tsc.DeadlineAfter((ulong)microsArgument));
+            if (KernelCpu.Current->Index == 0) Atomic.Write(ref s_deadline, Tsc.DeadlineAfter((ulong)microsArgument));
             while (Atomic.Read(ref s_deadline) == 0 && Tsc.Read() < patience + 10 * Tsc.Hz) CpuNative.Pause();
 
-            uint cpu = PerCpu.Current->Index;
+            uint cpu = KernelCpu.Current->Index;
             // A CPU spinning for the big kernel lock runs calls from its wait loop (a CPU just restarted by hot-plug, say):
             // a call may not take the lock there, so that CPU tortures the spinlocks only.
-            bool mayTakeBkl = Atomic.Read(ref PerCpu.Current->BklWaiting) == 0;
+            bool mayTakeBkl = Atomic.Read(ref KernelCpu.Current->Bkl.Waiting) == 0;
             ulong random = 0x9E37_79B9_7F4A_7C15UL * (cpu + 1);
             while (Tsc.Read() < s_deadline)
             {

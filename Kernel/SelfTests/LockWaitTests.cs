@@ -36,23 +36,23 @@ namespace Kernel.SelfTests
         public static void AWaiterHaltsAndTheReleaseKicksItOnlyWhenWaitsHalt()
         {
             if (Cpus.OnlineCount < 2) Assert.Skip("needs a second CPU");
-            PerCpu* self = PerCpu.Current;
-            PerCpu* waiter = Cpus.Get(self->Index == 1 ? 0 : 1);
+            KernelCpu* self = KernelCpu.Current;
+            KernelCpu* waiter = Cpus.Get(self->Index == 1 ? 0 : 1);
             if (!SpinThenHalt.Halting)
             {
-                ulong halts = waiter->Waiting.Halts;
+                ulong halts = waiter->Arch.Waiting.Halts;
                 Assert.True(HoldWhileOneWaits(waiter, halting: false), "the waiter got the lock after the release");
-                Assert.Equal(halts, waiter->Waiting.Halts, "a spinning waiter never halts");
+                Assert.Equal(halts, waiter->Arch.Waiting.Halts, "a spinning waiter never halts");
                 return;
             }
             for (int attempt = 0; attempt < Attempts; attempt++)
             {
-                WaitRecord before = waiter->Waiting;
-                ulong kicksSentBefore = self->Waiting.KicksSent;
+                WaitRecord before = waiter->Arch.Waiting;
+                ulong kicksSentBefore = self->Arch.Waiting.KicksSent;
                 Assert.True(HoldWhileOneWaits(waiter, halting: true), "the waiter halted while the lock was held and got it after the release");
-                WaitRecord after = waiter->Waiting;
+                WaitRecord after = waiter->Arch.Waiting;
                 Assert.True(after.Halts > before.Halts, "the waiter counted its halt");
-                if (self->Waiting.KicksSent == kicksSentBefore) continue;   // it had woken already: nobody to kick
+                if (self->Arch.Waiting.KicksSent == kicksSentBefore) continue;   // it had woken already: nobody to kick
                 Assert.True(after.KicksTaken > before.KicksTaken, "the waiter took the kick");
                 Assert.True(after.KickLatencies > before.KickLatencies, "its wake-up was timed from the kick");
                 ulong latency = (after.KickLatencyCycles - before.KickLatencyCycles) / (after.KickLatencies - before.KickLatencies);
@@ -64,7 +64,7 @@ namespace Kernel.SelfTests
 
         // Holds the lock while the waiter asks for it (until it halts, or past every spin budget), then releases; true once
         // the waiter has had the lock (and, halting, was seen halted).
-        private static bool HoldWhileOneWaits(PerCpu* waiter, bool halting)
+        private static bool HoldWhileOneWaits(KernelCpu* waiter, bool halting)
         {
             s_waiterDone = 0;
             s_lock.Acquire();
@@ -88,7 +88,7 @@ namespace Kernel.SelfTests
         {
             if (Cpus.OnlineCount < 2) Assert.Skip("needs a second CPU");
             if (!SpinThenHalt.Halting) Assert.Skip("waits only spin (pvlocks=off, bare metal or noalternatives)");
-            PerCpu* waiter = Cpus.Get(Cpus.OnlineCount - 1);
+            KernelCpu* waiter = Cpus.Get(Cpus.OnlineCount - 1);
             s_waiterDone = 0;
             s_lock.Acquire();
             if (!IdleWork.Start((int)waiter->Index, &TakeAndRelease))
@@ -116,12 +116,12 @@ namespace Kernel.SelfTests
 
         private static void Nothing(void* unused) { }
 
-        private static bool WaitUntilHalted(PerCpu* waiter)
+        private static bool WaitUntilHalted(KernelCpu* waiter)
         {
             ulong deadline = Tsc.DeadlineAfter(WaiterTimeoutMicros);
             while (Tsc.Read() < deadline)
             {
-                if (Atomic.Read(ref waiter->Waiting.InHalt) == 1 && Atomic.Read(ref waiter->Waiting.Address) != 0) return true;
+                if (Atomic.Read(ref waiter->Arch.Waiting.InHalt) == 1 && Atomic.Read(ref waiter->Arch.Waiting.Address) != 0) return true;
                 CpuNative.Pause();
             }
             return false;

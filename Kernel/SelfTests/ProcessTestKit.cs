@@ -72,13 +72,13 @@ namespace Kernel.SelfTests
         public static void WaitUntilEveryCpuTicks()
         {
             var ticks = stackalloc ulong[Cpus.Capacity];
-            for (int cpu = 0; cpu < Cpus.Count; cpu++) ticks[cpu] = Atomic.Read(ref Cpus.Get(cpu)->TimerTicks);
+            for (int cpu = 0; cpu < Cpus.Count; cpu++) ticks[cpu] = Atomic.Read(ref Cpus.Get(cpu)->Arch.TimerTicks);
             for (int cpu = 0; cpu < Cpus.Count; cpu++)
             {
                 if (Cpus.Get(cpu)->CpuState != CpuState.Online) continue;
                 ulong deadline = Tsc.DeadlineAfter(ReportTimeoutMicros);
-                while (Atomic.Read(ref Cpus.Get(cpu)->TimerTicks) == ticks[cpu] && Tsc.Read() < deadline) ClockServer.SleepFor(PollMicros);
-                Assert.True(Atomic.Read(ref Cpus.Get(cpu)->TimerTicks) > ticks[cpu], "a CPU running a process ticks");
+                while (Atomic.Read(ref Cpus.Get(cpu)->Arch.TimerTicks) == ticks[cpu] && Tsc.Read() < deadline) ClockServer.SleepFor(PollMicros);
+                Assert.True(Atomic.Read(ref Cpus.Get(cpu)->Arch.TimerTicks) > ticks[cpu], "a CPU running a process ticks");
             }
         }
 
@@ -86,7 +86,7 @@ namespace Kernel.SelfTests
         public static int CurrentCpu()
         {
             InterruptState state = InterruptState.Disable();
-            int cpu = (int)PerCpu.Current->Index;
+            int cpu = (int)KernelCpu.Current->Index;
             state.Restore();
             return cpu;
         }

@@ -306,7 +306,7 @@ namespace Kernel.SelfTests
             ProcessTestKit.KillStrays();
             if (Cpus.OnlineCount < 2) Assert.Skip("one CPU: no other CPU to interrupt");
             int cpu = HighestOnlineCpu();
-            PerCpu* target = Cpus.Get(cpu);
+            KernelCpu* target = Cpus.Get(cpu);
             Assert.True(WaitUntilIdle(cpu), "the CPU goes idle");   // not busy with, say, the console server printing the last test's line
             ulong before = Atomic.Read(ref target->RescheduleRequests);
             int runner = ProcessTestKit.Spawn("runner", &ProcessTestKit.Spin, 0, Scheduler.UserPriority, CpuSet.Of(cpu));
@@ -340,11 +340,11 @@ namespace Kernel.SelfTests
                 Assert.True(Scheduler.IsIdle(cpu), "the AP went idle");
             }
             ClockServer.SleepFor(10_000);   // let a tick already on its way land
-            for (int cpu = 1; cpu < Cpus.Count; cpu++) ticks[cpu] = Atomic.Read(ref Cpus.Get(cpu)->TimerTicks);
+            for (int cpu = 1; cpu < Cpus.Count; cpu++) ticks[cpu] = Atomic.Read(ref Cpus.Get(cpu)->Arch.TimerTicks);
             ClockServer.SleepFor(200_000);
             for (int cpu = 1; cpu < Cpus.Count; cpu++)
                 if (Online(cpu) && Scheduler.IsIdle(cpu))
-                    Assert.Equal(ticks[cpu], Atomic.Read(ref Cpus.Get(cpu)->TimerTicks), "an idle AP's tick is stopped");
+                    Assert.Equal(ticks[cpu], Atomic.Read(ref Cpus.Get(cpu)->Arch.TimerTicks), "an idle AP's tick is stopped");
         }
 
         [SelfTest]

@@ -39,7 +39,7 @@ namespace Kernel.SelfTests
         {
             int count = 0;
             for (int i = 0; i < Cpus.Count; i++)
-                if ((Cpus.Get(i)->AcpiUid == SmpBoot.GhostUid) == ghosts && Cpus.Get(i)->CpuState == CpuState.Failed) count++;
+                if ((Cpus.Get(i)->Arch.AcpiUid == SmpBoot.GhostUid) == ghosts && Cpus.Get(i)->CpuState == CpuState.Failed) count++;
             return count;
         }
 
@@ -52,7 +52,7 @@ namespace Kernel.SelfTests
             for (int i = 0; i < Cpus.Count; i++)
             {
                 if (!Online(i)) continue;
-                PerCpu* cpu = Cpus.Get(i);
+                KernelCpu* cpu = Cpus.Get(i);
                 Assert.Equal((ulong)i, s_identities[i].Index, "GS-based index matches the CPU asked");
                 Assert.Equal(cpu->ApicId, s_identities[i].CpuidApicId, "CPUID's APIC ID matches the MADT's");
                 Assert.Equal(cpu->ApicId, s_identities[i].LapicId, "the local APIC's ID register matches the MADT's");
@@ -69,7 +69,7 @@ namespace Kernel.SelfTests
         private static void RecordIdentity(void* slot)
         {
             var identity = (Identity*)slot;
-            PerCpu* cpu = PerCpu.Current;
+            KernelCpu* cpu = KernelCpu.Current;
             identity->Index = cpu->Index;
             identity->CpuidApicId = Cpuid.ApicId;
             identity->LapicId = LocalApic.Id;
@@ -80,7 +80,7 @@ namespace Kernel.SelfTests
             identity->StackBottom = interrupted.StackBottom;
             identity->StackTop = interrupted.StackTop;
             for (int other = 0; other < Cpus.Count; other++)
-                if (other != (int)cpu->Index && Cpus.Get(other)->Tables == cpu->Tables) identity->TablesDiffer = 1;
+                if (other != (int)cpu->Index && Cpus.Get(other)->Arch.Tables == cpu->Arch.Tables) identity->TablesDiffer = 1;
         }
 
         private const ulong ApicBaseEnable = 1UL << 11, ApicBaseExtended = 1UL << 10;   // SDM Vol. 3A §11.12.1, Figure 11-26
@@ -146,7 +146,7 @@ namespace Kernel.SelfTests
         // however long the host deschedules this vCPU), reads it against the TSC, then restores the tick.
         private static void SampleTimer(void* unused)
         {
-            TimerSample* sample = &s_samples[PerCpu.Current->Index];
+            TimerSample* sample = &s_samples[KernelCpu.Current->Index];
             LocalApic.StartFreeRunningTimer();
             ReadTogether(out ulong tsc0, out uint count0);
             while (Tsc.ToMicroseconds(Tsc.Read() - tsc0) < SampleMicros) CpuNative.Pause();

@@ -36,12 +36,12 @@ namespace Kernel.SelfTests
         // Three tick periods with every CPU's tick counter watched: held CPUs, interrupts off, must not move.
         private static void WatchTheOthers(void* unused)
         {
-            int self = (int)PerCpu.Current->Index;
-            for (int cpu = 0; cpu < Cpus.Count; cpu++) s_ticksSeen[cpu] = Atomic.Read(ref Cpus.Get(cpu)->TimerTicks);
+            int self = (int)KernelCpu.Current->Index;
+            for (int cpu = 0; cpu < Cpus.Count; cpu++) s_ticksSeen[cpu] = Atomic.Read(ref Cpus.Get(cpu)->Arch.TimerTicks);
             Tsc.SpinMicroseconds(3 * 1_000_000 / LocalApicTimer.TicksPerSecond);
             bool still = true;
             for (int cpu = 0; cpu < Cpus.Count; cpu++)
-                if (cpu != self && Cpus.Get(cpu)->CpuState == CpuState.Online && Atomic.Read(ref Cpus.Get(cpu)->TimerTicks) != s_ticksSeen[cpu]) still = false;
+                if (cpu != self && Cpus.Get(cpu)->CpuState == CpuState.Online && Atomic.Read(ref Cpus.Get(cpu)->Arch.TimerTicks) != s_ticksSeen[cpu]) still = false;
             if (still) Atomic.Increment(ref s_heldStill);
         }
     }

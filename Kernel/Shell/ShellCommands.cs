@@ -6,6 +6,7 @@ using Kernel.Lib;
 using Kernel.Proc;
 using Kernel.Servers;
 using Kernel.Smp;
+using Kernel.Sync;
 
 namespace Kernel.Shell
 {
@@ -75,8 +76,8 @@ namespace Kernel.Shell
             ShellProcess.Print("CPU APIC  state       since (s)     ticks  BKL taken  contended waited (cycles)");
             for (int i = 0; i < Cpus.Count; i++)
             {
-                PerCpu* cpu = Cpus.Get(i);
-                LockStatistics bkl = cpu->Bkl;
+                KernelCpu* cpu = Cpus.Get(i);
+                LockStatistics bkl = cpu->Bkl.Statistics;
                 var line = new TextBuffer();
                 line.AppendPadded((ulong)i, 3);
                 line.AppendPadded(cpu->ApicId, 5);
@@ -84,7 +85,7 @@ namespace Kernel.Shell
                 Left(ref line, CpuStateName(cpu->CpuState), 9);
                 if (cpu->CpuState == CpuState.Online) AppendSeconds(ref line, Tsc.MicrosecondsAt(cpu->OnlineSinceTsc), 12);
                 else Right(ref line, "-", 12);
-                line.AppendPadded(cpu->TimerTicks, 10);
+                line.AppendPadded(cpu->Arch.TimerTicks, 10);
                 line.AppendPadded(bkl.Acquisitions, 11);
                 line.AppendPadded(bkl.Contended, 11);
                 line.AppendPadded(bkl.WaitCycles, 16);
@@ -170,7 +171,7 @@ namespace Kernel.Shell
             ulong totalAcquisitions = 0, totalContended = 0, totalWaited = 0;
             for (int i = 0; i < Cpus.Count; i++)
             {
-                LockStatistics bkl = Cpus.Get(i)->Bkl;
+                LockStatistics bkl = Cpus.Get(i)->Bkl.Statistics;
                 totalAcquisitions += bkl.Acquisitions;
                 totalContended += bkl.Contended;
                 totalWaited += bkl.WaitCycles;

@@ -57,7 +57,7 @@ namespace Kernel.Smp
 
         public static HotplugResult CpuDown(int index)
         {
-            PerCpu* cpu = Cpus.Get(index);
+            KernelCpu* cpu = Cpus.Get(index);
             if (cpu == null) return HotplugResult.NoSuchCpu;
             if (index == 0) return HotplugResult.BootCpu;
             if (cpu->CpuState != CpuState.Online) return HotplugResult.AlreadyOffline;
@@ -92,7 +92,7 @@ namespace Kernel.Smp
 
         public static HotplugResult CpuUp(int index)
         {
-            PerCpu* cpu = Cpus.Get(index);
+            KernelCpu* cpu = Cpus.Get(index);
             if (cpu == null) return HotplugResult.NoSuchCpu;
             if (cpu->CpuState == CpuState.Online) return HotplugResult.AlreadyOnline;
 
@@ -143,7 +143,7 @@ namespace Kernel.Smp
             return false;
         }
 
-        private static bool RunDownStep(HotplugStep step, PerCpu* cpu)
+        private static bool RunDownStep(HotplugStep step, KernelCpu* cpu)
         {
             if (!Attempt(step)) return false;
             switch (step)
@@ -179,7 +179,7 @@ namespace Kernel.Smp
         private static bool MayHaveActed(HotplugStep step) =>
             step is HotplugStep.StopTimer or HotplugStep.Park or HotplugStep.SwitchToUp;
 
-        private static void UndoDownStep(HotplugStep step, PerCpu* cpu)
+        private static void UndoDownStep(HotplugStep step, KernelCpu* cpu)
         {
             switch (step)
             {
@@ -216,7 +216,7 @@ namespace Kernel.Smp
         // halts (WaitUntilDead waits for that report before anyone sends INIT).
         private static void LeaveOnlineSet(void* unused)
         {
-            Cpus.MarkParked(PerCpu.Current);
+            Cpus.MarkParked(KernelCpu.Current);
         }
 
         private const ulong HardwareDeadTimeoutMicros = 1_000_000;
@@ -225,7 +225,7 @@ namespace Kernel.Smp
         private static ulong DeadTimeoutMicros => Cpuid.UnderHypervisor ? VirtualDeadTimeoutMicros : HardwareDeadTimeoutMicros;
 
         // The departing CPU reports itself dead from its idle loop, after its last request completed: only then is INIT safe.
-        private static bool WaitUntilDead(PerCpu* cpu)
+        private static bool WaitUntilDead(KernelCpu* cpu)
         {
             ulong deadline = Tsc.DeadlineAfter(DeadTimeoutMicros);
             while (Atomic.Read(ref cpu->ReportedDead) == 0)
@@ -241,7 +241,7 @@ namespace Kernel.Smp
         }
 
         // INIT sends a CPU to wait-for-SIPI from wherever it is (SDM Vol. 3A §9.4.1).
-        private static bool Park(PerCpu* cpu)
+        private static bool Park(KernelCpu* cpu)
         {
             Atomic.Write(ref cpu->State, (int)CpuState.Parked);
             return LocalApic.SendIpi(cpu->ApicId, IpiDelivery.Init, 0);

@@ -11,7 +11,7 @@ namespace Kernel.Smp
         /// <summary>The most CPUs the kernel supports: the MaxCpus build setting (dotnet build -p:MaxCpus=N).</summary>
         public const int MaxCpus = BuildConfiguration.MaxCpus;
 
-        private static PerCpu*[] s_table;
+        private static KernelCpu*[] s_table;
         private static int s_count;
         private static int s_online = 1;
 
@@ -37,31 +37,31 @@ namespace Kernel.Smp
             }
         }
 
-        public static PerCpu* Get(int index) => (uint)index < (uint)s_count ? s_table[index] : null;
+        public static KernelCpu* Get(int index) => (uint)index < (uint)s_count ? s_table[index] : null;
 
         /// <summary>CPU 0, and the table's size: <paramref name="extra"/> entries beyond the MADT's (test.ghost-ap's one).</summary>
         public static void RegisterBootCpu(Arch.Acpi.MadtInfo madt, int extra)
         {
             int listed = madt.Cpus.Length > 0 ? madt.Cpus.Length : 1;
             Capacity = listed + extra < MaxCpus ? listed + extra : MaxCpus;
-            s_table = new PerCpu*[Capacity];
-            PerCpu* boot = PerCpu.Current;
+            s_table = new KernelCpu*[Capacity];
+            KernelCpu* boot = KernelCpu.Current;
             for (int i = 0; i < madt.Cpus.Length; i++)
-                if (madt.Cpus[i].IsBootCpu) boot->AcpiUid = madt.Cpus[i].Uid;
+                if (madt.Cpus[i].IsBootCpu) boot->Arch.AcpiUid = madt.Cpus[i].Uid;
             s_table[0] = boot;
             s_count = 1;
             CrossCpuCall.PrepareInbox(boot);
         }
 
         /// <summary>Adds a CPU with its own block; the caller prepares its tables and stack. Null when the table is full.</summary>
-        public static PerCpu* Add(uint apicId, uint acpiUid)
+        public static KernelCpu* Add(uint apicId, uint acpiUid)
         {
             if (s_count == Capacity) return null;
-            var cpu = (PerCpu*)Memory.KernelHeap.Allocate((ulong)sizeof(PerCpu));
-            cpu->Self = cpu;
-            cpu->Index = (uint)s_count;
-            cpu->ApicId = apicId;
-            cpu->AcpiUid = acpiUid;
+            var cpu = (KernelCpu*)Memory.KernelHeap.Allocate((ulong)sizeof(KernelCpu));
+            cpu->Arch.Self = &cpu->Arch;
+            cpu->Arch.Index = (uint)s_count;
+            cpu->Arch.ApicId = apicId;
+            cpu->Arch.AcpiUid = acpiUid;
             cpu->ReportedDead = 1;   // not started yet: it runs no kernel code (ApEntry clears this on arrival)
             CrossCpuCall.PrepareInbox(cpu);
             s_table[s_count] = cpu;
@@ -82,7 +82,7 @@ namespace Kernel.Smp
             return true;
         }
 
-        public static PerCpu* FindByApicId(uint apicId)
+        public static KernelCpu* FindByApicId(uint apicId)
         {
             for (int i = 0; i < s_count; i++)
                 if (s_table[i]->ApicId == apicId) return s_table[i];
@@ -93,7 +93,7 @@ namespace Kernel.Smp
         /// The executing CPU's last start-up step: Starting → Online. False if the boot CPU already gave
         /// up on it (Failed): it arrived too late and must park itself instead.
         /// </summary>
-        public static bool TryMarkOnline(PerCpu* cpu)
+        public static bool TryMarkOnline(KernelCpu* cpu)
         {
             cpu->OnlineSinceTsc = CpuNative.ReadTsc();
             // Count first, then publish the state: whoever sees Online also sees the count that includes it.
@@ -105,7 +105,7 @@ namespace Kernel.Smp
         }
 
         /// <summary>The executing CPU leaves the online set for good (it is about to halt with interrupts off).</summary>
-        public static void MarkParked(PerCpu* cpu)
+        public static void MarkParked(KernelCpu* cpu)
         {
             if (cpu->CpuState != CpuState.Online) return;
             Atomic.Decrement(ref s_online);                     // as above: the count moves before the state does
@@ -113,11 +113,11 @@ namespace Kernel.Smp
         }
 
         /// <summary>Before a parked CPU is started again: Parked → Starting.</summary>
-        public static bool TryMarkRestarting(PerCpu* cpu) =>
+        public static bool TryMarkRestarting(KernelCpu* cpu) =>
             Atomic.CompareExchange(ref cpu->State, (int)CpuState.Starting, (int)CpuState.Parked) == (int)CpuState.Parked;
 
         /// <summary>The boot CPU's verdict on a CPU that did not arrive in time: Starting → Failed, unless it just made it.</summary>
-        public static bool TryMarkFailed(PerCpu* cpu) =>
+        public static bool TryMarkFailed(KernelCpu* cpu) =>
             Atomic.CompareExchange(ref cpu->State, (int)CpuState.Failed, (int)CpuState.Starting) == (int)CpuState.Starting;
     }
 }

@@ -22,7 +22,8 @@ namespace Kernel.Smp
         /// <summary>How long a caller waits for a target by default before reporting it unresponsive.</summary>
         public static ulong DefaultTimeoutMicros => Cpuid.UnderHypervisor ? VirtualTimeoutMicros : HardwareTimeoutMicros;
 
-        private struct CallSlot
+        /// <summary>One sender's slot in a CPU's inbox (KernelCpu.CallInbox).</summary>
+        public struct CallSlot
         {
             public ulong Function;
             public ulong Argument;
@@ -41,7 +42,7 @@ namespace Kernel.Smp
         public static void StartSequencesAt(int first) => s_firstSequence = first;
 
         /// <summary>Gives a CPU its inbox; runs on the boot CPU before that CPU starts.</summary>
-        public static void PrepareInbox(PerCpu* cpu)
+        public static void PrepareInbox(KernelCpu* cpu)
         {
             var inbox = (CallSlot*)Memory.KernelHeap.Allocate((ulong)(sizeof(CallSlot) * Cpus.Capacity));
             for (int sender = 0; sender < Cpus.Capacity; sender++)
@@ -56,7 +57,7 @@ namespace Kernel.Smp
         public static bool CallOnAll(delegate*<void*, void> fn, void* argument, bool includeSelf, bool wait = true, ulong timeoutMicros = 0)
         {
             CpuSet all = Cpus.OnlineSet;
-            if (!includeSelf) all.Remove((int)PerCpu.Current->Index);
+            if (!includeSelf) all.Remove((int)KernelCpu.Current->Index);
             return CallOnSet(all, fn, argument, wait, timeoutMicros);
         }
 
@@ -68,7 +69,7 @@ namespace Kernel.Smp
         public static bool CallOnSet(CpuSet targets, delegate*<void*, void> fn, void* argument, bool wait = true, ulong timeoutMicros = 0)
         {
             if (timeoutMicros == 0) timeoutMicros = DefaultTimeoutMicros;
-            PerCpu* self = PerCpu.Current;
+            KernelCpu* self = KernelCpu.Current;
             var sequences = stackalloc int[Cpus.Capacity];
             var posted = stackalloc bool[Cpus.Capacity];
             bool ok = true;
@@ -76,7 +77,7 @@ namespace Kernel.Smp
             {
                 posted[cpu] = false;
                 if (!targets.Contains(cpu) || cpu == (int)self->Index) continue;
-                PerCpu* target = Cpus.Get(cpu);
+                KernelCpu* target = Cpus.Get(cpu);
                 if (target->CpuState != CpuState.Online || !Post(self, target, fn, argument, out sequences[cpu])) { ok = false; continue; }
                 posted[cpu] = true;
                 // A send the APIC did not accept may still be served when the target next looks; a waiting caller
@@ -109,7 +110,7 @@ namespace Kernel.Smp
         /// </summary>
         public static void ServicePending()
         {
-            PerCpu* cpu = PerCpu.Current;
+            KernelCpu* cpu = KernelCpu.Current;
             if (cpu->CallInbox == null) return;
             InterruptState state = InterruptState.Disable();
             var inbox = (CallSlot*)cpu->CallInbox;
@@ -119,9 +120,9 @@ namespace Kernel.Smp
                 int requested = Atomic.Read(ref slot->Requested);
                 if (requested == slot->Started) continue;
                 slot->Started = requested;
-                cpu->HandlerNesting++;
+                cpu->Arch.HandlerNesting++;
                 ((delegate*<void*, void>)slot->Function)((void*)slot->Argument);
-                cpu->HandlerNesting--;
+                cpu->Arch.HandlerNesting--;
                 cpu->CallsServed++;
                 Atomic.Write(ref slot->Completed, requested);
                 SpinThenHalt.Wake(&slot->Completed, &slot->SenderHalted);
@@ -133,7 +134,7 @@ namespace Kernel.Smp
         /// A CPU restarted by INIT abandons the request it was running when the INIT arrived (its caller has timed
         /// out, or did not wait); requests posted but not yet started stay and run once it is back.
         /// </summary>
-        public static void AbandonInterruptedRequests(PerCpu* cpu)
+        public static void AbandonInterruptedRequests(KernelCpu* cpu)
         {
             var inbox = (CallSlot*)cpu->CallInbox;
             for (int sender = 0; sender < Cpus.Capacity; sender++)
@@ -142,7 +143,7 @@ namespace Kernel.Smp
 
         // Waits (servicing our own inbox) until the previous request from self to target is done, then posts;
         // false if that request never finished. Any int is a valid sequence number: they wrap.
-        private static bool Post(PerCpu* self, PerCpu* target, delegate*<void*, void> fn, void* argument, out int sequence)
+        private static bool Post(KernelCpu* self, KernelCpu* target, delegate*<void*, void> fn, void* argument, out int sequence)
         {
             CallSlot* slot = SlotFor(target, self);
             sequence = 0;
@@ -155,7 +156,7 @@ namespace Kernel.Smp
             return true;
         }
 
-        private static CallSlot* SlotFor(PerCpu* target, PerCpu* sender) => &((CallSlot*)target->CallInbox)[sender->Index];
+        private static CallSlot* SlotFor(KernelCpu* target, KernelCpu* sender) => &((CallSlot*)target->CallInbox)[sender->Index];
 
         private static void OnInterrupt(TrapFrame* frame) => ServicePending();
     }

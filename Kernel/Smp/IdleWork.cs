@@ -16,15 +16,15 @@ namespace Kernel.Smp
         /// <summary>Hands <paramref name="work"/> to an idle online AP and wakes it.</summary>
         public static bool Start(int cpu, delegate*<void> work)
         {
-            PerCpu* target = Cpus.Get(cpu);
+            KernelCpu* target = Cpus.Get(cpu);
             if (target == null || cpu == 0 || target->CpuState != CpuState.Online) return false;
             Atomic.Write(ref target->IdleWork, (ulong)work);
             return Ipi.Send(cpu, IpiKind.Reschedule);
         }
 
-        internal static bool Pending(PerCpu* cpu) => Atomic.Read(ref cpu->IdleWork) != 0;
+        internal static bool Pending(KernelCpu* cpu) => Atomic.Read(ref cpu->IdleWork) != 0;
 
-        internal static void RunIfAny(PerCpu* cpu)
+        internal static void RunIfAny(KernelCpu* cpu)
         {
             ulong work = Atomic.Read(ref cpu->IdleWork);
             if (work == 0) return;

@@ -30,7 +30,7 @@ namespace Kernel.Smp
 
         public static bool Send(int cpu, IpiKind kind)
         {
-            PerCpu* target = Cpus.Get(cpu);
+            KernelCpu* target = Cpus.Get(cpu);
             return target != null && LocalApic.SendIpi(target->ApicId, IpiDelivery.Fixed, VectorOf(kind));
         }
 
@@ -47,16 +47,16 @@ namespace Kernel.Smp
 
         private static void OnReschedule(TrapFrame* frame)
         {
-            PerCpu* cpu = PerCpu.Current;
+            KernelCpu* cpu = KernelCpu.Current;
             cpu->RescheduleRequests++;
-            cpu->NeedResched = 1;
+            cpu->Scheduler.NeedResched = 1;
         }
 
         private static void OnStop(TrapFrame* frame)
         {
             LeaveOnlineSet();
             LocalApic.EndOfInterrupt();
-            Atomic.Write(ref PerCpu.Current->ReportedDead, 1);   // from here it runs nothing: INIT may restart it
+            Atomic.Write(ref KernelCpu.Current->ReportedDead, 1);   // from here it runs nothing: INIT may restart it
             CpuNative.HaltForever();
         }
 
@@ -67,7 +67,7 @@ namespace Kernel.Smp
         public static void LeaveOnlineSet()
         {
             LocalApic.StopTimer();
-            Cpus.MarkParked(PerCpu.Current);
+            Cpus.MarkParked(KernelCpu.Current);
         }
     }
 }

@@ -38,7 +38,7 @@ namespace Kernel.Smp
                 Log.Warn("hotplug", $"CPU with APIC ID {apicId} added, but this is a uniprocessor build (MaxCpus=1): not started");
                 return;
             }
-            PerCpu* cpu = Cpus.FindByApicId(apicId);
+            KernelCpu* cpu = Cpus.FindByApicId(apicId);
             if (cpu == null && !ApicMode.CanAddress(apicId, LocalApic.X2ApicMode))
             {
                 Log.Warn("hotplug", $"CPU with APIC ID {apicId} added, but xAPIC mode cannot address it: not started");
@@ -57,7 +57,7 @@ namespace Kernel.Smp
 
         private static void Remove(QemuCpuHotplug.Event removal)
         {
-            PerCpu* cpu = Cpus.FindByApicId(removal.ApicId);
+            KernelCpu* cpu = Cpus.FindByApicId(removal.ApicId);
             if (removal.Enabled && cpu != null && cpu->CpuState == CpuState.Online)
             {
                 HotplugResult result = CpuHotplug.CpuDown((int)cpu->Index);

@@ -53,8 +53,8 @@ namespace Kernel.Smp
             Limit = CpuLimit(options);
             s_lateApForTest = options.Has("test.late-ap");
             s_stragglerForTest = options.Has("test.straggler");
-            PerCpu* boot = PerCpu.Current;
-            var started = (PerCpu**)KernelHeap.Allocate((ulong)Cpus.Capacity * (ulong)sizeof(PerCpu*));
+            KernelCpu* boot = KernelCpu.Current;
+            var started = (KernelCpu**)KernelHeap.Allocate((ulong)Cpus.Capacity * (ulong)sizeof(KernelCpu*));
             int count = 0;
             ulong heapBefore = KernelHeap.BytesAllocated;
             for (int i = 0; i < madt.Cpus.Length && Cpus.Count < Limit; i++)
@@ -62,12 +62,12 @@ namespace Kernel.Smp
                 MadtCpu entry = madt.Cpus[i];
                 if (!entry.Enabled || entry.ApicId == boot->ApicId) continue;
                 if (!ApicMode.CanAddress(entry.ApicId, LocalApic.X2ApicMode)) continue;   // warned about when the mode was chosen
-                PerCpu* cpu = PrepareCpu(entry.ApicId, entry.Uid);
+                KernelCpu* cpu = PrepareCpu(entry.ApicId, entry.Uid);
                 if (cpu == null) break;
                 started[count++] = cpu;
             }
             if (count > 0) LogPerCpuMemory(count, KernelHeap.BytesAllocated - heapBefore);
-            PerCpu* ghost = PrepareGhost(madt, options);
+            KernelCpu* ghost = PrepareGhost(madt, options);
             if (ghost != null) started[count++] = ghost;
             if (count == 0)
             {
@@ -99,11 +99,11 @@ namespace Kernel.Smp
         }
 
         /// <summary>A new entry in the CPU table with its GDT, TSS and kernel stack: everything an AP needs before its first SIPI.</summary>
-        public static PerCpu* PrepareCpu(uint apicId, uint acpiUid)
+        public static KernelCpu* PrepareCpu(uint apicId, uint acpiUid)
         {
-            PerCpu* cpu = Cpus.Add(apicId, acpiUid);
+            KernelCpu* cpu = Cpus.Add(apicId, acpiUid);
             if (cpu == null) return null;
-            Gdt.Prepare(cpu, KernelHeap.Allocate(Gdt.MemoryPerCpu));
+            Gdt.Prepare(&cpu->Arch, KernelHeap.Allocate(Gdt.MemoryPerCpu));
             ulong stack = PhysicalMemory.AllocateZeroedPagesOrPanic(StackPages, "an AP's kernel stack");
             cpu->StackTop = stack + StackBytes;
             return cpu;
@@ -123,7 +123,7 @@ namespace Kernel.Smp
         public static bool Restart(int index)
         {
             if (BuildConfiguration.Uniprocessor) return false;
-            PerCpu* cpu = Cpus.Get(index);
+            KernelCpu* cpu = Cpus.Get(index);
             if (cpu == null || cpu->CpuState != CpuState.Parked) return false;
             if (Atomic.Read(ref cpu->ReportedDead) == 0)                 // it may still run: INIT could catch it holding a lock
             {
@@ -132,14 +132,14 @@ namespace Kernel.Smp
             }
             if (!UpSmpSwitch.ToSmp()) return false;               // a second CPU needs every lock prefix back first
             if (!Cpus.TryMarkRestarting(cpu)) return false;
-            var one = stackalloc PerCpu*[1];
+            var one = stackalloc KernelCpu*[1];
             one[0] = cpu;
             Start(one, 1);
             return cpu->CpuState == CpuState.Online;
         }
 
         // Every CPU in `cpus` is Starting: send INIT to all, then the SIPIs, then wait for each. Returns the microseconds it took.
-        private static ulong Start(PerCpu** cpus, int count)
+        private static ulong Start(KernelCpu** cpus, int count)
         {
             if (s_stackTable == null) s_stackTable = (ulong*)KernelHeap.Allocate((ulong)Cpus.Capacity * sizeof(ulong));
             for (int i = 0; i < count; i++) s_stackTable[i] = cpus[i]->StackTop;
@@ -163,14 +163,14 @@ namespace Kernel.Smp
 
         // Each AP that comes online counts itself and kicks us, should we have halted waiting (we start no more than one
         // batch at a time, so the count reaching `arrivals` means every CPU of this one is online).
-        private static void WaitForArrivals(PerCpu** started, int count, int arrivals)
+        private static void WaitForArrivals(KernelCpu** started, int count, int arrivals)
         {
             fixed (int* arrived = &s_arrivals, halted = &s_arrivalsHalted)
                 SpinThenHalt.Until(arrived, arrivals, WaitCondition.NotBefore, halted, Tsc.DeadlineAfter(ArrivalTimeoutMicros), serviceCalls: false);
             int failed = 0;
             for (int i = 0; i < count; i++)
             {
-                PerCpu* cpu = started[i];
+                KernelCpu* cpu = started[i];
                 if (cpu->CpuState == CpuState.Online || !Cpus.TryMarkFailed(cpu)) continue;
                 failed++;
                 Log.Warn("smp", $"CPU {cpu->Index} (APIC ID {cpu->ApicId}) did not answer INIT-SIPI-SIPI within {ArrivalTimeoutMicros / 1000} ms: continuing without it");
@@ -180,20 +180,20 @@ namespace Kernel.Smp
 
         // A failed AP that still arrives reports itself halted (ApEntry); only such a CPU gets INIT, to park it in
         // wait-for-SIPI. One that never reports is left alone: should it arrive later, it halts itself.
-        private static void ParkLateArrivals(PerCpu** started, int count)
+        private static void ParkLateArrivals(KernelCpu** started, int count)
         {
             ulong deadline = Tsc.DeadlineAfter(LateArrivalGraceMicros);
             while (Tsc.Read() < deadline) CpuNative.Pause();
             for (int i = 0; i < count; i++)
             {
-                PerCpu* cpu = started[i];
+                KernelCpu* cpu = started[i];
                 if (cpu->CpuState != CpuState.Failed || Atomic.Read(ref cpu->ReportedDead) == 0) continue;
                 Log.Warn("smp", $"CPU {cpu->Index} (APIC ID {cpu->ApicId}) arrived late and halted: parked with INIT");
                 LocalApic.SendIpi(cpu->ApicId, IpiDelivery.Init, 0);
             }
         }
 
-        private static void SendOrReport(PerCpu* cpu, IpiDelivery delivery, byte vector)
+        private static void SendOrReport(KernelCpu* cpu, IpiDelivery delivery, byte vector)
         {
             if (!LocalApic.SendIpi(cpu->ApicId, delivery, vector))
                 Log.Warn("smp", $"the local APIC never accepted the IPI for APIC ID {cpu->ApicId}");
@@ -202,19 +202,19 @@ namespace Kernel.Smp
         /// <summary>An AP's first C#: called by the trampoline on its own stack with the ticket it drew.</summary>
         private static void ApEntry(ulong ticket)
         {
-            PerCpu* cpu = Cpus.FindByApicId(Cpuid.ApicId);
+            KernelCpu* cpu = Cpus.FindByApicId(Cpuid.ApicId);
             if (cpu == null) CpuNative.HaltForever();            // not a CPU we started: stay out of the way
             cpu->ReportedDead = 0;
-            cpu->HandlerNesting = 0;                             // the handler or request that parked it never returned
+            cpu->Arch.HandlerNesting = 0;                             // the handler or request that parked it never returned
             SpinThenHalt.ResetAfterInit(cpu);                    // its APIC is reset: no halting in waits yet
             CrossCpuCall.AbandonInterruptedRequests(cpu);        // if INIT cut a request short, free its slot
             cpu->StackTop = ((ulong*)ApTrampoline.Block->StackTable)[ticket];   // stacks go by arrival order
-            PerCpu.Install(cpu);                                 // GS → its block: exception reports need it
+            PerCpu.Install(&cpu->Arch);                          // GS → its block: exception reports need it
             Idt.Load();                                          // the shared IDT: every fault reported from here
-            Gdt.Load(cpu);                                       // own GDT, TSS, IST stacks (GS reinstalled)
+            Gdt.Load(&cpu->Arch);                                // own GDT, TSS, IST stacks (GS reinstalled)
             LocalApic.EnableThisCpu();                           // same mode as the boot CPU
             SpinThenHalt.EnableOnThisCpu();                      // kicks reach it now
-            LocalApic.ConfigureNmiPins(AcpiFirmware.Madt.LocalNmis, cpu->AcpiUid);
+            LocalApic.ConfigureNmiPins(AcpiFirmware.Madt.LocalNmis, cpu->Arch.AcpiUid);
             LocalApicTimer.StartThisCpu();                       // its own periodic tick
             if (s_lateApForTest && ticket == 0)                  // test.late-ap: arrive just after the deadline
                 while (Atomic.Read(ref cpu->State) == (int)CpuState.Starting) CpuNative.Pause();
@@ -239,7 +239,7 @@ namespace Kernel.Smp
         }
 
         // test.ghost-ap=ID: one more CPU to start, at an APIC ID nothing answers, to exercise the time-out path.
-        private static PerCpu* PrepareGhost(MadtInfo madt, CommandLine options)
+        private static KernelCpu* PrepareGhost(MadtInfo madt, CommandLine options)
         {
             if (!options.TryGetValue("test.ghost-ap", out string text)) return null;
             if (!Lib.Format.TryParseUnsigned(text, out ulong apicId) || apicId > Arch.Acpi.ApicMode.MaxXApicId || Listed(madt, (uint)apicId) || Cpus.Count >= Limit)
@@ -255,7 +255,7 @@ namespace Kernel.Smp
 
         private static bool Listed(MadtInfo madt, uint apicId)
         {
-            if (apicId == PerCpu.Current->ApicId) return true;
+            if (apicId == KernelCpu.Current->ApicId) return true;
             for (int i = 0; i < madt.Cpus.Length; i++)
                 if (madt.Cpus[i].ApicId == apicId) return true;
             return false;

@@ -42,7 +42,7 @@ namespace Kernel.Smp
             if (Cpus.OnlineCount == 1)
             {
                 InterruptState state = InterruptState.Disable();
-                if (selected.Contains((int)PerCpu.Current->Index)) RunOnThisCpu(fn, argument);
+                if (selected.Contains((int)KernelCpu.Current->Index)) RunOnThisCpu(fn, argument);
                 state.Restore();
                 s_callers.Release();
                 return;
@@ -52,7 +52,7 @@ namespace Kernel.Smp
             s_argument = argument;
             s_selected = selected;
             CpuSet others = Cpus.OnlineSet;
-            others.Remove((int)PerCpu.Current->Index);
+            others.Remove((int)KernelCpu.Current->Index);
             s_participants = others.Count + 1;
             s_acknowledged = 0;
             Atomic.Write(ref s_step, (int)Step.Prepare);
@@ -77,7 +77,7 @@ namespace Kernel.Smp
             for (int step = (int)Step.Prepare; step <= (int)Step.Exit; step++)
             {
                 WaitFor(step);
-                if (step == (int)Step.Run && s_selected.Contains((int)PerCpu.Current->Index)) RunOnThisCpu(s_function, s_argument);
+                if (step == (int)Step.Run && s_selected.Contains((int)KernelCpu.Current->Index)) RunOnThisCpu(s_function, s_argument);
                 Acknowledge(step);
             }
             CpuidResult serialise;
@@ -88,7 +88,7 @@ namespace Kernel.Smp
         private static void RunOnThisCpu(delegate*<void*, void> fn, void* argument)
         {
             fn(argument);
-            PerCpu.Current->StopMachineRuns++;
+            KernelCpu.Current->StopMachineRuns++;
         }
 
         private static void WaitFor(int step)

@@ -4,6 +4,23 @@ using Kernel.Smp;
 
 namespace Kernel.Sync
 {
+    /// <summary>One CPU's share of the big kernel lock's statistics.</summary>
+    public struct LockStatistics
+    {
+        public ulong Acquisitions;
+        public ulong Contended;        // acquisitions that found another CPU ahead
+        public ulong WaitCycles;       // TSC cycles spent waiting
+        public ulong LongestWait;      // the longest single wait, in TSC cycles
+    }
+
+    /// <summary>The big kernel lock's part of a CPU's block (Kernel/Smp/KernelCpu.cs).</summary>
+    public struct BigKernelLockCpu
+    {
+        public LockStatistics Statistics;
+        public int Waiting;                    // 1 while waiting for the lock
+        public int InterruptsWereEnabled;      // restored when the holder leaves the lock
+    }
+
     /// <summary>
     /// The big kernel lock, after MINIX 3: one CPU at a time runs core kernel code. Interrupt handlers
     /// and kernel calls enter it and leave it on exit; processes run in parallel outside it. It is
@@ -14,7 +31,7 @@ namespace Kernel.Sync
     /// as seL4's lock does. Those requests therefore run while their CPU waits for the lock, so they must
     /// not take it themselves (a second ticket behind its own first one would never be served): as in
     /// MINIX, a caller that needs kernel state changed on another CPU holds the lock on the target's
-    /// behalf. Each CPU keeps statistics of its own waits in its PerCpu block. In a uniprocessor build
+    /// behalf. Each CPU keeps statistics of its own waits in its block (KernelCpu.Bkl). In a uniprocessor build
     /// (MaxCpus=1) disabling interrupts is the whole lock; the owner checks stay. Model: Tests/Models/BigKernelLock.pml.
     /// </summary>
     public static unsafe class BigKernelLock
@@ -30,13 +47,13 @@ namespace Kernel.Sync
         public static void Enter([CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
         {
             InterruptState state = InterruptState.Disable();
-            PerCpu* cpu = PerCpu.Current;
+            KernelCpu* cpu = KernelCpu.Current;
             if (s_ownerPlusOne == (int)cpu->Index + 1)
                 LockDiagnostics.Fail("big kernel lock entered again by the CPU that holds it", (int)cpu->Index, s_ownerFile, s_ownerLine, file, line);
-            if (cpu->BklWaiting != 0)
+            if (cpu->Bkl.Waiting != 0)
                 LockDiagnostics.Fail("big kernel lock entered by a cross-CPU request run while its CPU waits for the lock", s_ownerPlusOne - 1, s_ownerFile, s_ownerLine, file, line);
 
-            cpu->Bkl.Acquisitions++;
+            cpu->Bkl.Statistics.Acquisitions++;
             if (BuildConfiguration.Uniprocessor)
             {
                 s_words.Next = s_words.Serving + 1;   // nobody to wait for: interrupts off is the whole lock (see SpinLock)
@@ -49,28 +66,28 @@ namespace Kernel.Sync
             s_ownerPlusOne = (int)cpu->Index + 1;
             s_ownerFile = LockDiagnostics.AddressOf(file);
             s_ownerLine = line;
-            cpu->BklInterruptsWereEnabled = state.WasEnabled ? 1 : 0;
+            cpu->Bkl.InterruptsWereEnabled = state.WasEnabled ? 1 : 0;
         }
 
         // Another CPU holds the lock: wait for our ticket, serving cross-CPU requests meanwhile.
-        private static void WaitForTurn(PerCpu* cpu, int ticket)
+        private static void WaitForTurn(KernelCpu* cpu, int ticket)
         {
-            cpu->Bkl.Contended++;
-            Atomic.Write(ref cpu->BklWaiting, 1);
+            cpu->Bkl.Statistics.Contended++;
+            Atomic.Write(ref cpu->Bkl.Waiting, 1);
             ulong start = Tsc.Read();
             SpinThenHalt.WaitForTicket(Words, ticket, serviceCalls: true);
             ulong waited = Tsc.Read() - start;
-            Atomic.Write(ref cpu->BklWaiting, 0);
-            cpu->Bkl.WaitCycles += waited;
-            if (waited > cpu->Bkl.LongestWait) cpu->Bkl.LongestWait = waited;
+            Atomic.Write(ref cpu->Bkl.Waiting, 0);
+            cpu->Bkl.Statistics.WaitCycles += waited;
+            if (waited > cpu->Bkl.Statistics.LongestWait) cpu->Bkl.Statistics.LongestWait = waited;
         }
 
         public static void Exit([CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
         {
-            PerCpu* cpu = PerCpu.Current;
+            KernelCpu* cpu = KernelCpu.Current;
             if (s_ownerPlusOne != (int)cpu->Index + 1)
                 LockDiagnostics.Fail("big kernel lock left by a CPU that does not hold it", s_ownerPlusOne - 1, s_ownerFile, s_ownerLine, file, line);
-            bool enableInterrupts = cpu->BklInterruptsWereEnabled != 0;
+            bool enableInterrupts = cpu->Bkl.InterruptsWereEnabled != 0;
             Atomic.Write(ref s_ownerPlusOne, 0);
             if (BuildConfiguration.Uniprocessor) Atomic.Write(ref s_words.Serving, s_words.Serving + 1);
             else SpinThenHalt.ReleaseTicket(Words);
@@ -85,9 +102,9 @@ namespace Kernel.Sync
         /// <summary>Exit, after that handler.</summary>
         public static void ExitForInterrupt() => Exit();
 
-        public static bool HeldByCurrentCpu => s_ownerPlusOne == (int)PerCpu.Current->Index + 1;
+        public static bool HeldByCurrentCpu => s_ownerPlusOne == (int)KernelCpu.Current->Index + 1;
 
         /// <summary>A copy of one CPU's statistics.</summary>
-        public static LockStatistics StatisticsOf(int cpuIndex) => Cpus.Get(cpuIndex)->Bkl;
+        public static LockStatistics StatisticsOf(int cpuIndex) => Cpus.Get(cpuIndex)->Bkl.Statistics;
     }
 }

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using Kernel.Arch;
+using Kernel.Smp;
 
 namespace Kernel.Sync
 {
@@ -90,20 +91,20 @@ namespace Kernel.Sync
 #if LOCK_DEBUG
         private void RecordOwner(string file, int line)
         {
-            _ownerPlusOne = (int)PerCpu.Current->Index + 1;
+            _ownerPlusOne = (int)KernelCpu.Current->Index + 1;
             _ownerFile = LockDiagnostics.AddressOf(file);
             _ownerLine = line;
         }
 
         private void CheckNotHeldHere(string file, int line)
         {
-            if (_ownerPlusOne == (int)PerCpu.Current->Index + 1)
+            if (_ownerPlusOne == (int)KernelCpu.Current->Index + 1)
                 LockDiagnostics.Fail("spinlock taken again by the CPU that holds it", _ownerPlusOne - 1, _ownerFile, _ownerLine, file, line);
         }
 
         private void CheckHeldHere(string file, int line)
         {
-            if (_ownerPlusOne != (int)PerCpu.Current->Index + 1)
+            if (_ownerPlusOne != (int)KernelCpu.Current->Index + 1)
                 LockDiagnostics.Fail("spinlock released by a CPU that does not hold it", _ownerPlusOne - 1, _ownerFile, _ownerLine, file, line);
         }
 #endif

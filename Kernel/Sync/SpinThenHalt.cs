@@ -79,10 +79,10 @@ namespace Kernel.Sync
         }
 
         /// <summary>This CPU's local APIC takes kicks from here on (an AP, once its APIC is enabled).</summary>
-        public static void EnableOnThisCpu() => PerCpu.Current->Waiting.CanHalt = 1;
+        public static void EnableOnThisCpu() => KernelCpu.Current->Arch.Waiting.CanHalt = 1;
 
         /// <summary>A CPU arriving from INIT: its APIC is reset, so it must not halt until EnableOnThisCpu.</summary>
-        public static void ResetAfterInit(PerCpu* cpu) => cpu->Waiting = default;
+        public static void ResetAfterInit(KernelCpu* cpu) => cpu->Arch.Waiting = default;
 
         /// <summary>Returns once <paramref name="words"/> serve <paramref name="ticket"/>, servicing cross-CPU calls meanwhile if asked.</summary>
         public static void WaitForTicket(TicketLock* words, int ticket, bool serviceCalls) =>
@@ -140,9 +140,9 @@ namespace Kernel.Sync
         // does): like a tick held pending by interrupts off, it is taken once interrupts are on again.
         private static void RaiseDeferredTick()
         {
-            PerCpu* cpu = PerCpu.Current;
-            if (cpu->Waiting.TickDeferred == 0) return;
-            cpu->Waiting.TickDeferred = 0;
+            KernelCpu* cpu = KernelCpu.Current;
+            if (cpu->Arch.Waiting.TickDeferred == 0) return;
+            cpu->Arch.Waiting.TickDeferred = 0;
             LocalApic.SendIpi(0, IpiDelivery.Fixed, InterruptVectors.Timer, IpiShorthand.Self);
         }
 
@@ -155,36 +155,36 @@ namespace Kernel.Sync
         private static void HaltStep(int* word, int target, WaitCondition condition, int* halted, ulong deadline, bool serviceCalls)
         {
             InterruptState state = InterruptState.Disable();
-            PerCpu* cpu = PerCpu.Current;
-            if (cpu->Waiting.CanHalt == 0)
+            KernelCpu* cpu = KernelCpu.Current;
+            if (cpu->Arch.Waiting.CanHalt == 0)
             {
                 state.Restore();
                 CpuNative.Pause();
                 return;
             }
             if (deadline != NoDeadline && LocalApic.TimerCurrentCount == 0) LocalApicTimer.ArmOneShotAt(deadline);
-            cpu->Waiting.Target = target;
-            Atomic.Write(ref cpu->Waiting.Address, (ulong)word);
+            cpu->Arch.Waiting.Target = target;
+            Atomic.Write(ref cpu->Arch.Waiting.Address, (ulong)word);
             Atomic.Increment(ref *halted);
             if (!Holds(word, target, condition))
             {
                 ulong start = Tsc.Read();
-                int outerHalt = cpu->Waiting.InHalt;     // a call run from an outer wait's halt may wait (and halt) itself
-                cpu->Waiting.InHalt = 1;
+                int outerHalt = cpu->Arch.Waiting.InHalt;     // a call run from an outer wait's halt may wait (and halt) itself
+                cpu->Arch.Waiting.InHalt = 1;
                 // Calls get in where the wait services them, and where the waiter had interrupts on: spinning, it would have
                 // taken them, and a holder may be waiting for it in a rendezvous (stop_machine) while holding the lock.
                 bool callsIn = serviceCalls || state.WasEnabled;
                 CpuNative.LockHalt(callsIn ? InterruptVectors.HaltedServicingWaitPriority : InterruptVectors.HaltedWaitPriority);
-                cpu->Waiting.InHalt = outerHalt;
+                cpu->Arch.Waiting.InHalt = outerHalt;
                 ulong now = Tsc.Read();
-                cpu->Waiting.Halts++;
-                cpu->Waiting.HaltedCycles += now - start;
-                ulong kicked = Atomic.Read(ref cpu->Waiting.KickSentTsc);
-                Atomic.Write(ref cpu->Waiting.KickSentTsc, 0);
+                cpu->Arch.Waiting.Halts++;
+                cpu->Arch.Waiting.HaltedCycles += now - start;
+                ulong kicked = Atomic.Read(ref cpu->Arch.Waiting.KickSentTsc);
+                Atomic.Write(ref cpu->Arch.Waiting.KickSentTsc, 0);
                 if (kicked != 0 && now > kicked) RecordKickLatency(cpu, now - kicked);
             }
             Atomic.Decrement(ref *halted);
-            Atomic.Write(ref cpu->Waiting.Address, 0);
+            Atomic.Write(ref cpu->Arch.Waiting.Address, 0);
             state.Restore();
         }
 
@@ -193,20 +193,20 @@ namespace Kernel.Sync
         {
             for (int i = 0; i < Cpus.Count; i++)
             {
-                PerCpu* cpu = Cpus.Get(i);
-                if (Atomic.Read(ref cpu->Waiting.Address) != (ulong)word) continue;
-                if (!anyTarget && !LockWaitPolicy.ReleaseKicks(Atomic.Read(ref cpu->Waiting.Target), served)) continue;
-                Atomic.Write(ref cpu->Waiting.KickSentTsc, Tsc.Read());
-                PerCpu.Current->Waiting.KicksSent++;
+                KernelCpu* cpu = Cpus.Get(i);
+                if (Atomic.Read(ref cpu->Arch.Waiting.Address) != (ulong)word) continue;
+                if (!anyTarget && !LockWaitPolicy.ReleaseKicks(Atomic.Read(ref cpu->Arch.Waiting.Target), served)) continue;
+                Atomic.Write(ref cpu->Arch.Waiting.KickSentTsc, Tsc.Read());
+                KernelCpu.Current->Arch.Waiting.KicksSent++;
                 LocalApic.SendIpi(cpu->ApicId, IpiDelivery.Fixed, InterruptVectors.Kick);
             }
         }
 
-        private static void RecordKickLatency(PerCpu* cpu, ulong cycles)
+        private static void RecordKickLatency(KernelCpu* cpu, ulong cycles)
         {
-            cpu->Waiting.KickLatencyCycles += cycles;
-            cpu->Waiting.KickLatencies++;
-            if (cycles > cpu->Waiting.LongestKickLatency) cpu->Waiting.LongestKickLatency = cycles;
+            cpu->Arch.Waiting.KickLatencyCycles += cycles;
+            cpu->Arch.Waiting.KickLatencies++;
+            if (cycles > cpu->Arch.Waiting.LongestKickLatency) cpu->Arch.Waiting.LongestKickLatency = cycles;
         }
 
         /// <summary>Every CPU's wait statistics added up (the longest latency is the longest of all).</summary>
@@ -215,7 +215,7 @@ namespace Kernel.Sync
             var total = default(WaitRecord);
             for (int i = 0; i < Cpus.Count; i++)
             {
-                WaitRecord* one = &Cpus.Get(i)->Waiting;
+                WaitRecord* one = &Cpus.Get(i)->Arch.Waiting;
                 total.Halts += one->Halts;
                 total.HaltedCycles += one->HaltedCycles;
                 total.KicksSent += one->KicksSent;
@@ -227,6 +227,6 @@ namespace Kernel.Sync
             return total;
         }
 
-        private static void OnKick(TrapFrame* frame) => PerCpu.Current->Waiting.KicksTaken++;
+        private static void OnKick(TrapFrame* frame) => KernelCpu.Current->Arch.Waiting.KicksTaken++;
     }
 }

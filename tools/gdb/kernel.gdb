@@ -19,15 +19,15 @@ define cpus
     thread apply all -ascending -q kernel-cpu-line
 end
 document cpus
-One line per vCPU: gdb thread, CPU index, APIC ID, CpuState (from the PerCpu block at GS base), frame.
+One line per vCPU: gdb thread, CPU index, APIC ID, CpuState (from the block at GS base), frame.
 end
 
 define kernel-cpu-line
     # Every PerCpu block lies above 1 MiB (the boot CPU's in .bss, the others on the heap); a lower GS base is
     # firmware's, GRUB's, or 0 before PerCpu.InitializeBootCpu / PerCpu.Install.
     if $gs_base >= 0x100000
-        set $kcpu = (Kernel_Kernel_Arch_PerCpu *) $gs_base
-        printf "thread %d  CPU %u  APIC ID %u  ", $_thread, $kcpu->Index, $kcpu->ApicId
+        set $kcpu = (Kernel_Kernel_Smp_KernelCpu *) $gs_base
+        printf "thread %d  CPU %u  APIC ID %u  ", $_thread, $kcpu->Arch.Index, $kcpu->Arch.ApicId
         kernel-cpu-state $kcpu->State
         printf "\n    "
     else
@@ -39,7 +39,7 @@ document kernel-cpu-line
 The current vCPU's line of `cpus`.
 end
 
-# CpuState (Arch.x86/PerCpu.cs) by name: ilc emits no debug type for an enum no field is declared with.
+# CpuState (Kernel/Smp/KernelCpu.cs) by name: ilc emits no debug type for an enum no field is declared with.
 define kernel-cpu-state
     if $arg0 == 0
         printf "Absent"
@@ -61,12 +61,12 @@ document kernel-cpu-state
 Print a CpuState value by name.
 end
 
-# percpu: the executing CPU's PerCpu block (Arch.x86/PerCpu.cs).
+# percpu: the executing CPU's block (Kernel/Smp/KernelCpu.cs: Arch's PerCpu first, then the kernel's parts).
 define percpu
-    print *(Kernel_Kernel_Arch_PerCpu *) $gs_base
+    print *(Kernel_Kernel_Smp_KernelCpu *) $gs_base
 end
 document percpu
-Print the current vCPU's PerCpu block (GS base). Use `thread N` first to pick another CPU.
+Print the current vCPU's block, Arch's part and the kernel's (GS base). Use `thread N` first to pick another CPU.
 end
 
 # csstr EXPR: a C# string's characters (String has _stringLength and _firstChar, UTF-16).
