@@ -7,7 +7,7 @@ using Kernel.Lib;
 using Kernel.Memory;
 using Kernel.Proc;
 using Kernel.Runtime;
-using Kernel.SelfTest;
+using Kernel.Testing;
 using Kernel.Servers;
 using Kernel.Shell;
 using Kernel.Smp;

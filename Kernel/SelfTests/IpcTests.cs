@@ -1,7 +1,7 @@
 using Kernel.Arch;
 using Kernel.Lib;
 using Kernel.Proc;
-using Kernel.SelfTest;
+using Kernel.Testing;
 using Kernel.Servers;
 using Kernel.Smp;
 

@@ -1,6 +1,6 @@
 using Kernel.Arch;
 using Kernel.Lib;
-using Kernel.SelfTest;
+using Kernel.Testing;
 using Kernel.Smp;
 using Kernel.Sync;
 

@@ -1,6 +1,6 @@
 using Kernel.Boot;
 using Kernel.Memory;
-using Kernel.SelfTest;
+using Kernel.Testing;
 
 namespace Kernel.SelfTests
 {

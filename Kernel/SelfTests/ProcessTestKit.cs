@@ -1,6 +1,6 @@
 using Kernel.Arch;
 using Kernel.Proc;
-using Kernel.SelfTest;
+using Kernel.Testing;
 using Kernel.Servers;
 using Kernel.Smp;
 using Kernel.Sync;

@@ -1,7 +1,7 @@
 using Kernel.Arch;
 using Kernel.Boot;
 using Kernel.Diagnostics;
-using Kernel.SelfTest;
+using Kernel.Testing;
 
 namespace Kernel.SelfTests
 {

@@ -2,7 +2,7 @@ using Kernel.Sync;
 using Kernel.Arch.Acpi;
 using Kernel.Arch;
 using Kernel.Lib;
-using Kernel.SelfTest;
+using Kernel.Testing;
 using Kernel.Smp;
 
 namespace Kernel.SelfTests

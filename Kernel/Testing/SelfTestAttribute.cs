@@ -1,6 +1,6 @@
 using System;
 
-namespace Kernel.SelfTest
+namespace Kernel.Testing
 {
     /// <summary>
     /// Marks a static class whose [SelfTest] methods form the suite <c>Name</c>. tools/SelfTestGenerator

@@ -3,7 +3,7 @@ using Kernel.Arch;
 using Kernel.Diagnostics;
 using Kernel.Lib;
 
-namespace Kernel.SelfTest
+namespace Kernel.Testing
 {
     public enum TestOutcome { Pass, Fail, Skip }
 
