@@ -7,11 +7,11 @@ using Kernel.Lib;
 using Kernel.Memory;
 using Kernel.Proc;
 using Kernel.Runtime;
-using Kernel.Testing;
 using Kernel.Servers;
 using Kernel.Shell;
 using Kernel.Smp;
 using Kernel.Sync;
+using Kernel.Testing;
 
 namespace Kernel
 {

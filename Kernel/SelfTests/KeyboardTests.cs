@@ -1,6 +1,6 @@
 using Kernel.Arch;
-using Kernel.Testing;
 using Kernel.Lib;
+using Kernel.Testing;
 
 namespace Kernel.SelfTests
 {
