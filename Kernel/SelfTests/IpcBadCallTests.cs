@@ -87,21 +87,21 @@ namespace Kernel.SelfTests
 
         private enum Target : byte { MinusFive, None, Any, NeverUsed, Dead, Stale, IntMax, IntMin, Sink }
 
-        private enum BadMessage : byte { NoneBad, Null, NotificationType, NegativeType, IntMinType }
+        private enum MessageKind : byte { Valid, Null, NotificationType, NegativeType, IntMinType }
 
         private readonly struct BadCall
         {
             public readonly Call Call;
             public readonly Target To;
             public readonly IpcStatus Expected;
-            public readonly BadMessage Message;
+            public readonly MessageKind Given;
 
-            public BadCall(Call call, Target to, IpcStatus expected, BadMessage message = BadMessage.NoneBad)
+            public BadCall(Call call, Target to, IpcStatus expected, MessageKind given = MessageKind.Valid)
             {
                 Call = call;
                 To = to;
                 Expected = expected;
-                Message = message;
+                Given = given;
             }
         }
 
@@ -155,14 +155,14 @@ namespace Kernel.SelfTests
             new(Call.Receive, Target.IntMin, IpcStatus.BadEndpoint),
             new(Call.TryReceive, Target.IntMin, IpcStatus.BadEndpoint),
             new(Call.Notify, Target.IntMin, IpcStatus.BadEndpoint),
-            new(Call.Send, Target.Sink, IpcStatus.BadMessage, BadMessage.Null),
-            new(Call.SendNonBlocking, Target.Sink, IpcStatus.BadMessage, BadMessage.Null),
-            new(Call.SendRec, Target.Sink, IpcStatus.BadMessage, BadMessage.Null),
-            new(Call.Receive, Target.Any, IpcStatus.BadMessage, BadMessage.Null),
-            new(Call.TryReceive, Target.Any, IpcStatus.BadMessage, BadMessage.Null),
-            new(Call.Send, Target.Sink, IpcStatus.BadMessage, BadMessage.NotificationType),
-            new(Call.SendNonBlocking, Target.Sink, IpcStatus.BadMessage, BadMessage.NegativeType),
-            new(Call.SendRec, Target.Sink, IpcStatus.BadMessage, BadMessage.IntMinType),
+            new(Call.Send, Target.Sink, IpcStatus.BadMessage, MessageKind.Null),
+            new(Call.SendNonBlocking, Target.Sink, IpcStatus.BadMessage, MessageKind.Null),
+            new(Call.SendRec, Target.Sink, IpcStatus.BadMessage, MessageKind.Null),
+            new(Call.Receive, Target.Any, IpcStatus.BadMessage, MessageKind.Null),
+            new(Call.TryReceive, Target.Any, IpcStatus.BadMessage, MessageKind.Null),
+            new(Call.Send, Target.Sink, IpcStatus.BadMessage, MessageKind.NotificationType),
+            new(Call.SendNonBlocking, Target.Sink, IpcStatus.BadMessage, MessageKind.NegativeType),
+            new(Call.SendRec, Target.Sink, IpcStatus.BadMessage, MessageKind.IntMinType),
         };
 
         private static readonly string[] s_callNames = { "Send", "SendNonBlocking", "SendRec", "Receive", "TryReceive", "Notify" };
@@ -246,8 +246,8 @@ namespace Kernel.SelfTests
             int to = targets[(int)row.To];
             if (row.To == Target.NeverUsed && to == Endpoint.None) return NotRun;
             var m = new Message();
-            Fill(&m, s_messageTypes[(int)row.Message], payload);
-            Message* message = row.Message == BadMessage.Null ? null : &m;
+            Fill(&m, s_messageTypes[(int)row.Given], payload);
+            Message* message = row.Given == MessageKind.Null ? null : &m;
             if (inKernelTask && (row.Call == Call.Send || row.Call == Call.SendRec || row.Call == Call.Receive))
             {
                 IpcStatus twin = row.Call == Call.Receive ? Ipc.TryReceive(to, message) : Ipc.SendNonBlocking(to, message);
@@ -282,7 +282,7 @@ namespace Kernel.SelfTests
                 text.Append(s_callNames[(int)row.Call]);
                 text.Append('(');
                 text.Append(s_targetNames[(int)row.To]);
-                text.Append(s_messageNames[(int)row.Message]);
+                text.Append(s_messageNames[(int)row.Given]);
                 text.Append(") gave ");
                 text.Append(ProcessKit.StatusName((IpcStatus)got));
                 text.Append(", not ");
