@@ -12,7 +12,7 @@ namespace Kernel.Arch
     {
         private const uint RegisterSelect = 0x00, Window = 0x10;
         private const uint VersionIndex = 0x01, RedirectionBase = 0x10;
-        private const uint Masked = 1u << 16, LevelTriggered = 1u << 15, ActiveLow = 1u << 13;
+        internal const uint Masked = 1u << 16, LevelTriggered = 1u << 15, ActiveLow = 1u << 13;   // the self-tests read entries back
         private const uint DestinationMask = 0xFFu << 24;           // the high half's bits 31:24: entry bits 63:56
 
         /// <summary>

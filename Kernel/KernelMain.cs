@@ -6,11 +6,11 @@ using Kernel.Lib;
 using Kernel.Memory;
 using Kernel.Proc;
 using Kernel.Runtime;
-using Kernel.SelfTest;
 using Kernel.Servers;
 using Kernel.Shell;
 using Kernel.Smp;
 using Kernel.Sync;
+using Kernel.Testing;
 
 namespace Kernel
 {

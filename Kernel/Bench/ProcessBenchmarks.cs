@@ -1,9 +1,10 @@
 using Kernel.Arch;
+using Kernel.Lib;
 using Kernel.Proc;
 using Kernel.Servers;
 using Kernel.Smp;
 using Kernel.Sync;
-using Kernel.Lib;
+using Kernel.Testing;
 
 namespace Kernel.Bench
 {
@@ -13,33 +14,30 @@ namespace Kernel.Bench
     /// the big kernel lock's wait share under SendRec ping-pong on k = 1, 2, 4, 8 CPUs. The measuring processes
     /// time themselves with the TSC and report by message; they share nothing with the kernel task: a partner's
     /// endpoint comes in their argument, the rest in the Go message that answers their Ready. The kernel task waits
-    /// blocked in Receive (a clock-server alarm bounds the wait), so it adds no lock traffic to what is measured.
-    /// Every process is killed after its measurement. A measurement that fails is logged and left out.
+    /// blocked in Receive (a clock-server alarm bounds the wait), so it adds no lock traffic to what is measured, unlike
+    /// the polling waits of the test kit (ProcessKit), whose echo server and teardown it shares. Every process is killed
+    /// after its measurement. A measurement that fails is logged and left out.
     /// </summary>
     internal static unsafe class ProcessBenchmarks
     {
         private const int Ready = 1;     // measuring process → kernel task, by SendRec: the reply is Go
         private const int Go = 2;        // kernel task → measuring process: P0, P1, P2 = its parameters
         private const int Result = 3;    // measuring process → kernel task: P0 = cycles or count, P1 = rounds timed, P2 = 1 + IpcStatus of a failed call, else 0
-        private const int Ping = 4;      // client → echo server, echoed back
+        private const int Ping = 4;      // client → echo server (EchoServer), echoed back
 
         private const ulong WarmUpRounds = 100;
         private const ulong Rounds = 2_000;             // round trips, or yields by each of the two processes
         private const ulong BudgetMicros = 1_000_000;   // the timed rounds stop early after this (TCG on a loaded host can be 1000× slower)
         private const ulong LoadMicros = 300_000;
         private const int MaxLoadCpus = 8;
-        private const ulong TimeoutMicros = 30_000_000;  // for any one report; TCG on an overcommitted host can stall a vCPU for long
         private const ulong OffCpuTimeoutMicros = 10_000_000;
 
-        private static int[] s_spawned;     // the kernel task's list of what to kill after a measurement
-        private static int s_spawnedCount;
         private static int[] s_online;      // online CPU indices, ascending
         private static int s_onlineCount;
 
         /// <summary>Every measurement the online CPUs allow, recorded through BenchmarkRunner.Record. Kernel task only.</summary>
         public static void Run()
         {
-            s_spawned = new int[Endpoint.Slots];
             s_online = new int[Cpus.Capacity];
             s_onlineCount = 0;
             CpuSet usable = Scheduler.Usable;
@@ -64,8 +62,7 @@ namespace Kernel.Bench
         // A client on clientCpu times SendRec round trips to an echo server on serverCpu.
         private static bool RoundTripCycles(int clientCpu, int serverCpu, out ulong cycles)
         {
-            s_spawnedCount = 0;
-            int server = Start("bench-echo", &Echo, 0, serverCpu);
+            int server = Start("bench-echo", &EchoServer.Run, 0, serverCpu);
             int client = server == Endpoint.None ? Endpoint.None : Start("bench-rt", &RoundTripClient, (ulong)server, clientCpu);
             bool ok = Timed(client, "SendRec round trips", 1, out cycles, out _);
             KillAll();
@@ -75,7 +72,6 @@ namespace Kernel.Bench
         // Two processes on one CPU yield to each other: one times its yields, each a switch away and a switch back.
         private static bool ContextSwitchCycles(int cpu, out ulong cycles)
         {
-            s_spawnedCount = 0;
             int partner = Start("bench-yield", &YieldForever, 0, cpu);
             int timer = partner == Endpoint.None ? Endpoint.None : Start("bench-yield-timed", &TimedYields, 0, cpu);
             ulong switchesBefore = Cpus.Get(cpu)->Scheduler.ContextSwitches;
@@ -90,7 +86,6 @@ namespace Kernel.Bench
         // Notify, then wait for the partner's Notify back: a round trip of two notifications.
         private static bool NotifyRoundTripCycles(int clientCpu, int serverCpu, out ulong cycles)
         {
-            s_spawnedCount = 0;
             int server = Start("bench-notify-echo", &NotifyEcho, 0, serverCpu);
             int client = server == Endpoint.None ? Endpoint.None : Start("bench-notify", &NotifyClient, (ulong)server, clientCpu);
             bool ok = Timed(client, "Notify round trips", 1, out cycles, out _);
@@ -128,13 +123,12 @@ namespace Kernel.Bench
         /// </summary>
         private static void MeasureLoad(int k)
         {
-            s_spawnedCount = 0;
             int* clients = stackalloc int[MaxLoadCpus];
             Message* results = stackalloc Message[MaxLoadCpus];
             bool ok = true;
             for (int i = 0; i < k && ok; i++)
             {
-                int server = Start("bench-load-echo", &Echo, 0, s_online[(i + 1) % k]);
+                int server = Start("bench-load-echo", &EchoServer.Run, 0, s_online[(i + 1) % k]);
                 clients[i] = server == Endpoint.None ? Endpoint.None : Start("bench-load", &LoadClient, (ulong)server, s_online[i]);
                 ok = clients[i] != Endpoint.None;
             }
@@ -191,7 +185,6 @@ namespace Kernel.Bench
         {
             int endpoint = Scheduler.Spawn(name, entry, argument, Scheduler.UserPriority, CpuSet.Of(cpu));
             if (endpoint == Endpoint.None) Log.Warn("bench", string.Concat("could not start '", name, "'"));
-            else s_spawned[s_spawnedCount++] = endpoint;
             return endpoint;
         }
 
@@ -214,7 +207,7 @@ namespace Kernel.Bench
         /// <summary>
         /// Waits, blocked in Receive, for one message of <paramref name="type"/> from each of the <paramref name="count"/>
         /// processes in <paramref name="from"/> (into results[i] for from[i]); other messages are dropped. False, logged
-        /// with what the processes were doing, if TimeoutMicros pass first (the clock server's alarm) or Receive fails.
+        /// with what the processes were doing, if ProcessKit.ReportTimeoutMicros pass first (the clock server's alarm) or Receive fails.
         /// </summary>
         private static bool Expect(int type, int* from, Message* results, int count, string what)
         {
@@ -230,7 +223,7 @@ namespace Kernel.Bench
                 if (status != IpcStatus.Ok || timedOut)
                 {
                     Log.Warn("bench", $"{what}: {missing} of {count} reports missing ({(timedOut ? "timed out" : "receive failed")}, status {(int)status}); the benchmark's processes:");
-                    DescribeSpawned();
+                    DescribeProcesses();
                     return false;
                 }
                 for (int i = 0; i < count; i++)
@@ -245,11 +238,11 @@ namespace Kernel.Bench
             return true;
         }
 
-        // A notification from the clock server in TimeoutMicros; it replaces any earlier one, and one that fired
+        // A notification from the clock server in ProcessKit.ReportTimeoutMicros; it replaces any earlier one, and one that fired
         // before it did, still pending, is taken away so that it cannot pass for this one.
         private static bool ArmTimeout()
         {
-            IpcStatus status = ClockServer.AlarmIn(TimeoutMicros);
+            IpcStatus status = ClockServer.AlarmIn(ProcessKit.ReportTimeoutMicros);
             if (status != IpcStatus.Ok) Log.Warn("bench", $"the clock server did not set an alarm: status {(int)status}");
             var stale = new Message();
             while (Ipc.TryReceive(ClockServer.Endpoint, &stale) == IpcStatus.Ok) { }
@@ -265,12 +258,13 @@ namespace Kernel.Bench
         }
 
         // What a stuck measurement's processes and CPUs were doing, for the log.
-        private static void DescribeSpawned()
+        private static void DescribeProcesses()
         {
-            for (int i = 0; i < s_spawnedCount; i++)
+            for (int slot = 1; slot < Endpoint.Slots; slot++)
             {
-                Process p = ProcessTable.At(Endpoint.SlotOf(s_spawned[i]));
-                Log.Warn("bench", $"  endpoint {s_spawned[i]} '{p.Name}': {Process.StateName(p.State)}, running on {p.RunningOn}, queued on {p.QueuedOn}, last CPU {p.LastCpu}, receive from {p.ReceiveFrom}, send to {p.SendTo}, notifications pending {p.PendingNotifications.Count}, switches {p.Switches}");
+                Process p = ProcessTable.At(slot);
+                if (!ProcessKit.IsStray(p)) continue;
+                Log.Warn("bench", $"  endpoint {p.Endpoint} '{p.Name}': {Process.StateName(p.State)}, running on {p.RunningOn}, queued on {p.QueuedOn}, last CPU {p.LastCpu}, receive from {p.ReceiveFrom}, send to {p.SendTo}, notifications pending {p.PendingNotifications.Count}, switches {p.Switches}");
             }
             ulong* acquisitions = stackalloc ulong[Cpus.Capacity];
             ulong* switches = stackalloc ulong[Cpus.Capacity];
@@ -291,45 +285,22 @@ namespace Kernel.Bench
 
         private static void KillAll()
         {
-            for (int i = 0; i < s_spawnedCount; i++) Scheduler.Kill(s_spawned[i], "benchmark done");
-            for (int i = 0; i < s_spawnedCount; i++)
-                if (!Scheduler.WaitUntilOffCpu(s_spawned[i], OffCpuTimeoutMicros))
-                    Log.Warn("bench", $"killed endpoint {s_spawned[i]} still runs after {OffCpuTimeoutMicros} us");
-            s_spawnedCount = 0;
-            var stray = new Message();
-            while (Ipc.TryReceive(Endpoint.Any, &stray) == IpcStatus.Ok) { }
+            if (!ProcessKit.KillAll(OffCpuTimeoutMicros)) Log.Warn("bench", $"a killed process still runs after {OffCpuTimeoutMicros} us");
         }
 
         // ---- The processes: they share nothing with the kernel task ----
-
-        private static int KernelTask => ProcessTable.KernelTask.Endpoint;
 
         // Ready, answered by Go with the parameters; false (reported as a failure) if anything else came back.
         private static bool AwaitGo(Message* go)
         {
             *go = Message.Of(Ready);
-            IpcStatus status = Ipc.SendRec(KernelTask, go);
+            IpcStatus status = Ipc.SendRec(ProcessKit.KernelTask, go);
             if (status == IpcStatus.Ok && go->Type != Go) status = IpcStatus.BadMessage;
             if (status != IpcStatus.Ok) Report(0, 0, status);
             return status == IpcStatus.Ok;
         }
 
-        private static void Report(ulong p0, ulong p1, IpcStatus status)
-        {
-            Message result = Message.Of(Result, p0, p1, status == IpcStatus.Ok ? 0 : 1 + (ulong)status);
-            Ipc.Send(KernelTask, &result);
-        }
-
-        /// <summary>Answers every message with itself; replies never wait for a client that stopped listening.</summary>
-        private static void Echo(ulong unused)
-        {
-            var message = new Message();
-            while (true)
-            {
-                if (Ipc.Receive(Endpoint.Any, &message) != IpcStatus.Ok) continue;
-                Ipc.SendNonBlocking(message.Source, &message);
-            }
-        }
+        private static void Report(ulong p0, ulong p1, IpcStatus status) => ProcessKit.Report(Result, p0, p1, status == IpcStatus.Ok ? 0 : 1 + (ulong)status);
 
         // Argument: the echo server. Go: P0 warm-up rounds, P1 timed rounds at most, P2 the budget in TSC cycles
         // for the timed ones (a quarter of it for the warm-up).

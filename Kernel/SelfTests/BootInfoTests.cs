@@ -1,4 +1,4 @@
-using Kernel.SelfTest;
+using Kernel.Testing;
 using Kernel.Arch;
 
 namespace Kernel.SelfTests

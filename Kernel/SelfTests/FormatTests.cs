@@ -1,5 +1,5 @@
 using Kernel.Lib;
-using Kernel.SelfTest;
+using Kernel.Testing;
 
 namespace Kernel.SelfTests
 {

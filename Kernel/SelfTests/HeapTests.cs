@@ -1,5 +1,5 @@
 using Kernel.Memory;
-using Kernel.SelfTest;
+using Kernel.Testing;
 
 namespace Kernel.SelfTests
 {

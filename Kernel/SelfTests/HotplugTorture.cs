@@ -1,10 +1,10 @@
 using Kernel.Arch;
 using Kernel.Lib;
 using Kernel.Proc;
-using Kernel.SelfTest;
 using Kernel.Servers;
 using Kernel.Smp;
 using Kernel.Sync;
+using Kernel.Testing;
 
 namespace Kernel.SelfTests
 {
@@ -16,7 +16,7 @@ namespace Kernel.SelfTests
     /// spinlock and the big kernel lock and call the boot CPU (IdleWork, which keeps its CPU from processes, so the
     /// processes run on the other half meanwhile). After each transition: both locks' counters exact,
     /// every call answered exactly once and every online CPU answers one more, alternatives mode matching the online
-    /// count, text exact, every process alive and its pair making progress with no message lost or repeated.
+    /// count, text exact, every process alive and its pair making progress, each reply answering its own request.
     /// Ends with every CPU back online.
     /// </summary>
     [SelfTestSuite("hotplug-torture")]
@@ -28,7 +28,6 @@ namespace Kernel.SelfTests
         private const int BurstRoundTrips = 16;
         private const ulong ProgressEvery = 100;
         private const int Ping = 1;
-        private const ulong PollMicros = 1_000;
         private const ulong StopTimeoutMicros = 10_000_000;
 
         private static SpinLock s_loadLock;
@@ -41,6 +40,9 @@ namespace Kernel.SelfTests
         private static ulong* s_callsByCpu;                   // [cpu], calls that returned answered
         private static ulong* s_roundTrips;                   // [pair], the client's last answered number
 
+        [SelfTestCleanup]
+        public static void KillStrays() => ProcessKit.KillStrays();
+
         [SelfTest]
         public static void RandomTransitionsKeepEveryInvariant()
         {
@@ -49,27 +51,26 @@ namespace Kernel.SelfTests
             if (KernelMain.Options.TryGetValue("torture.transitions", out string text) && !(Format.TryParseUnsigned(text, out transitions) && transitions > 0))
                 Assert.Fail("torture.transitions must be a positive count");
 
-            ProcessTestKit.KillStrays();
             Reset();
             var endpoints = stackalloc int[2 * Pairs];   // server, client per pair
             var seen = stackalloc ulong[Pairs];
             for (int pair = 0; pair < Pairs; pair++)
             {
-                endpoints[2 * pair] = ProcessTestKit.Spawn("torture-server", &Server, 0);
-                endpoints[2 * pair + 1] = ProcessTestKit.Spawn("torture-client", &Client, ((ulong)(uint)endpoints[2 * pair] << 8) | (uint)pair);
+                endpoints[2 * pair] = ProcessKit.Spawn("torture-server", &EchoServer.Run, 0);
+                endpoints[2 * pair + 1] = ProcessKit.Spawn("torture-client", &Client, ((ulong)(uint)endpoints[2 * pair] << 8) | (uint)pair);
                 seen[pair] = 0;
             }
 
-            ulong random = Tsc.Read() | 1;
+            var random = new Xorshift(Tsc.Read());
             ulong start = Tsc.Read();
             bool goingDown = true;
             for (ulong i = 0; i < transitions; i++)
             {
                 if (Cpus.OnlineCount == 1) goingDown = false;
                 else if (Cpus.OnlineCount == Cpus.Count) goingDown = true;
-                random = Next(random);
-                bool down = Cpus.OnlineCount == Cpus.Count || (Cpus.OnlineCount > 1 && ((random & 3) != 0) == goingDown);
-                Transition(PickCpu(down ? CpuState.Online : CpuState.Parked, random >> 2), down, (int)((random >> 40) & 1));
+                ulong choice = random.Next();
+                bool down = Cpus.OnlineCount == Cpus.Count || (Cpus.OnlineCount > 1 && ((choice & 3) != 0) == goingDown);
+                Transition(PickCpu(down ? CpuState.Online : CpuState.Parked, choice >> 2), down, (int)((choice >> 40) & 1));
                 Check(endpoints, seen);
                 if ((i + 1) % ProgressEvery == 0)   // a long run that is cut short still says how far it got
                     Log.Info("torture", $"{i + 1} transitions, {s_toUp} UP + {s_toSmp} SMP switches, {RoundTrips()} IPC round trips, {s_spinCounter} spin + {s_bklCounter} BKL increments, {Sum(s_callsByCpu)} calls, {Tsc.ToMicroseconds(Tsc.Read() - start) / 1000} ms");
@@ -90,14 +91,6 @@ namespace Kernel.SelfTests
                 .Append(" CPUs, ").Append(millis).Append(" ms, ").Append(s_toUp).Append(" UP + ").Append(s_toSmp)
                 .Append(" SMP switches, ").Append(roundTrips).Append(" IPC round trips, ").Append(s_spinCounter).Append(" spin + ")
                 .Append(s_bklCounter).Append(" BKL increments, ").Append(calls).Append(" calls, 0 lost").ToString());
-        }
-
-        private static ulong Next(ulong random)
-        {
-            random ^= random << 13;
-            random ^= random >> 7;
-            random ^= random << 17;
-            return random;
         }
 
         // A random AP in the given state (one exists: the walk never asks for a down at one CPU or an up at all).
@@ -184,21 +177,8 @@ namespace Kernel.SelfTests
 
         private static void CountRun(void* unused) => Atomic.Increment(ref s_ran);
 
-        // Process: echoes each numbered message; a number that does not follow the last one is a lost or repeated message.
-        private static void Server(ulong unused)
-        {
-            var message = new Message();
-            ulong expected = 1;
-            while (true)
-            {
-                if (Ipc.Receive(Endpoint.Any, &message) != IpcStatus.Ok) { Atomic.Increment(ref s_ipcErrors); continue; }
-                if (message.P0 != expected) Atomic.Increment(ref s_ipcErrors);
-                expected = message.P0 + 1;
-                if (Ipc.SendNonBlocking(message.Source, &message) != IpcStatus.Ok) Atomic.Increment(ref s_ipcErrors);
-            }
-        }
-
-        // Process: argument = server endpoint << 8 | pair. Numbered SendRec round trips, the reply carrying the same number;
+        // Process: argument = server endpoint << 8 | pair. Numbered SendRec round trips to an echo server, the reply
+        // carrying the number plus one (a lost, repeated or stray reply carries another);
         // a short sleep after each burst, since the load on the idle threads runs only while no process wants the CPU.
         private static void Client(ulong argument)
         {
@@ -207,9 +187,9 @@ namespace Kernel.SelfTests
             for (ulong sequence = 1; ; sequence++)
             {
                 Message message = Message.Of(Ping, sequence);
-                if (Ipc.SendRec(server, &message) != IpcStatus.Ok || message.P0 != sequence) Atomic.Increment(ref s_ipcErrors);
+                if (Ipc.SendRec(server, &message) != IpcStatus.Ok || message.P0 != sequence + 1) Atomic.Increment(ref s_ipcErrors);
                 Atomic.Write(ref s_roundTrips[pair], sequence);
-                if (sequence % BurstRoundTrips == 0) ClockServer.SleepFor(PollMicros);
+                if (sequence % BurstRoundTrips == 0) ClockServer.SleepFor(PollDeadline.IntervalMicros);
             }
         }
 
@@ -255,17 +235,14 @@ namespace Kernel.SelfTests
                 Process process = ProcessTable.At(Endpoint.SlotOf(endpoints[i]));
                 Assert.True(process.Endpoint == endpoints[i] && !process.IsDead, "every torture process is alive");
             }
-            ulong deadline = Tsc.DeadlineAfter(ProcessTestKit.ReportTimeoutMicros);
+            var poll = new PollDeadline(ProcessKit.ReportTimeoutMicros);
             for (int pair = 0; pair < Pairs; pair++)
             {
                 while (Atomic.Read(ref s_roundTrips[pair]) == seen[pair])
-                {
-                    if (Tsc.Read() > deadline) Assert.Fail("an IPC pair made no round trip since the last transition");
-                    ClockServer.SleepFor(PollMicros);
-                }
+                    if (!poll.Wait()) Assert.Fail("an IPC pair made no round trip since the last transition");
                 seen[pair] = Atomic.Read(ref s_roundTrips[pair]);
             }
-            Assert.Equal(0ul, (ulong)Atomic.Read(ref s_ipcErrors), "no message lost, repeated or refused");
+            Assert.Equal(0ul, (ulong)Atomic.Read(ref s_ipcErrors), "every round trip answered with its own reply");
         }
 
         // Ends the load of one transition. A Load still waiting for a CPU busy with processes starts later, sees the stop
@@ -293,7 +270,7 @@ namespace Kernel.SelfTests
             for (int i = 2 * Pairs - 1; i >= 0; i--)
             {
                 Scheduler.Kill(endpoints[i], "torture over");
-                Assert.True(Scheduler.WaitUntilOffCpu(endpoints[i], ProcessTestKit.ReportTimeoutMicros), "a killed process left its CPU");
+                Assert.True(Scheduler.WaitUntilOffCpu(endpoints[i], ProcessKit.ReportTimeoutMicros), "a killed process left its CPU");
             }
         }
 

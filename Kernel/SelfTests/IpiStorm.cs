@@ -1,8 +1,8 @@
 using Kernel.Arch;
 using Kernel.Lib;
-using Kernel.SelfTest;
 using Kernel.Smp;
 using Kernel.Sync;
+using Kernel.Testing;
 
 namespace Kernel.SelfTests
 {
@@ -19,7 +19,6 @@ namespace Kernel.SelfTests
     public static unsafe class IpiStorm
     {
         private const ulong DrainTimeoutMicros = 10_000_000;
-        private const ulong PollMicros = 1_000;
 
         private static int* s_mailbox;        // [sender * MaxCpus + target]: requests posted, not yet taken
         private static ulong* s_posted;       // [pair], written by the sender
@@ -38,7 +37,6 @@ namespace Kernel.SelfTests
                 Assert.Fail("torture.seconds must be a positive number of seconds");
             Assert.False(Interrupts.IsRegistered(InterruptVectors.IpiStorm), "the storm's vector is free");
 
-            ProcessTestKit.KillStrays();   // idle work runs only on CPUs with no process to run
             Reset();
             Interrupts.Register(InterruptVectors.IpiStorm, &OnStorm, takesBigKernelLock: false);
             s_participants = Cpus.OnlineCount;
@@ -107,7 +105,7 @@ namespace Kernel.SelfTests
             if (micros != 0) Atomic.Write(ref s_deadline, Tsc.DeadlineAfter(micros));
             while (Atomic.Read(ref s_deadline) == 0 && Tsc.Read() < patience) CpuNative.Pause();
 
-            int self = ProcessTestKit.CurrentCpu();   // the kernel task and idle threads stay on their CPU
+            int self = ProcessKit.CurrentCpu();   // the kernel task and idle threads stay on their CPU
             int target = self;
             ulong ipis = 0;
             while (Tsc.Read() < Atomic.Read(ref s_deadline))
@@ -139,27 +137,25 @@ namespace Kernel.SelfTests
         // Only interrupts empty the mailboxes: waiting here, rather than draining, is what makes a lost IPI visible.
         private static void WaitUntilReceived()
         {
-            ulong deadline = Tsc.DeadlineAfter(DrainTimeoutMicros);
-            bool all = false;
-            while (!all && Tsc.Read() < deadline)
+            var poll = new PollDeadline(DrainTimeoutMicros);
+            bool all;
+            do
             {
                 all = true;
                 for (int pair = 0; pair < Cpus.Capacity * Cpus.Capacity && all; pair++)
                     all = Atomic.Read(ref s_received[pair]) == Atomic.Read(ref s_posted[pair]);
-                if (!all) Tsc.SpinMicroseconds(PollMicros);
-            }
+            } while (!all && poll.Wait());
         }
 
         // An IPI that found its mailbox already emptied may still sit in a target's IRR; the vector is given up only when none does.
         private static bool WaitUntilQuiet()
         {
-            ulong deadline = Tsc.DeadlineAfter(DrainTimeoutMicros);
+            var poll = new PollDeadline(DrainTimeoutMicros);
             while (true)
             {
                 Atomic.Write(ref s_stillRequested, 0);
                 if (CrossCpuCall.CallOnAll(&CheckRequested, null, includeSelf: true) && Atomic.Read(ref s_stillRequested) == 0) return true;
-                if (Tsc.Read() > deadline) return false;
-                Tsc.SpinMicroseconds(PollMicros);
+                if (!poll.Wait()) return false;
             }
         }
 

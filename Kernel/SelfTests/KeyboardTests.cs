@@ -1,6 +1,6 @@
 using Kernel.Arch;
-using Kernel.SelfTest;
 using Kernel.Lib;
+using Kernel.Testing;
 
 namespace Kernel.SelfTests
 {

@@ -1,8 +1,8 @@
 using Kernel.Arch;
 using Kernel.Lib;
-using Kernel.SelfTest;
 using Kernel.Smp;
 using Kernel.Sync;
+using Kernel.Testing;
 
 namespace Kernel.SelfTests
 {
@@ -80,12 +80,10 @@ namespace Kernel.SelfTests
             // A CPU spinning for the big kernel lock runs calls from its wait loop (a CPU just restarted by hot-plug, say):
             // a call may not take the lock there, so that CPU tortures the spinlocks only.
             bool mayTakeBkl = Atomic.Read(ref KernelCpu.Current->Bkl.Waiting) == 0;
-            ulong random = 0x9E37_79B9_7F4A_7C15UL * (cpu + 1);
+            var generator = new Xorshift(0x9E37_79B9_7F4A_7C15UL * (cpu + 1));
             while (Tsc.Read() < s_deadline)
             {
-                random ^= random << 13;
-                random ^= random >> 7;
-                random ^= random << 17;
+                ulong random = generator.Next();
                 int work = (int)(random >> 60);
                 ulong kind = random & 3;
                 if (kind == 2 && !mayTakeBkl) kind = 0;

@@ -1,8 +1,8 @@
 using Kernel.Arch;
 using Kernel.Lib;
-using Kernel.SelfTest;
 using Kernel.Smp;
 using Kernel.Sync;
+using Kernel.Testing;
 
 namespace Kernel.SelfTests
 {

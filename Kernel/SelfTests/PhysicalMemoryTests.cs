@@ -1,5 +1,5 @@
 using Kernel.Memory;
-using Kernel.SelfTest;
+using Kernel.Testing;
 using Kernel.Arch;
 
 namespace Kernel.SelfTests

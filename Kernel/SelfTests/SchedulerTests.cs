@@ -1,10 +1,10 @@
 using Kernel.Arch;
 using Kernel.Lib;
 using Kernel.Proc;
-using Kernel.SelfTest;
 using Kernel.Servers;
 using Kernel.Smp;
 using Kernel.Sync;
+using Kernel.Testing;
 
 namespace Kernel.SelfTests
 {
@@ -29,36 +29,37 @@ namespace Kernel.SelfTests
         private static int* Endpoints => s_endpoints != null ? s_endpoints : (s_endpoints = (int*)Memory.KernelHeap.Allocate((ulong)Endpoint.Slots * sizeof(int)));
         private static ulong* Cycles => s_cycles != null ? s_cycles : (s_cycles = (ulong*)Memory.KernelHeap.Allocate((ulong)Endpoint.Slots * sizeof(ulong)));
 
+        [SelfTestCleanup]
+        public static void KillStrays() => ProcessKit.KillStrays();
+
         [SelfTest]
         public static void AProcessRunsAndReports()
         {
-            ProcessTestKit.KillStrays();
-            int child = ProcessTestKit.Spawn("hello", &SayHello, 42);
-            Message message = ProcessTestKit.Expect(child, "the process's report");
+            int child = ProcessKit.Spawn("hello", &SayHello, 42);
+            Message message = ProcessKit.Expect(child, "the process's report");
             Assert.Equal((ulong)Hello, (ulong)message.Type, "message type");
             Assert.Equal(43ul, message.P0, "the process computed from its argument");
-            Assert.True(ProcessTestKit.WaitForState(child, ProcessState.Dead), "it ended when its entry returned");
+            Assert.True(ProcessKit.WaitForState(child, ProcessState.Dead), "it ended when its entry returned");
             Assert.Equal("returned", ProcessOf(child).DeathReason, "why it ended");
         }
 
-        private static void SayHello(ulong argument) => ProcessTestKit.Report(Hello, argument + 1);
+        private static void SayHello(ulong argument) => ProcessKit.Report(Hello, argument + 1);
 
         [SelfTest]
         public static void OneProcessMigratesAcrossEveryCpu()
         {
-            ProcessTestKit.KillStrays();
-            int traveller = ProcessTestKit.Spawn("traveller", &Travel, 0);
+            int traveller = ProcessKit.Spawn("traveller", &Travel, 0);
             int visited = 0;
             for (int cpu = 0; cpu < Cpus.Count; cpu++)
             {
                 if (!Online(cpu)) continue;
-                Message report = ProcessTestKit.Expect(traveller, "a report from the next CPU");
+                Message report = ProcessKit.Expect(traveller, "a report from the next CPU");
                 Assert.Equal((ulong)Observed, (ulong)report.Type, "report type");
                 Assert.Equal((ulong)cpu, report.P0, "the CPU it asked for");
                 Assert.Equal((ulong)cpu, report.P1, "the CPU it found itself on");
                 visited++;
             }
-            ProcessTestKit.Expect(traveller, "the end of the journey");
+            ProcessKit.Expect(traveller, "the end of the journey");
             SelfTestRunner.Note(string.Concat(visited.ToString(), " CPUs, ", ProcessOf(traveller).Migrations.ToString(), " migrations"));
             Assert.True(ProcessOf(traveller).Migrations >= (ulong)(visited - 1), "it moved between CPUs");
         }
@@ -71,37 +72,34 @@ namespace Kernel.SelfTests
             {
                 if (!Online(cpu)) continue;
                 Scheduler.SetAffinity(self, CpuSet.Of(cpu));
-                ProcessTestKit.Report(Observed, (ulong)cpu, (ulong)ProcessTestKit.CurrentCpu());
+                ProcessKit.Report(Observed, (ulong)cpu, (ulong)ProcessKit.CurrentCpu());
             }
-            ProcessTestKit.Report(Done);
+            ProcessKit.Report(Done);
         }
 
         [SelfTest]
         public static void MoveAProcessRunningOnAnotherCpu()
         {
-            ProcessTestKit.KillStrays();
             if (Cpus.OnlineCount < 2) Assert.Skip("one CPU: nowhere to move to");
             int from = HighestOnlineCpu();
             int to = OnlineCpu(0) == from ? OnlineCpu(1) : OnlineCpu(0);
-            int mover = ProcessTestKit.Spawn("mover", &ProcessTestKit.Spin, 0, Scheduler.UserPriority, CpuSet.Of(from));
+            int mover = ProcessKit.Spawn("mover", &ProcessKit.Spin, 0, Scheduler.UserPriority, CpuSet.Of(from));
             Assert.True(WaitUntilRanOn(mover, from), "it ran on its first CPU");
             Assert.True(Scheduler.SetAffinity(mover, CpuSet.Of(to)) == IpcStatus.Ok, "set affinity");
             Assert.True(Atomic.Read(ref ProcessOf(mover).RunningOn) != from, "it had left its old CPU when the call returned");
             Assert.True(WaitUntilRanOn(mover, to), "it runs on its new CPU");
             Assert.False(ProcessOf(mover).IsDead, "it is alive");
-            ProcessTestKit.KillStrays();
         }
 
         [SelfTest]
         public static void SuspendAndResumeAProcessRunningOnAnotherCpu()
         {
-            ProcessTestKit.KillStrays();
             int cpu = HighestOnlineCpu();
-            int beater = ProcessTestKit.Spawn("heartbeat", &Heartbeat, 0, Scheduler.UserPriority, CpuSet.Of(cpu));
+            int beater = ProcessKit.Spawn("heartbeat", &Heartbeat, 0, Scheduler.UserPriority, CpuSet.Of(cpu));
             ExpectHeartbeat(beater, "a heartbeat before suspending");
 
             Assert.True(Scheduler.Suspend(beater) == IpcStatus.Ok, "suspend");
-            Assert.True(Scheduler.WaitUntilOffCpu(beater, ProcessTestKit.ReportTimeoutMicros), "its CPU switched away from it");
+            Assert.True(Scheduler.WaitUntilOffCpu(beater, ProcessKit.ReportTimeoutMicros), "its CPU switched away from it");
             Assert.True(ProcessOf(beater).State == ProcessState.Stopped, "it is stopped");
             ulong cycles = ProcessOf(beater).CpuCycles;
             var message = new Message();
@@ -112,12 +110,11 @@ namespace Kernel.SelfTests
 
             Assert.True(Scheduler.Resume(beater) == IpcStatus.Ok, "resume");
             ExpectHeartbeat(beater, "a heartbeat after resuming");
-            ProcessTestKit.KillStrays();
         }
 
         private static void Heartbeat(ulong unused)
         {
-            int kernel = ProcessTestKit.KernelTask;
+            int kernel = ProcessKit.KernelTask;
             while (true)
             {
                 Tsc.SpinMicroseconds(1_000);
@@ -127,38 +124,36 @@ namespace Kernel.SelfTests
 
         private static void ExpectHeartbeat(int beater, string what)
         {
-            Message beat = ProcessTestKit.Expect(beater, what);
+            Message beat = ProcessKit.Expect(beater, what);
             Assert.Equal(unchecked((ulong)Message.Notification), unchecked((ulong)beat.Type), "a notification");
         }
 
         [SelfTest]
         public static void KillAProcessRunningOnAnotherCpu()
         {
-            ProcessTestKit.KillStrays();
             int cpu = HighestOnlineCpu();
-            int victim = ProcessTestKit.Spawn("victim", &ProcessTestKit.Spin, 0, Scheduler.UserPriority, CpuSet.Of(cpu));
+            int victim = ProcessKit.Spawn("victim", &ProcessKit.Spin, 0, Scheduler.UserPriority, CpuSet.Of(cpu));
             Assert.True(WaitUntilRanOn(victim, cpu), "it ran on its CPU");
             Assert.True(Scheduler.Kill(victim, "killed by the test") == IpcStatus.Ok, "kill");
-            Assert.True(Scheduler.WaitUntilOffCpu(victim, ProcessTestKit.ReportTimeoutMicros), "its CPU switched away from it");
+            Assert.True(Scheduler.WaitUntilOffCpu(victim, ProcessKit.ReportTimeoutMicros), "its CPU switched away from it");
             Assert.True(ProcessOf(victim).State == ProcessState.Dead, "it is dead");
             Assert.True(Scheduler.Kill(victim, "again") == IpcStatus.DeadEndpoint, "a second kill finds it dead");
-            int next = ProcessTestKit.Spawn("after", &SayHello, 1, Scheduler.UserPriority, CpuSet.Of(cpu));
-            ProcessTestKit.Expect(next, "the CPU runs the next process");
+            int next = ProcessKit.Spawn("after", &SayHello, 1, Scheduler.UserPriority, CpuSet.Of(cpu));
+            ProcessKit.Expect(next, "the CPU runs the next process");
         }
 
         [SelfTest]
         public static void CpuBoundProcessesGetFairShares()
         {
-            ProcessTestKit.KillStrays();
             int cpus = Cpus.OnlineCount;
             int count = cpus + 1;   // one more than CPUs: someone always waits, so only migration makes shares equal
-            for (int i = 0; i < count; i++) Endpoints[i] = ProcessTestKit.Spawn("cruncher", &ProcessTestKit.Spin, 0);
+            for (int i = 0; i < count; i++) Endpoints[i] = ProcessKit.Spawn("cruncher", &ProcessKit.Spin, 0);
             ClockServer.SleepFor(3_000_000);
             for (int i = 0; i < count; i++) Scheduler.Suspend(Endpoints[i]);
             ulong total = 0, least = ulong.MaxValue, most = 0;
             for (int i = 0; i < count; i++)
             {
-                Assert.True(Scheduler.WaitUntilOffCpu(Endpoints[i], ProcessTestKit.ReportTimeoutMicros), "suspended");
+                Assert.True(Scheduler.WaitUntilOffCpu(Endpoints[i], ProcessKit.ReportTimeoutMicros), "suspended");
                 ulong cycles = ProcessOf(Endpoints[i]).CpuCycles;
                 total += cycles;
                 if (cycles < least) least = cycles;
@@ -177,7 +172,6 @@ namespace Kernel.SelfTests
             SelfTestRunner.Note(note.ToString());
             // The stated bound: every share within 50% of the mean (TCG time-slices the vCPUs themselves unevenly).
             Assert.True(least * 2 >= mean && most <= mean * 3 / 2, note.ToString());
-            ProcessTestKit.KillStrays();
         }
 
         private const int SseRounds = 6;
@@ -186,15 +180,14 @@ namespace Kernel.SelfTests
         [SelfTest]
         public static void EachProcessKeepsItsOwnSseStateAcrossPreemptionAndMigration()
         {
-            ProcessTestKit.KillStrays();
             int cpus = Cpus.OnlineCount;
             int count = 2 * cpus;   // two per CPU in every round: each hold is preempted by the other
             for (int i = 0; i < count; i++)
-                Endpoints[i] = ProcessTestKit.Spawn("sse", &HoldSseState, (ulong)i, Scheduler.UserPriority, CpuSet.Of(OnlineCpu(i % cpus)));
+                Endpoints[i] = ProcessKit.Spawn("sse", &HoldSseState, (ulong)i, Scheduler.UserPriority, CpuSet.Of(OnlineCpu(i % cpus)));
             ulong switches = 0, migrations = 0;
             for (int i = 0; i < count; i++)
             {
-                Message report = ProcessTestKit.Expect(Endpoints[i], "the SSE holder's verdict");
+                Message report = ProcessKit.Expect(Endpoints[i], "the SSE holder's verdict");
                 Assert.EqualHex(0, report.P0, "xmm0-15 (bits 0-15) and MXCSR (bit 16) kept their values");
                 switches += ProcessOf(Endpoints[i]).Switches;
                 migrations += ProcessOf(Endpoints[i]).Migrations;
@@ -216,19 +209,18 @@ namespace Kernel.SelfTests
                 Scheduler.SetAffinity(self, CpuSet.Of(OnlineCpu(((int)index + round) % cpus)));
                 changed |= CpuNative.ProbeHoldSseState(0x5EED_0000_0000_0000UL ^ (index << 32) ^ (ulong)round * 0x9E37_79B9UL, ticks);
             }
-            ProcessTestKit.Report(Done, changed);
+            ProcessKit.Report(Done, changed);
         }
 
         [SelfTest]
         public static void SleepersWakeNotBeforeTheirDeadline()
         {
-            ProcessTestKit.KillStrays();
             ulong* durations = stackalloc ulong[4] { 5_000, 20_000, 50_000, 100_000 };
-            for (int i = 0; i < 4; i++) Endpoints[i] = ProcessTestKit.Spawn("sleeper", &SleepAndReport, durations[i]);
+            for (int i = 0; i < 4; i++) Endpoints[i] = ProcessKit.Spawn("sleeper", &SleepAndReport, durations[i]);
             ulong latest = 0;
             for (int i = 0; i < 4; i++)
             {
-                Message report = ProcessTestKit.Expect(Endpoints[i], "the sleeper woke");
+                Message report = ProcessKit.Expect(Endpoints[i], "the sleeper woke");
                 Assert.Equal((ulong)IpcStatus.Ok, report.P1, "the sleep call succeeded");
                 Assert.True(report.P0 >= durations[i], "it did not wake early");
                 // Lateness is reported, not asserted: an overloaded TCG host stalls vCPUs for seconds. A sleeper the
@@ -242,49 +234,47 @@ namespace Kernel.SelfTests
         {
             ulong start = Tsc.Read();
             IpcStatus status = ClockServer.SleepFor(micros);
-            ProcessTestKit.Report(Done, Tsc.ToMicroseconds(Tsc.Read() - start), (ulong)status);
+            ProcessKit.Report(Done, Tsc.ToMicroseconds(Tsc.Read() - start), (ulong)status);
         }
 
         [SelfTest]
         public static void AFaultingProcessDiesAlone()
         {
-            ProcessTestKit.KillStrays();
-            ProcessTestKit.SpinOnEveryCpu(Endpoints);
-            int nullReader = ProcessTestKit.Spawn("null-reader", &ReadNull, 0);
-            int divider = ProcessTestKit.Spawn("divider", &DivideByZero, 0);
-            int badOpcode = ProcessTestKit.Spawn("bad-opcode", &InvalidOpcode, 0);
-            int recurser = ProcessTestKit.Spawn("recurser", &OverflowStack, 0);
-            int waiter = ProcessTestKit.Spawn("waiter", &ReceiveFromPartner, (ulong)recurser);
+            ProcessKit.SpinOnEveryCpu(Endpoints);
+            int nullReader = ProcessKit.Spawn("null-reader", &ReadNull, 0);
+            int divider = ProcessKit.Spawn("divider", &DivideByZero, 0);
+            int badOpcode = ProcessKit.Spawn("bad-opcode", &InvalidOpcode, 0);
+            int recurser = ProcessKit.Spawn("recurser", &OverflowStack, 0);
+            int waiter = ProcessKit.Spawn("waiter", &ReceiveFromPartner, (ulong)recurser);
             ExpectDiedOfFault(nullReader);
             ExpectDiedOfFault(divider);
             ExpectDiedOfFault(badOpcode);
             ExpectDiedOfFault(recurser);
-            Message verdict = ProcessTestKit.Expect(waiter, "the partner of the dead process");
+            Message verdict = ProcessKit.Expect(waiter, "the partner of the dead process");
             Assert.Equal((ulong)IpcStatus.DeadEndpoint, verdict.P0, "its receive ended with DeadEndpoint");
             for (int cpu = 0; cpu < Cpus.Count; cpu++)
                 if (Endpoints[cpu] != Endpoint.None) Assert.False(ProcessOf(Endpoints[cpu]).IsDead, "the other processes live on");
-            int after = ProcessTestKit.Spawn("after", &SayHello, 7);
-            ProcessTestKit.Expect(after, "a new process still runs");
-            ProcessTestKit.KillStrays();
+            int after = ProcessKit.Spawn("after", &SayHello, 7);
+            ProcessKit.Expect(after, "a new process still runs");
         }
 
         private static void ExpectDiedOfFault(int endpoint)
         {
-            Assert.True(ProcessTestKit.WaitForState(endpoint, ProcessState.Dead), string.Concat(ProcessOf(endpoint).Name, " died"));
+            Assert.True(ProcessKit.WaitForState(endpoint, ProcessState.Dead), string.Concat(ProcessOf(endpoint).Name, " died"));
             Assert.Equal("fault", ProcessOf(endpoint).DeathReason, string.Concat(ProcessOf(endpoint).Name, " died of its fault"));
         }
 
         private static void ReadNull(ulong unused)
         {
             int* nowhere = (int*)unused;
-            ProcessTestKit.Report(Done, (ulong)*nowhere);
+            ProcessKit.Report(Done, (ulong)*nowhere);
         }
 
         private static void DivideByZero(ulong unused) => CpuNative.ProbeDivideError();
 
         private static void InvalidOpcode(ulong unused) => CpuNative.ProbeInvalidOpcode();
 
-        private static void OverflowStack(ulong depth) => ProcessTestKit.Report(Done, (ulong)Recurse((int)depth));
+        private static void OverflowStack(ulong depth) => ProcessKit.Report(Done, (ulong)Recurse((int)depth));
 
         private static int Recurse(int depth)
         {
@@ -297,46 +287,43 @@ namespace Kernel.SelfTests
         {
             var message = new Message();
             IpcStatus status = Ipc.Receive((int)partner, &message);
-            ProcessTestKit.Report(Done, (ulong)status);
+            ProcessKit.Report(Done, (ulong)status);
         }
 
         [SelfTest]
         public static void AnotherCpuIsInterruptedOnlyWhenItMustReschedule()
         {
-            ProcessTestKit.KillStrays();
             if (Cpus.OnlineCount < 2) Assert.Skip("one CPU: no other CPU to interrupt");
             int cpu = HighestOnlineCpu();
             KernelCpu* target = Cpus.Get(cpu);
             Assert.True(WaitUntilIdle(cpu), "the CPU goes idle");   // not busy with, say, the console server printing the last test's line
             ulong before = Atomic.Read(ref target->RescheduleRequests);
-            int runner = ProcessTestKit.Spawn("runner", &ProcessTestKit.Spin, 0, Scheduler.UserPriority, CpuSet.Of(cpu));
+            int runner = ProcessKit.Spawn("runner", &ProcessKit.Spin, 0, Scheduler.UserPriority, CpuSet.Of(cpu));
             Assert.True(WaitUntilRanOn(runner, cpu), "it ran there");
             Assert.True(Atomic.Read(ref target->RescheduleRequests) > before, "an idle CPU is woken for new work");
 
             before = Atomic.Read(ref target->RescheduleRequests);
-            ProcessTestKit.Spawn("background", &ProcessTestKit.Spin, 0, Scheduler.LowestPriority, CpuSet.Of(cpu));
+            ProcessKit.Spawn("background", &ProcessKit.Spin, 0, Scheduler.LowestPriority, CpuSet.Of(cpu));
             ClockServer.SleepFor(50_000);
             Assert.Equal(before, Atomic.Read(ref target->RescheduleRequests), "no IPI for work of lower priority than what runs there");
 
-            int urgent = ProcessTestKit.Spawn("urgent", &SayHello, 1, Scheduler.ServerPriority, CpuSet.Of(cpu));
-            ProcessTestKit.Expect(urgent, "the higher-priority process ran at once");
+            int urgent = ProcessKit.Spawn("urgent", &SayHello, 1, Scheduler.ServerPriority, CpuSet.Of(cpu));
+            ProcessKit.Expect(urgent, "the higher-priority process ran at once");
             Assert.True(Atomic.Read(ref target->RescheduleRequests) > before, "an IPI for work of higher priority");
-            ProcessTestKit.KillStrays();
         }
 
         [SelfTest]
         public static void BusyCpusTickAndIdleCpusDoNot()
         {
-            ProcessTestKit.KillStrays();
             var ticks = stackalloc ulong[Cpus.Capacity];
-            ProcessTestKit.SpinOnEveryCpu(Endpoints);
-            ProcessTestKit.WaitUntilEveryCpuTicks();
-            ProcessTestKit.KillStrays();
+            ProcessKit.SpinOnEveryCpu(Endpoints);
+            ProcessKit.WaitUntilEveryCpuTicks();
+            ProcessKit.KillStrays();
             for (int cpu = 1; cpu < Cpus.Count; cpu++)
             {
                 if (!Online(cpu)) continue;
-                ulong deadline = Tsc.DeadlineAfter(ProcessTestKit.ReportTimeoutMicros);
-                while (!Scheduler.IsIdle(cpu) && Tsc.Read() < deadline) ClockServer.SleepFor(1_000);
+                var poll = new PollDeadline(ProcessKit.ReportTimeoutMicros);
+                while (!Scheduler.IsIdle(cpu) && poll.Wait()) { }
                 Assert.True(Scheduler.IsIdle(cpu), "the AP went idle");
             }
             ClockServer.SleepFor(10_000);   // let a tick already on its way land
@@ -350,12 +337,11 @@ namespace Kernel.SelfTests
         [SelfTest]
         public static void TakingACpuDownMigratesItsProcesses()
         {
-            ProcessTestKit.KillStrays();
             if (Cpus.OnlineCount < 2) Assert.Skip("one CPU: none can go down");
             int victim = HighestOnlineCpu();
             int count = 2 * Cpus.OnlineCount;
-            for (int i = 0; i < count; i++) Endpoints[i] = ProcessTestKit.Spawn("worker", &ProcessTestKit.Spin, 0);
-            int pinned = ProcessTestKit.Spawn("pinned", &ProcessTestKit.Spin, 0, Scheduler.UserPriority, CpuSet.Of(victim));
+            for (int i = 0; i < count; i++) Endpoints[i] = ProcessKit.Spawn("worker", &ProcessKit.Spin, 0);
+            int pinned = ProcessKit.Spawn("pinned", &ProcessKit.Spin, 0, Scheduler.UserPriority, CpuSet.Of(victim));
             Endpoints[count++] = pinned;
             Assert.True(WaitUntilRanOn(pinned, victim), "the pinned process ran on the CPU going down");
 
@@ -373,13 +359,13 @@ namespace Kernel.SelfTests
             for (int i = 0; i < count; i++)
             {
                 Scheduler.Suspend(Endpoints[i]);
-                Assert.True(Scheduler.WaitUntilOffCpu(Endpoints[i], ProcessTestKit.ReportTimeoutMicros), "suspended");
+                Assert.True(Scheduler.WaitUntilOffCpu(Endpoints[i], ProcessKit.ReportTimeoutMicros), "suspended");
                 Assert.True(ProcessOf(Endpoints[i]).CpuCycles > cycles[i], "every process kept running on the remaining CPUs");
             }
-            ProcessTestKit.KillStrays();
+            ProcessKit.KillStrays();
             Assert.True(CpuHotplug.CpuUp(victim) == HotplugResult.Done, "the CPU came back");
-            int back = ProcessTestKit.Spawn("back", &SayHello, 2, Scheduler.UserPriority, CpuSet.Of(victim));
-            ProcessTestKit.Expect(back, "the returned CPU runs processes again");
+            int back = ProcessKit.Spawn("back", &SayHello, 2, Scheduler.UserPriority, CpuSet.Of(victim));
+            ProcessKit.Expect(back, "the returned CPU runs processes again");
         }
 
         private static Process ProcessOf(int endpoint) => ProcessTable.At(Endpoint.SlotOf(endpoint));
@@ -412,12 +398,9 @@ namespace Kernel.SelfTests
         // Polls `done` (sleeping between looks) until it holds; false after ReportTimeoutMicros.
         private static bool WaitUntil(delegate*<int, int, bool> done, int a, int b)
         {
-            ulong deadline = Tsc.DeadlineAfter(ProcessTestKit.ReportTimeoutMicros);
+            var poll = new PollDeadline(ProcessKit.ReportTimeoutMicros);
             while (!done(a, b))
-            {
-                if (Tsc.Read() > deadline) return false;
-                ClockServer.SleepFor(1_000);
-            }
+                if (!poll.Wait()) return false;
             return true;
         }
     }

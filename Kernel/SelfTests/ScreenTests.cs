@@ -1,6 +1,6 @@
 using Kernel.Arch;
 using Kernel.Diagnostics;
-using Kernel.SelfTest;
+using Kernel.Testing;
 
 namespace Kernel.SelfTests
 {

@@ -1,9 +1,9 @@
-using Kernel.Sync;
-using Kernel.Arch.Acpi;
 using Kernel.Arch;
+using Kernel.Arch.Acpi;
 using Kernel.Lib;
-using Kernel.SelfTest;
 using Kernel.Smp;
+using Kernel.Sync;
+using Kernel.Testing;
 
 namespace Kernel.SelfTests
 {

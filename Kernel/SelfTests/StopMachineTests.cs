@@ -1,7 +1,7 @@
 using Kernel.Arch;
-using Kernel.SelfTest;
 using Kernel.Smp;
 using Kernel.Sync;
+using Kernel.Testing;
 
 namespace Kernel.SelfTests
 {
@@ -10,6 +10,9 @@ namespace Kernel.SelfTests
     {
         private static ulong* s_ticksSeen;
         private static int s_heldStill;
+
+        [SelfTestCleanup]
+        public static void KillStrays() => ProcessKit.KillStrays();
 
         [SelfTest]
         public static void RunsOnceOnEachSelectedCpuWhileTheOthersAreHeld()
@@ -21,12 +24,11 @@ namespace Kernel.SelfTests
             s_ticksSeen = (ulong*)Memory.KernelHeap.Allocate((ulong)(sizeof(ulong) * Cpus.Capacity));
             s_heldStill = 0;
             var spinners = stackalloc int[Cpus.Capacity];
-            ProcessTestKit.KillStrays();
-            ProcessTestKit.SpinOnEveryCpu(spinners);   // busy CPUs tick: a held CPU's silence then means something
-            ProcessTestKit.WaitUntilEveryCpuTicks();
+            ProcessKit.SpinOnEveryCpu(spinners);   // busy CPUs tick: a held CPU's silence then means something
+            ProcessKit.WaitUntilEveryCpuTicks();
 
             StopMachine.Run(&WatchTheOthers, null, selected);
-            ProcessTestKit.KillStrays();
+            ProcessKit.KillStrays();
 
             for (int cpu = 0; cpu < Cpus.Count; cpu++)
                 Assert.Equal(before[cpu] + (selected.Contains(cpu) ? 1UL : 0UL), StopMachine.RunsOn(cpu), "fn ran exactly once on each selected CPU and nowhere else");

@@ -1,5 +1,5 @@
 using Kernel.Arch;
-using Kernel.SelfTest;
+using Kernel.Testing;
 
 namespace Kernel.SelfTests
 {

@@ -1,9 +1,9 @@
 using Kernel.Arch;
 using Kernel.Bench;
 using Kernel.Proc;
-using Kernel.SelfTest;
 using Kernel.Smp;
 using Kernel.Sync;
+using Kernel.Testing;
 
 namespace Kernel.Servers
 {

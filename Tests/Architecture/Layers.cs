@@ -12,14 +12,14 @@ public static class Layers
         (0, "runtime and lib", ["Kernel/Runtime/", "Kernel/Lib/"]),
         (1, "arch", ["Arch.x86/"]),
         (2, "kernel", ["Kernel/Diagnostics/", "Kernel/Memory/", "Kernel/Sync/", "Kernel/Smp/", "Kernel/Proc/", "Kernel/Panic.cs", "Kernel/CommandLine.cs"]),
-        (3, "servers, shell, tests", ["Kernel/Servers/", "Kernel/Shell/", "Kernel/SelfTest/", "Kernel/SelfTests/", "Kernel/Bench/", "Kernel/KernelMain.cs"]),
+        (3, "servers, shell, tests", ["Kernel/Servers/", "Kernel/Shell/", "Kernel/Testing/", "Kernel/SelfTests/", "Kernel/Bench/", "Kernel/KernelMain.cs"]),
     ];
 
     // Files the build generates (under Kernel/obj/): the build settings, read by every layer, and the self-test list.
     static readonly IReadOnlyList<(string File, string Stands)> Generated =
     [
         ("BuildConfiguration.g.cs", "Kernel/Lib/"),
-        ("SelfTestRegistry.g.cs", "Kernel/SelfTest/"),
+        ("SelfTestRegistry.g.cs", "Kernel/Testing/"),
     ];
 
     /// <summary>Where a generated file counts as being, or the path itself.</summary>

@@ -9,8 +9,8 @@ namespace Kernel.Tests.Boot;
 /// </summary>
 public static class SelfTestCatalog
 {
-    public const string SuiteAttribute = "Kernel.SelfTest.SelfTestSuiteAttribute";
-    public const string TestAttribute = "Kernel.SelfTest.SelfTestAttribute";
+    public const string SuiteAttribute = "Kernel.Testing.SelfTestSuiteAttribute";
+    public const string TestAttribute = "Kernel.Testing.SelfTestAttribute";
 
     /// <summary>Stands in for the list when Kernel.dll can't be read, so that one test case fails and says why.</summary>
     public const string Unavailable = "(self-test list unavailable)";

@@ -3,7 +3,7 @@ using Kernel.Arch;
 using Kernel.Diagnostics;
 using Kernel.Lib;
 
-namespace Kernel.SelfTest
+namespace Kernel.Testing
 {
     public enum TestOutcome { Pass, Fail, Skip }
 
@@ -14,7 +14,7 @@ namespace Kernel.SelfTest
     ///   SELFTEST: N passed, N failed, N skipped
     /// then ends QEMU through isa-debug-exit (success or failure). A panic during a test prints
     /// `SELFTEST: PANIC reason` (Panic.cs). Each test runs under a recovery point, so a failed
-    /// assertion abandons only that test.
+    /// assertion abandons only that test; its suite's cleanup ([SelfTestCleanup]) runs after it whatever the outcome.
     /// </summary>
     public static unsafe class SelfTestRunner
     {
@@ -91,10 +91,28 @@ namespace Kernel.SelfTest
             s_outcome = TestOutcome.Pass;
             s_message.Clear();
             ulong start = Tsc.Read();
-            fixed (RecoveryPoint* point = &s_recovery)
-                CpuNative.TryCall(&Invoke, test.Body, point);
+            Call(test.Body);
+            if (test.Cleanup != null) CleanUp(test.Cleanup);
             micros = Tsc.ToMicroseconds(Tsc.Read() - start);
             return s_outcome;
+        }
+
+        // A failing cleanup fails a test that passed or was skipped; a test that failed keeps its own message.
+        private static void CleanUp(delegate*<void> cleanup)
+        {
+            TestOutcome outcome = s_outcome;
+            TextBuffer message = s_message;
+            s_outcome = TestOutcome.Pass;
+            Call(cleanup);
+            if (s_outcome == TestOutcome.Fail && outcome != TestOutcome.Fail) return;
+            s_outcome = outcome;
+            s_message = message;
+        }
+
+        private static void Call(delegate*<void> body)
+        {
+            fixed (RecoveryPoint* point = &s_recovery)
+                CpuNative.TryCall(&Invoke, body, point);
         }
 
         private static void Invoke(void* body) => ((delegate*<void>)body)();

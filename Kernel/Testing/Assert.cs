@@ -2,7 +2,7 @@ using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
 using Kernel.Lib;
 
-namespace Kernel.SelfTest
+namespace Kernel.Testing
 {
     /// <summary>
     /// Assertions for in-guest tests. A failure records "file:line: message (expected X, actual Y)"

@@ -1,4 +1,4 @@
-namespace Kernel.SelfTest
+namespace Kernel.Testing
 {
     /// <summary>
     /// Which tests a `selftest=` value selects: a comma-separated list of prefixes of "suite.name" (`smp,ipi.Round`);

@@ -1,6 +1,6 @@
 using System;
 
-namespace Kernel.SelfTest
+namespace Kernel.Testing
 {
     /// <summary>
     /// Marks a static class whose [SelfTest] methods form the suite <c>Name</c>. tools/SelfTestGenerator
@@ -18,17 +18,27 @@ namespace Kernel.SelfTest
     [AttributeUsage(AttributeTargets.Method)]
     public sealed class SelfTestAttribute : Attribute { }
 
+    /// <summary>
+    /// A suite's teardown: a `static void` method without parameters in a [SelfTestSuite] class, which the runner calls
+    /// after each of the suite's tests, passed, failed or skipped, so that the next test starts on a clean system. At
+    /// most one per suite, in any of its classes.
+    /// </summary>
+    [AttributeUsage(AttributeTargets.Method)]
+    public sealed class SelfTestCleanupAttribute : Attribute { }
+
     public readonly unsafe struct SelfTestCase
     {
         public readonly string Suite;
         public readonly string Name;
         public readonly delegate*<void> Body;
+        public readonly delegate*<void> Cleanup;   // null: the suite has none
 
-        public SelfTestCase(string suite, string name, delegate*<void> body)
+        public SelfTestCase(string suite, string name, delegate*<void> body, delegate*<void> cleanup)
         {
             Suite = suite;
             Name = name;
             Body = body;
+            Cleanup = cleanup;
         }
     }
 }

@@ -1,21 +1,19 @@
 using Kernel.Arch;
 using Kernel.Proc;
-using Kernel.SelfTest;
-using Kernel.Servers;
 using Kernel.Smp;
 using Kernel.Sync;
 
-namespace Kernel.SelfTests
+namespace Kernel.Testing
 {
     /// <summary>
-    /// What the process self-tests share. Tests run in the kernel task; the processes they start report back with
-    /// messages (Report), which the test waits for with a bounded wait (Expect). Waits sleep through the clock
-    /// server between looks, so the kernel task never keeps CPU 0 from the processes it is waiting for.
+    /// Processes that self-tests and benchmarks start from the kernel task: starting them, waiting for what they report
+    /// (processes report back with messages, Report), and killing them afterwards. Waits poll with a bound
+    /// (PollDeadline), sleeping through the clock server between looks. The asserting helpers (Spawn, Expect,
+    /// KillStrays) are for tests; benchmarks, which must not fail a test, use the ones that return a status.
     /// </summary>
-    internal static unsafe class ProcessTestKit
+    public static unsafe class ProcessKit
     {
         public const ulong ReportTimeoutMicros = 30_000_000;   // TCG on an overcommitted host can stall a vCPU for long
-        private const ulong PollMicros = 1_000;
 
         public static int KernelTask => ProcessTable.KernelTask.Endpoint;
 
@@ -28,23 +26,22 @@ namespace Kernel.SelfTests
         }
 
         /// <summary>The next message from <paramref name="from"/> (or anyone); fails the test if none comes in time.</summary>
-        public static Message Expect(int from, string what, ulong timeoutMicros = ReportTimeoutMicros)
+        public static Message Expect(int from, string what, ulong timeoutMicros = ReportTimeoutMicros, ulong pollMicros = PollDeadline.IntervalMicros)
         {
             var message = new Message();
-            IpcStatus status = ReceiveWithin(from, &message, timeoutMicros);
+            IpcStatus status = ReceiveWithin(from, &message, timeoutMicros, pollMicros);
             if (status != IpcStatus.Ok) Assert.Fail(string.Concat(what, ": no message (", StatusName(status), ")"));
             return message;
         }
 
-        public static IpcStatus ReceiveWithin(int from, Message* message, ulong timeoutMicros)
+        public static IpcStatus ReceiveWithin(int from, Message* message, ulong timeoutMicros, ulong pollMicros = PollDeadline.IntervalMicros)
         {
-            ulong deadline = Tsc.DeadlineAfter(timeoutMicros);
+            var poll = new PollDeadline(timeoutMicros, pollMicros);
             while (true)
             {
                 IpcStatus status = Ipc.TryReceive(from, message);
                 if (status != IpcStatus.NotReady) return status;
-                if (Tsc.Read() > deadline) return IpcStatus.Timeout;
-                ClockServer.SleepFor(PollMicros);
+                if (!poll.Wait()) return IpcStatus.Timeout;
             }
         }
 
@@ -76,8 +73,8 @@ namespace Kernel.SelfTests
             for (int cpu = 0; cpu < Cpus.Count; cpu++)
             {
                 if (Cpus.Get(cpu)->CpuState != CpuState.Online) continue;
-                ulong deadline = Tsc.DeadlineAfter(ReportTimeoutMicros);
-                while (Atomic.Read(ref Cpus.Get(cpu)->Arch.TimerTicks) == ticks[cpu] && Tsc.Read() < deadline) ClockServer.SleepFor(PollMicros);
+                var poll = new PollDeadline(ReportTimeoutMicros);
+                while (Atomic.Read(ref Cpus.Get(cpu)->Arch.TimerTicks) == ticks[cpu] && poll.Wait()) { }
                 Assert.True(Atomic.Read(ref Cpus.Get(cpu)->Arch.TimerTicks) > ticks[cpu], "a CPU running a process ticks");
             }
         }
@@ -91,31 +88,36 @@ namespace Kernel.SelfTests
             return cpu;
         }
 
-        /// <summary>Kills every process but the kernel task and the servers, and drains reports they left: a failed test leaves nothing behind.</summary>
-        public static void KillStrays()
+        /// <summary>Kills every process but the kernel task and the servers, and drains reports they left; fails the test if one stays on its CPU.</summary>
+        public static void KillStrays() => Assert.True(KillAll(ReportTimeoutMicros), "every killed process left its CPU");
+
+        /// <summary>KillStrays without the assertion: false if a killed process was still on its CPU after <paramref name="offCpuTimeoutMicros"/>.</summary>
+        public static bool KillAll(ulong offCpuTimeoutMicros)
         {
+            bool allOff = true;
             for (int slot = 1; slot < Endpoint.Slots; slot++)
             {
                 Process process = ProcessTable.At(slot);
+                if (!IsStray(process)) continue;
                 int endpoint = process.Endpoint;
-                if (process.IsDead || process.IsSystem) continue;
                 Scheduler.Kill(endpoint, "test cleanup");
-                Assert.True(Scheduler.WaitUntilOffCpu(endpoint, ReportTimeoutMicros), "a killed process left its CPU");
+                if (!Scheduler.WaitUntilOffCpu(endpoint, offCpuTimeoutMicros)) allOff = false;
             }
             var message = new Message();
             while (Ipc.TryReceive(Endpoint.Any, &message) == IpcStatus.Ok) { }
+            return allOff;
         }
+
+        /// <summary>A process a test or benchmark started, still alive.</summary>
+        public static bool IsStray(Process process) => !process.IsDead && !process.IsSystem;
 
         /// <summary>Waits until the process is in <paramref name="state"/>; false on time-out.</summary>
         public static bool WaitForState(int endpoint, ProcessState state, ulong timeoutMicros = ReportTimeoutMicros)
         {
             Process process = ProcessTable.At(Endpoint.SlotOf(endpoint));
-            ulong deadline = Tsc.DeadlineAfter(timeoutMicros);
+            var poll = new PollDeadline(timeoutMicros);
             while (process.State != state && !(state == ProcessState.Dead && process.Endpoint != endpoint))   // a reused slot: it died
-            {
-                if (Tsc.Read() > deadline) return false;
-                ClockServer.SleepFor(PollMicros);
-            }
+                if (!poll.Wait()) return false;
             return true;
         }
 
