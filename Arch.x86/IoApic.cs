@@ -86,12 +86,25 @@ namespace Kernel.Arch
         /// Routes a legacy ISA IRQ to <paramref name="vector"/> on one CPU; false if no I/O APIC serves its GSI or the
         /// CPU's APIC ID is above <see cref="MaxDestination"/>.
         /// </summary>
-        public static bool RouteIsaIrq(byte irq, byte vector, uint destinationApicId, bool masked)
+        public static bool RouteIsaIrq(byte irq, byte vector, uint destinationApicId, bool masked) =>
+            RouteIsaIrq(irq, vector, destinationApicId, masked, out _);
+
+        /// <summary>As above; when the route cannot be made, <paramref name="whyNot"/> says why, for the caller's warning.</summary>
+        public static bool RouteIsaIrq(byte irq, byte vector, uint destinationApicId, bool masked, out string whyNot)
         {
-            if (irq >= IsaIrqCount || destinationApicId > MaxDestination) return false;
-            ResolveIsaIrq(irq, out uint gsi, out bool activeLow, out bool levelTriggered);
-            IoApic ioApic = ForGsi(gsi);
-            if (ioApic == null) return false;
+            IoApic ioApic = null;
+            uint gsi = 0;
+            bool activeLow = false, levelTriggered = false;
+            if (irq < IsaIrqCount)
+            {
+                ResolveIsaIrq(irq, out gsi, out activeLow, out levelTriggered);
+                ioApic = ForGsi(gsi);
+            }
+            whyNot = irq >= IsaIrqCount ? "not an ISA IRQ"
+                   : destinationApicId > MaxDestination ? "its destination's APIC ID is above 254, which an I/O APIC entry cannot name"
+                   : ioApic == null ? "no I/O APIC input serves it"
+                   : null;
+            if (whyNot != null) return false;
             ioApic.Route(gsi, vector, destinationApicId, activeLow, levelTriggered, masked);
             return true;
         }

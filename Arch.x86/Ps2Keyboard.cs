@@ -55,11 +55,9 @@ namespace Kernel.Arch
             }
             s_scancodes = new ScancodeSet1();
             Interrupts.Register(InterruptVectors.Keyboard, &OnInterrupt, takesBigKernelLock: true);
-            if (!IoApic.RouteIsaIrq(IsaIrq, InterruptVectors.Keyboard, destination, masked: false))
+            if (!IoApic.RouteIsaIrq(IsaIrq, InterruptVectors.Keyboard, destination, masked: false, out string whyNot))
             {
-                Log.Warn("keyboard", destination > IoApic.MaxDestination
-                    ? "the boot CPU's APIC ID is above 254, which an I/O APIC entry cannot name: no PS/2 keyboard"
-                    : "no I/O APIC input for ISA IRQ 1: no PS/2 keyboard");
+                Log.Warn("keyboard", $"IRQ 1: {whyNot}: no PS/2 keyboard");
                 return;
             }
             Present = true;

@@ -66,11 +66,9 @@ namespace Kernel.Arch
         {
             if (!Present) return;
             Interrupts.Register(InterruptVectors.SerialCom1, &OnInterrupt, takesBigKernelLock: true);
-            if (!IoApic.RouteIsaIrq(ComIsaIrq, InterruptVectors.SerialCom1, destination, masked: false))
+            if (!IoApic.RouteIsaIrq(ComIsaIrq, InterruptVectors.SerialCom1, destination, masked: false, out string whyNot))
             {
-                Log.Warn("serial", destination > IoApic.MaxDestination
-                    ? "the boot CPU's APIC ID is above 254, which an I/O APIC entry cannot name: COM1 input disabled"
-                    : "no I/O APIC input serves IRQ 4: COM1 input disabled");
+                Log.Warn("serial", $"IRQ 4: {whyNot}: COM1 input disabled");
                 return;
             }
             DrainReceived();   // bytes typed before now would hold the interrupt line

@@ -70,7 +70,7 @@ public sealed class BadInputBoot
     public void AcpiOffIgnoresTheTables()
     {
         var boot = KernelBoot.Start("badinput-acpi-off", Smp4 with { ExpectedCpus = 1 }, "selftest=smp acpi=off");
-        ExpectPassedWith(boot, 1, "warn  acpi: acpi=off: firmware tables ignored", "warn  serial: no I/O APIC input serves IRQ 4: COM1 input disabled");
+        ExpectPassedWith(boot, 1, "warn  acpi: acpi=off: firmware tables ignored", "warn  serial: IRQ 4: no I/O APIC input serves it: COM1 input disabled");
         Assert.That(Regex.Matches(boot.Run.Serial, @"\bacpi: ").Count, Is.EqualTo(1), $"one acpi line\n{boot.Report()}");
     }
 
