@@ -31,7 +31,7 @@ namespace Kernel.Bench
         /// <summary>The kernel option `bench` (all groups) or `bench=GROUP`.</summary>
         public static void RunAndExit(string group)
         {
-            if (Run(group ?? "") == 0) Log.Warn("bench", string.Concat("bench='", group, "': no such group, or it needs two CPUs online"));
+            if (Run(group ?? "") == 0) Log.Warn("bench", $"bench='{group}': no such group, or it needs two CPUs online");
             EmulatorExit.Exit(GuestExitCode.Success);
         }
 

@@ -184,7 +184,7 @@ namespace Kernel.Bench
         private static int Start(string name, delegate*<ulong, void> entry, ulong argument, int cpu)
         {
             int endpoint = Scheduler.Spawn(name, entry, argument, Scheduler.UserPriority, CpuSet.Of(cpu));
-            if (endpoint == Endpoint.None) Log.Warn("bench", string.Concat("could not start '", name, "'"));
+            if (endpoint == Endpoint.None) Log.Warn("bench", $"could not start '{name}'");
             return endpoint;
         }
 
