@@ -1,5 +1,6 @@
 using Kernel.Arch;
 using Kernel.Bench;
+using Kernel.Lib;
 using Kernel.Proc;
 using Kernel.SelfTest;
 using Kernel.Smp;
@@ -73,7 +74,7 @@ namespace Kernel.Servers
             else if (request->Type == Kill) reply.P0 = KillFor((int)request->P0);
             else if (request->Type == PowerOff) Power.PowerOff();
             else if (request->Type == Reboot) Power.Reboot();
-            else if (request->Type == Panic) Kernel.Panic.Halt("requested from the shell");
+            else if (request->Type == Panic) PanicFor(client);
             else reply.Type = Unknown;
             Ipc.SendNonBlocking(client, &reply);
         }
@@ -95,6 +96,13 @@ namespace Kernel.Servers
                 if (i == filter.Length) return true;
             }
             return false;
+        }
+
+        private static void PanicFor(int client)
+        {
+            var reason = new TextBuffer();
+            reason.Append($"requested by process '{ProcessTable.Lookup(client, out _)?.Name}'");
+            Kernel.Panic.Halt(ref reason);
         }
 
         // Servers, the shell and the kernel task keep the system usable: nobody may kill them.

@@ -41,7 +41,7 @@ public sealed class ProcessBoundary
         {
             var type = new TypeRef(module, typeHandle);
             string? typeProcess = ProcessOf(type);
-            if (typeProcess != null) CheckStatics(type, typeProcess, violations);
+            if (typeProcess != null && !type.Name.StartsWith('<')) CheckStatics(type, typeProcess, violations);   // not the compiler's lambda caches
             foreach (var methodHandle in metadata.GetTypeDefinition(typeHandle).GetMethods())
             {
                 var method = metadata.GetMethodDefinition(methodHandle);
