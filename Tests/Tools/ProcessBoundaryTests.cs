@@ -115,4 +115,30 @@ public sealed class ProcessBoundaryTests
             "process 'leaky': Synthetic.Leaky holds a mutable static (every instance of the process code shares it), field s_count: another process could see it",
         }));
     }
+
+    [Test]
+    public void A_process_body_marked_on_its_method_may_call_its_own_process_code_only()
+    {
+        const string source = """
+            using Kernel.Proc;
+            namespace Synthetic
+            {
+                public static class KernelSideTest
+                {
+                    [Process("body")]
+                    public static void Body(ulong argument) => Helper(argument);
+
+                    [Process("body")]
+                    private static void Helper(ulong argument) => Report(argument);
+
+                    private static void Report(ulong argument) { }
+                }
+            }
+            """;
+
+        Assert.That(Check(source), Is.EqualTo(new[]
+        {
+            "process 'body': Synthetic.KernelSideTest.Helper references Synthetic.KernelSideTest.Report, which is not the process API",
+        }));
+    }
 }

@@ -159,7 +159,9 @@ public sealed class ProcessBoundary
         foreach (var handle in definition.GetMethods())
         {
             var method = metadata.GetMethodDefinition(handle);
-            if (metadata.GetString(method.Name) == name && Granted(owner, method.GetCustomAttributes(), process)) return true;
+            if (metadata.GetString(method.Name) == name
+                && (Granted(owner, method.GetCustomAttributes(), process) || Attribute(owner.Module, method.GetCustomAttributes(), "ProcessAttribute") == process))
+                return true;
         }
         foreach (var handle in definition.GetFields())
         {
