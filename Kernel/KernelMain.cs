@@ -84,15 +84,15 @@ namespace Kernel
             SmpBoot.StartApplicationProcessors(AcpiFirmware.Madt, Options);  // INIT-SIPI-SIPI, in parallel; logs the CPU count last
             ArmHotplugFaultInjection(Options);        // test-only: hotplug.fail=<step>
             QemuCpuHotplug.Initialize(AcpiFirmware.Fadt, AcpiFirmware.Madt.Cpus.Length, KernelCpu.Current->ApicId);  // physical hot-plug (QEMU)
-            ConsoleServer.Start();                    // the process that owns processes' console output
-            ClockServer.Start();                      // sleeps and alarms for every process
+            SystemProcesses.StartConsole();           // the process that owns processes' console output
+            SystemProcesses.StartClock();             // sleeps and alarms for every process
 
             if (Options.TryGetValue("selftest", out string filter))
                 SelfTestRunner.RunAndExit(filter);    // in-guest tests; ends QEMU with their verdict
             if (Options.TryGetValue("bench", out string group))
                 Bench.BenchmarkRunner.RunAndExit(group);  // in-guest benchmarks; ends QEMU
 
-            ShellProcess.Start();                     // the interactive shell on the console
+            SystemProcesses.StartShell();             // the interactive shell on the console
             Log.Info("boot", "up: shell on the console; the kernel task serves hot-plug events and the shell's requests");
             Options.TryGetValue("hotplug.selftest", out string hotplugTests);
             SystemTask.Run(hotplugTests);             // never returns

@@ -72,14 +72,27 @@ namespace Kernel.Lib
 
         public void AppendBool(bool value) => Append(value ? "true" : "false");
 
-        /// <summary>Interpolation format strings: "x" hex, "x8"/"x16" zero-padded hex, "d6" zero-padded decimal.</summary>
+        /// <summary>
+        /// Interpolation format strings: "x" hex, "x8"/"x16" zero-padded hex, "d6" zero-padded decimal, "5" right-aligned
+        /// in 5 columns (the handler has no alignment component, so a table's width goes in the format).
+        /// </summary>
         public void AppendFormatted(ulong value, string format)
         {
             if (format == null || format.Length == 0) { AppendDecimal(value); return; }
+            bool spaces = format[0] >= '0' && format[0] <= '9';
             int width = 0;
-            for (int i = 1; i < format.Length; i++) width = width * 10 + (format[i] - '0');
+            for (int i = spaces ? 0 : 1; i < format.Length; i++) width = width * 10 + (format[i] - '0');
             if (format[0] == 'x' || format[0] == 'X') AppendHex(value, width == 0 ? 1 : width);
-            else AppendPadded(value, width, '0');
+            else AppendPadded(value, width, spaces ? ' ' : '0');
+        }
+
+        /// <summary>Interpolated text through Log's handler, the one formatting path: <c>line.Append($"{cpu:3} {name}")</c>.</summary>
+        public void Append(LogLine text) => text.AppendTo(ref this);
+
+        /// <summary>Spaces up to <paramref name="column"/>, where a table's next field starts.</summary>
+        public void PadTo(int column)
+        {
+            while (_length < column && _length < Capacity) Append(' ');
         }
 
         public bool EndsWith(char c) => _length > 0 && _chars[_length - 1] == c;

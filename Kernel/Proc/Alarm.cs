@@ -23,6 +23,7 @@ namespace Kernel.Proc
         /// Arms (or, with 0, disarms) the alarm at TSC <paramref name="deadline"/>. The first process to call this owns
         /// the alarm for good (the clock server, started at boot); anyone else is refused.
         /// </summary>
+        [ProcessApi("clock")]
         public static bool Set(ulong deadline)
         {
             BigKernelLock.Enter();

@@ -11,6 +11,7 @@ namespace Kernel.Proc
         public const int None = -2;                   // no process
 
         /// <summary>The process table's size, set once by <see cref="SizeTable"/> before any endpoint is made.</summary>
+        [ProcessApi]
         public static int Slots { get; private set; }
 
         /// <summary>The last generation before wrapping to 1: the largest endpoint still fits in an int.</summary>
@@ -28,11 +29,14 @@ namespace Kernel.Proc
 
         public static int Make(int slot, int generation) => generation * Slots + slot;
 
+        [ProcessApi]
         public static int SlotOf(int endpoint) => endpoint % Slots;
 
+        [ProcessApi]
         public static int GenerationOf(int endpoint) => endpoint / Slots;
 
         /// <summary>Whether <paramref name="endpoint"/> can name a process at all (not whether one lives there).</summary>
+        [ProcessApi]
         public static bool IsProcess(int endpoint) => endpoint >= 0 && GenerationOf(endpoint) <= MaxGeneration;
 
         public static int NextGeneration(int generation) => generation >= MaxGeneration ? 1 : generation + 1;

@@ -23,19 +23,25 @@ namespace Kernel.Proc
             for (int i = 0; i < s_waitsFor.Length; i++) s_waitsFor[i] = -1;
         }
 
+        [ProcessApi]
         public static IpcStatus Send(int to, Message* message) => Call(to, message, send: true, receive: false, nonBlocking: false);
 
         /// <summary>Send only if the partner is already waiting for it (MINIX's SENDNB): servers reply so, and cannot be held up by a client.</summary>
+        [ProcessApi]
         public static IpcStatus SendNonBlocking(int to, Message* message) => Call(to, message, send: true, receive: false, nonBlocking: true);
 
+        [ProcessApi]
         public static IpcStatus Receive(int from, Message* message) => Call(from, message, send: false, receive: true, nonBlocking: false);
 
         /// <summary>Receive only what is already there: NotReady otherwise.</summary>
+        [ProcessApi]
         public static IpcStatus TryReceive(int from, Message* message) => Call(from, message, send: false, receive: true, nonBlocking: true);
 
         /// <summary>Send, then receive the partner's reply into the same buffer; nothing else wakes the caller meanwhile.</summary>
+        [ProcessApi]
         public static IpcStatus SendRec(int to, Message* message) => Call(to, message, send: true, receive: true, nonBlocking: false);
 
+        [ProcessApi]
         public static IpcStatus Notify(int to)
         {
             BigKernelLock.Enter();

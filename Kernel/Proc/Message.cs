@@ -6,6 +6,7 @@ namespace Kernel.Proc
     /// The one message format, fixed at 64 bytes as in MINIX: the kernel fills in Source, the sender chooses Type
     /// and the seven payload words. Negative types are the kernel's (Notification); a process may not send them.
     /// </summary>
+    [ProcessApi]
     [StructLayout(LayoutKind.Sequential)]
     public struct Message
     {
@@ -21,6 +22,7 @@ namespace Kernel.Proc
     }
 
     /// <summary>What an IPC call returns (MINIX's error numbers in brackets).</summary>
+    [ProcessApi]
     public enum IpcStatus
     {
         Ok = 0,

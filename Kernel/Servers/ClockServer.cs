@@ -1,4 +1,3 @@
-using Kernel.Arch;
 using Kernel.Proc;
 
 namespace Kernel.Servers
@@ -9,17 +8,18 @@ namespace Kernel.Servers
     /// notification from the clock server at the deadline. One pending request per process: a new one replaces it.
     /// Replies go out with SendNonBlocking, so a client that stopped listening cannot stall the server.
     /// </summary>
+    [Process("clock")]
     public static unsafe class ClockServer
     {
         public const int Sleep = 1;      // P0 = microseconds; the reply comes at the deadline
         public const int SetAlarm = 2;   // P0 = microseconds; immediate reply, notification at the deadline
         public const int Now = 3;        // reply P0 = microseconds since boot
 
-        public static int Endpoint { get; private set; } = Proc.Endpoint.None;
-
-        public static void Start() => Endpoint = Scheduler.Spawn("clock", &Run, 0, Scheduler.ServerPriority, isSystem: true);
+        [ProcessApi]
+        public static int Endpoint => SystemProcesses.Clock;
 
         /// <summary>Client side: blocks the calling process for at least <paramref name="micros"/> microseconds.</summary>
+        [ProcessApi]
         public static IpcStatus SleepFor(ulong micros)
         {
             Message message = Message.Of(Sleep, micros);
@@ -27,13 +27,14 @@ namespace Kernel.Servers
         }
 
         /// <summary>Client side: a notification from the clock server in <paramref name="micros"/> microseconds.</summary>
+        [ProcessApi]
         public static IpcStatus AlarmIn(ulong micros)
         {
             Message message = Message.Of(SetAlarm, micros);
             return Ipc.SendRec(Endpoint, &message);
         }
 
-        private static void Run(ulong unused)
+        internal static void Run(ulong unused)
         {
             var deadlines = new ulong[Proc.Endpoint.Slots];   // TSC, 0 = nothing pending
             var clients = new int[Proc.Endpoint.Slots];
@@ -46,20 +47,20 @@ namespace Kernel.Servers
                 if (message.Type == Message.Notification) { }   // the kernel's alarm: expiry below
                 else if (message.Type == Sleep || message.Type == SetAlarm)
                 {
-                    deadlines[slot] = Tsc.DeadlineAfter(message.P0);
+                    deadlines[slot] = KernelCalls.TscDeadlineAfter(message.P0);
                     if (deadlines[slot] == 0) deadlines[slot] = 1;
                     clients[slot] = message.Source;
                     isAlarm[slot] = message.Type == SetAlarm;
                     if (isAlarm[slot]) Reply(message.Source, 0);
                 }
-                else if (message.Type == Now) Reply(message.Source, Tsc.MicrosecondsSinceBoot);
+                else if (message.Type == Now) Reply(message.Source, KernelCalls.MicrosecondsSinceBoot());
                 Expire(deadlines, clients, isAlarm);
             }
         }
 
         private static void Expire(ulong[] deadlines, int[] clients, bool[] isAlarm)
         {
-            ulong now = Tsc.Read();
+            ulong now = KernelCalls.ReadTsc();
             ulong next = 0;
             for (int slot = 0; slot < deadlines.Length; slot++)
             {
@@ -68,7 +69,7 @@ namespace Kernel.Servers
                 {
                     deadlines[slot] = 0;
                     if (isAlarm[slot]) Ipc.Notify(clients[slot]);
-                    else Reply(clients[slot], Tsc.MicrosecondsSinceBoot);
+                    else Reply(clients[slot], KernelCalls.MicrosecondsSinceBoot());
                 }
                 else if (next == 0 || deadlines[slot] < next) next = deadlines[slot];
             }

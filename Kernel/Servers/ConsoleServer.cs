@@ -1,4 +1,3 @@
-using Kernel.Diagnostics;
 using Kernel.Lib;
 using Kernel.Proc;
 
@@ -14,6 +13,7 @@ namespace Kernel.Servers
     /// is at least one byte, from <see cref="ConsoleInput"/>, which device interrupts fill and whose notification
     /// wakes the server. One reader at a time.
     /// </summary>
+    [Process("console")]
     public static unsafe class ConsoleServer
     {
         public const int Write = 1;
@@ -26,24 +26,22 @@ namespace Kernel.Servers
         private const int NameRoom = 32;                                        // "[name] " takes at most this much of an output line
         private const int LineLimit = TextBuffer.Capacity - NameRoom - PieceBytes;   // a partial line this long is written out before the next piece
 
-        public static int Endpoint { get; private set; } = Proc.Endpoint.None;
-
-        public static void Start()
-        {
-            Endpoint = Scheduler.Spawn("console", &Run, 0, Scheduler.ServerPriority, isSystem: true);
-            ConsoleInput.SetReader(Endpoint);
-        }
+        [ProcessApi]
+        public static int Endpoint => SystemProcesses.Console;
 
         /// <summary>Client side: writes one line (ASCII; longer lines are wrapped by the server's line buffer).</summary>
+        [ProcessApi]
         public static IpcStatus Print(string text)
         {
             fixed (char* chars = text) return Send(chars, text.Length, Write, WriteLine);
         }
 
         /// <summary>Client side: writes text as it is, without a name prefix or a line end (the shell's prompt, echo and tables).</summary>
+        [ProcessApi]
         public static IpcStatus PrintRaw(char* text, int count) => Send(text, count, WriteRaw, WriteRawEnd);
 
         /// <summary>Client side: waits until something is typed and returns up to <paramref name="max"/> bytes of it (0 on error).</summary>
+        [ProcessApi]
         public static int ReadInput(byte* into, int max)
         {
             var message = new Message { Type = Read };
@@ -75,7 +73,7 @@ namespace Kernel.Servers
             return IpcStatus.Ok;
         }
 
-        private static void Run(ulong unused)
+        internal static void Run(ulong unused)
         {
             var lines = new TextBuffer[Proc.Endpoint.Slots];   // one partial line per client slot
             var message = new Message();
@@ -87,7 +85,7 @@ namespace Kernel.Servers
                 if (message.Type == Message.Notification) { AnswerReader(ref reader); continue; }
                 if (message.Type == Read)
                 {
-                    if (reader != Proc.Endpoint.None && ProcessTable.Lookup(reader, out _) != null) Reply(message.Source, ReadBusy);
+                    if (reader != Proc.Endpoint.None && Snapshots.ProcessWith(reader, out _)) Reply(message.Source, ReadBusy);
                     else { reader = message.Source; AnswerReader(ref reader); }
                     continue;
                 }
@@ -110,7 +108,7 @@ namespace Kernel.Servers
         {
             if (reader == Proc.Endpoint.None) return;
             var reply = new Message { Type = Read };
-            int count = ConsoleInput.Take((byte*)&reply.P1, PieceBytes);
+            int count = KernelCalls.TakeInput((byte*)&reply.P1, PieceBytes);
             if (count == 0) return;
             reply.P0 = (ulong)count;
             Ipc.SendNonBlocking(reader, &reply);   // a reader killed meanwhile just loses the keys
@@ -127,19 +125,19 @@ namespace Kernel.Servers
         {
             byte* bytes = stackalloc byte[TextBuffer.Capacity];
             for (int i = 0; i < text.Length; i++) bytes[i] = (byte)text[i];
-            Diagnostics.Console.Write(bytes, text.Length);
+            KernelCalls.ConsoleWrite(bytes, text.Length);
             text.Clear();
         }
 
         private static void Emit(ref TextBuffer line, int slot)
         {
             var output = new TextBuffer();
-            string name = ProcessTable.At(slot).Name;
+            string name = Snapshots.ProcessAt(slot, out ProcessInfo process) ? process.Name : "";
             output.Append('[');
             for (int i = 0; i < name.Length && i < NameRoom - 3; i++) output.Append(name[i]);
             output.Append("] ");
             for (int i = 0; i < line.Length; i++) output.Append(line[i]);
-            Diagnostics.Console.WriteLine(ref output);
+            KernelCalls.ConsoleWriteLine(ref output);
             line.Clear();
         }
     }

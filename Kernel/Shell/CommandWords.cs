@@ -1,9 +1,12 @@
+using Kernel.Proc;
+
 namespace Kernel.Shell
 {
     /// <summary>
     /// A command line split at spaces into words — the command and its arguments — read in place, so running a
     /// command allocates nothing. Pure: the host tests use it.
     /// </summary>
+    [Process("shell")]
     public sealed class CommandWords
     {
         public const int MaxWords = 8;

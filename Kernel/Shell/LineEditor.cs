@@ -1,3 +1,5 @@
+using Kernel.Proc;
+
 namespace Kernel.Shell
 {
     public enum EditResult { Editing, Line, Cancelled }
@@ -9,6 +11,7 @@ namespace Kernel.Shell
     /// History: the last <see cref="HistoryDepth"/> lines, browsed with the up and down arrows. Allocates only when
     /// constructed. Pure: the host tests drive it byte by byte.
     /// </summary>
+    [Process("shell")]
     public sealed class LineEditor
     {
         public const int MaxLine = 160;

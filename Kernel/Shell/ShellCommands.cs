@@ -1,7 +1,5 @@
-using Kernel.Arch.Acpi;
 using Kernel.Arch;
-using Kernel.Bench;
-using Kernel.Diagnostics;
+using Kernel.Arch.Acpi;
 using Kernel.Lib;
 using Kernel.Proc;
 using Kernel.Servers;
@@ -12,19 +10,22 @@ namespace Kernel.Shell
 {
     /// <summary>
     /// The shell's commands, one method each, in the order `help` lists them. Each validates its arguments and
-    /// answers a bad one with a single line naming the problem. Tables are built in stack buffers: no allocation.
+    /// answers a bad one with a single line naming the problem. What they show comes from the kernel's snapshots
+    /// (<see cref="Snapshots"/>), what they change is asked of the kernel task (<see cref="SystemTask"/>); lines are
+    /// formatted by interpolation into stack buffers (<see cref="TextBuffer"/>): no allocation per command.
     /// </summary>
-    public static unsafe class ShellCommands
+    [Process("shell")]
+    public sealed unsafe class ShellCommands
     {
         private struct Command
         {
             public string Name;
             public string Usage;
             public string Help;
-            public delegate*<CommandWords, void> Run;
+            public delegate*<ShellCommands, CommandWords, void> Run;
         }
 
-        private static readonly Command[] s_commands =
+        private readonly Command[] _commands =
         {
             new Command { Name = "help", Usage = "help", Help = "this list", Run = &Help },
             new Command { Name = "cpus", Usage = "cpus", Help = "CPUs: APIC ID, state, online since, ticks, big-lock use", Run = &ListCpus },
@@ -44,12 +45,16 @@ namespace Kernel.Shell
             new Command { Name = "reboot", Usage = "reboot", Help = "reset: ACPI reset register, 8042, 0xCF9, triple fault", Run = &Reboot },
         };
 
-        public static void Execute(CommandWords words)
+        private readonly ShellProcess _shell;
+
+        public ShellCommands(ShellProcess shell) => _shell = shell;
+
+        public void Execute(CommandWords words)
         {
             if (words.Count == 0) return;
             if (words.TooMany) { ShellProcess.Error("shell", "too many words"); return; }
-            for (int i = 0; i < s_commands.Length; i++)
-                if (words.Is(0, s_commands[i].Name)) { s_commands[i].Run(words); return; }
+            for (int i = 0; i < _commands.Length; i++)
+                if (words.Is(0, _commands[i].Name)) { _commands[i].Run(this, words); return; }
             var line = new TextBuffer();
             line.Append("unknown command '");
             AppendWord(ref line, words, 0);
@@ -57,334 +62,206 @@ namespace Kernel.Shell
             ShellProcess.Print(ref line);
         }
 
-        private static void Help(CommandWords words)
+        private static void Help(ShellCommands shell, CommandWords words)
         {
-            for (int i = 0; i < s_commands.Length; i++)
+            for (int i = 0; i < shell._commands.Length; i++)
             {
                 var line = new TextBuffer();
-                line.Append("  ");
-                Left(ref line, s_commands[i].Usage, 19);
-                line.Append(s_commands[i].Help);
+                line.Append($"  {shell._commands[i].Usage}");
+                line.PadTo(21);
+                line.Append(shell._commands[i].Help);
                 ShellProcess.Print(ref line);
             }
         }
 
         // ---- CPUs ----
 
-        private static void ListCpus(CommandWords words)
+        private static void ListCpus(ShellCommands shell, CommandWords words)
         {
             ShellProcess.Print("CPU APIC  state       since (s)     ticks  BKL taken  contended waited (cycles)");
-            for (int i = 0; i < Cpus.Count; i++)
+            for (int i = 0; i < Snapshots.CpuCount; i++)
             {
-                KernelCpu* cpu = Cpus.Get(i);
-                LockStatistics bkl = cpu->Bkl.Statistics;
+                CpuInfo cpu = Snapshots.Cpu(i);
                 var line = new TextBuffer();
-                line.AppendPadded((ulong)i, 3);
-                line.AppendPadded(cpu->ApicId, 5);
-                line.Append("  ");
-                Left(ref line, CpuStateName(cpu->CpuState), 9);
-                if (cpu->CpuState == CpuState.Online) AppendSeconds(ref line, Tsc.MicrosecondsAt(cpu->OnlineSinceTsc), 12);
+                line.Append($"{i:3}{cpu.ApicId:5}  ");
+                Left(ref line, CpuStateName(cpu.State), 9);
+                if (cpu.State == CpuState.Online) AppendSeconds(ref line, cpu.OnlineSinceMicros, 12);
                 else Right(ref line, "-", 12);
-                line.AppendPadded(cpu->Arch.TimerTicks, 10);
-                line.AppendPadded(bkl.Acquisitions, 11);
-                line.AppendPadded(bkl.Contended, 11);
-                line.AppendPadded(bkl.WaitCycles, 16);
+                line.Append($"{cpu.TimerTicks:10}{cpu.BklAcquisitions:11}{cpu.BklContended:11}{cpu.BklWaitCycles:16}");
                 ShellProcess.Print(ref line);
             }
-            var summary = new TextBuffer();
-            summary.AppendDecimal(Cpus.OnlineCount);
-            summary.Append(" of ");
-            summary.AppendDecimal(Cpus.Count);
-            summary.Append(" CPUs online");
-            ShellProcess.Print(ref summary);
+            ShellProcess.Print($"{Snapshots.OnlineCpuCount} of {Snapshots.CpuCount} CPUs online");
         }
 
-        private static void Online(CommandWords words) => Hotplug(words, "online", SystemTask.CpuUp);
+        private static void Online(ShellCommands shell, CommandWords words) => Hotplug(words, "online", SystemTask.CpuUp);
 
-        private static void Offline(CommandWords words) => Hotplug(words, "offline", SystemTask.CpuDown);
+        private static void Offline(ShellCommands shell, CommandWords words) => Hotplug(words, "offline", SystemTask.CpuDown);
 
         private static void Hotplug(CommandWords words, string command, int request)
         {
             if (!TryCpuArgument(words, command, out int cpu)) return;
-            var message = new Message { Type = request, P0 = (ulong)cpu };
+            Message message = Message.Of(request, (ulong)cpu);
             if (SystemTask.Call(&message) != IpcStatus.Ok) { ShellProcess.Error(command, "the kernel task did not answer"); return; }
-            var line = new TextBuffer();
             var result = (HotplugResult)message.P0;
             if (result == HotplugResult.Done)
-            {
-                line.Append("CPU ");
-                line.AppendDecimal(cpu);
-                line.Append(request == SystemTask.CpuUp ? " online in " : " offline in ");
-                line.AppendDecimal(message.P1);
-                line.Append(" us; alternatives ");
-                line.Append(Alternatives.ModeName);
-                line.Append(", ");
-                line.AppendDecimal(Cpus.OnlineCount);
-                line.Append(" CPUs online");
-            }
-            else
-            {
-                line.Append(command);
-                line.Append(": CPU ");
-                line.AppendDecimal(cpu);
-                line.Append(' ');
-                line.Append(HotplugResultText(result));
-            }
-            ShellProcess.Print(ref line);
+                ShellProcess.Print($"CPU {cpu}{(request == SystemTask.CpuUp ? " online in " : " offline in ")}{message.P1} us; alternatives {Snapshots.Alternatives().ModeName}, {Snapshots.OnlineCpuCount} CPUs online");
+            else ShellProcess.Print($"{command}: CPU {cpu} {HotplugResultText(result)}");
         }
 
-        private static void Ipi(CommandWords words)
+        private static void Ipi(ShellCommands shell, CommandWords words)
         {
             if (!TryCpuArgument(words, "ipi", out int cpu)) return;
             if (cpu == 0) { ShellProcess.Error("ipi", "CPU 0 is where the probe runs from: name another CPU"); return; }
-            if (Cpus.Get(cpu)->CpuState != CpuState.Online) { ShellProcess.Error("ipi", "that CPU is not online"); return; }
-            var message = new Message { Type = SystemTask.IpiRoundTrip, P0 = (ulong)cpu };
+            if (Snapshots.Cpu(cpu).State != CpuState.Online) { ShellProcess.Error("ipi", "that CPU is not online"); return; }
+            Message message = Message.Of(SystemTask.IpiRoundTrip, (ulong)cpu);
             if (SystemTask.Call(&message) != IpcStatus.Ok) { ShellProcess.Error("ipi", "the kernel task did not answer"); return; }
+            if (message.P0 == 0) { ShellProcess.Print($"ipi: CPU {cpu} did not answer"); return; }
+            ShellProcess.Print($"CPU 0 -> CPU {cpu} and back, {message.P0} times:");
             var line = new TextBuffer();
-            if (message.P0 == 0)
-            {
-                line.Append("ipi: CPU ");
-                line.AppendDecimal(cpu);
-                line.Append(" did not answer");
-            }
-            else
-            {
-                line.Append("CPU 0 -> CPU ");
-                line.AppendDecimal(cpu);
-                line.Append(" and back, ");
-                line.AppendDecimal(message.P0);
-                line.Append(" times:");
-                ShellProcess.Print(ref line);
-                line.Clear();
-                line.Append("  fastest ");
-                AppendCycles(ref line, message.P2);
-                line.Append(", mean ");
-                AppendCycles(ref line, message.P1);
-            }
+            line.Append("  fastest ");
+            AppendCycles(ref line, message.P2);
+            line.Append(", mean ");
+            AppendCycles(ref line, message.P1);
             ShellProcess.Print(ref line);
         }
 
-        private static void LockStat(CommandWords words)
+        private static void LockStat(ShellCommands shell, CommandWords words)
         {
             ShellProcess.Print("big kernel lock (MINIX-style, FIFO ticket):");
             ShellProcess.Print("CPU  acquisitions  contended    %  waited (cycles)   mean wait  longest wait");
             ulong totalAcquisitions = 0, totalContended = 0, totalWaited = 0;
-            for (int i = 0; i < Cpus.Count; i++)
+            for (int i = 0; i < Snapshots.CpuCount; i++)
             {
-                LockStatistics bkl = Cpus.Get(i)->Bkl.Statistics;
-                totalAcquisitions += bkl.Acquisitions;
-                totalContended += bkl.Contended;
-                totalWaited += bkl.WaitCycles;
+                CpuInfo cpu = Snapshots.Cpu(i);
+                totalAcquisitions += cpu.BklAcquisitions;
+                totalContended += cpu.BklContended;
+                totalWaited += cpu.BklWaitCycles;
                 var line = new TextBuffer();
-                line.AppendPadded((ulong)i, 3);
-                AppendLockRow(ref line, bkl.Acquisitions, bkl.Contended, bkl.WaitCycles);
-                line.AppendPadded(bkl.Contended == 0 ? 0 : bkl.WaitCycles / bkl.Contended, 12);
-                line.AppendPadded(bkl.LongestWait, 14);
+                line.Append($"{i:3}");
+                AppendLockRow(ref line, cpu.BklAcquisitions, cpu.BklContended, cpu.BklWaitCycles);
+                line.Append($"{(cpu.BklContended == 0 ? 0 : cpu.BklWaitCycles / cpu.BklContended):12}{cpu.BklLongestWait:14}");
                 ShellProcess.Print(ref line);
             }
             var total = new TextBuffer();
             total.Append("all");
             AppendLockRow(ref total, totalAcquisitions, totalContended, totalWaited);
             ShellProcess.Print(ref total);
-            var dropped = new TextBuffer();
-            dropped.Append("console input: ");
-            dropped.AppendDecimal(ConsoleInput.Dropped);
-            dropped.Append(" bytes dropped (ring full)");
-            ShellProcess.Print(ref dropped);
+            ShellProcess.Print($"console input: {Snapshots.ConsoleInputDropped} bytes dropped (ring full)");
         }
 
         // ---- Firmware and code patching ----
 
-        private static void ShowAlternatives(CommandWords words)
+        private static void ShowAlternatives(ShellCommands shell, CommandWords words)
         {
-            var line = new TextBuffer();
-            line.Append("mode ");
-            line.Append(Alternatives.ModeName);
-            line.Append(Alternatives.TablesReleased ? " (tables released: no CPU can join)" : "");
-            ShellProcess.Print(ref line);
-            line.Clear();
-            line.AppendDecimal(Alternatives.LockSiteCount);
-            line.Append(" lock sites (");
-            line.AppendDecimal(Alternatives.ManagedLockSiteCount);
-            line.Append(" in C#, ");
-            line.AppendDecimal(Alternatives.LockSiteCount - Alternatives.ManagedLockSiteCount);
-            line.Append(" in asm), ");
-            line.AppendDecimal(Alternatives.SequenceCount);
-            line.Append(" UP/SMP sequences, ");
-            line.AppendDecimal(Alternatives.FeatureSiteCount);
-            line.Append(" CPU-feature sites");
-            ShellProcess.Print(ref line);
-            line.Clear();
-            if (Alternatives.Switches == 0) line.Append("no UP/SMP switch since boot");
+            AlternativesInfo alt = Snapshots.Alternatives();
+            ShellProcess.Print($"mode {alt.ModeName}{(alt.TablesReleased ? " (tables released: no CPU can join)" : "")}");
+            ShellProcess.Print($"{alt.LockSites} lock sites ({alt.ManagedLockSites} in C#, {alt.LockSites - alt.ManagedLockSites} in asm), {alt.Sequences} UP/SMP sequences, {alt.FeatureSites} CPU-feature sites");
+            if (alt.Switches == 0) ShellProcess.Print("no UP/SMP switch since boot");
             else
             {
-                line.AppendDecimal(Alternatives.Switches);
-                line.Append(" UP/SMP switches; the last at ");
-                AppendSeconds(ref line, Alternatives.LastSwitchAtMicros, 0);
-                line.Append(" s took ");
-                line.AppendDecimal(Alternatives.LastSwitchMicros);
-                line.Append(" us");
+                var line = new TextBuffer();
+                line.Append($"{alt.Switches} UP/SMP switches; the last at ");
+                AppendSeconds(ref line, alt.LastSwitchAtMicros, 0);
+                line.Append($" s took {alt.LastSwitchMicros} us");
+                ShellProcess.Print(ref line);
             }
-            ShellProcess.Print(ref line);
-            line.Clear();
-            line.Append("full fence: ");
-            line.Append(Alternatives.FeatureChosen(AltFeature.Sse2) ? "mfence (CPUID SSE2)" : "lock or [rsp],0 (no SSE2)");
-            line.Append("; EOI: ");
-            line.Append(Alternatives.FeatureChosen(AltFeature.X2Apic) ? "x2APIC MSR write"
-                        : LocalApic.X2ApicMode ? "MSR write, mode checked per EOI (as built)" : "xAPIC MMIO store, mode checked per EOI");
-            ShellProcess.Print(ref line);
-            if (!LocalApic.X2ApicMode) return;
-            line.Clear();
-            line.Append("x2APIC ICR write: ");
-            line.Append(Alternatives.FeatureChosen(AltFeature.ApicMsrWritesOrdered) ? "no fence (AMD orders x2APIC MSR writes)" : "after mfence; lfence");
-            ShellProcess.Print(ref line);
+            string eoi = alt.X2ApicEoi ? "x2APIC MSR write" : alt.X2ApicMode ? "MSR write, mode checked per EOI (as built)" : "xAPIC MMIO store, mode checked per EOI";
+            ShellProcess.Print($"full fence: {(alt.Sse2Fence ? "mfence (CPUID SSE2)" : "lock or [rsp],0 (no SSE2)")}; EOI: {eoi}");
+            if (alt.X2ApicMode)
+                ShellProcess.Print($"x2APIC ICR write: {(alt.UnfencedApicMsrWrites ? "no fence (AMD orders x2APIC MSR writes)" : "after mfence; lfence")}");
         }
 
-        private static void ShowMadt(CommandWords words)
+        private static void ShowMadt(ShellCommands shell, CommandWords words)
         {
-            MadtInfo madt = AcpiFirmware.Madt;
+            MadtSummary madt = Snapshots.Madt();
+            if (!madt.Valid) { ShellProcess.Print($"madt: {madt.Error ?? "no MADT"}"); return; }
             var line = new TextBuffer();
-            if (madt.Status != AcpiTableStatus.Valid)
-            {
-                line.Append("madt: ");
-                line.Append(madt.Error == null ? "no MADT" : madt.Error);
-                ShellProcess.Print(ref line);
-                return;
-            }
-            line.Append("MADT revision ");
-            line.AppendDecimal(madt.Header.Revision);
-            line.Append(", OEM '");
-            AppendRawText(ref line, madt.Header.OemIdRaw, 6);
-            line.Append("', local APIC 0x");
-            line.AppendHex(madt.LocalApicAddress);
-            line.Append(madt.LocalApicAddressOverridden ? " (64-bit override)" : "");
-            line.Append(madt.PcAtCompat ? ", dual 8259s present" : "");
+            line.Append($"MADT revision {madt.Revision}, OEM '");
+            AppendRawText(ref line, madt.OemIdRaw, 6);
+            line.Append($"', local APIC 0x{madt.LocalApicAddress:x}{(madt.LocalApicAddressOverridden ? " (64-bit override)" : "")}{(madt.PcAtCompat ? ", dual 8259s present" : "")}");
             ShellProcess.Print(ref line);
 
             ShellProcess.Print("  CPU entries   APIC ID   UID   flags");
-            for (int i = 0; i < madt.Cpus.Length; i++)
+            for (int i = 0; i < madt.Cpus; i++)
             {
-                MadtCpu cpu = madt.Cpus[i];
+                MadtEntry cpu = Snapshots.MadtEntryAt(MadtEntryKind.Cpu, i);
+                string state = cpu.Enabled ? "enabled" : cpu.OnlineCapable ? "online-capable" : "disabled (hot-plug slot under QEMU)";
+                ShellProcess.Print($"{(cpu.IsX2Apic ? "    x2APIC    " : "    local APIC")}{cpu.Id:8}{cpu.Uid:6}   {state}{(cpu.IsBootCpu ? ", boot CPU" : "")}");
+            }
+            for (int i = 0; i < madt.IoApics; i++)
+            {
+                MadtEntry ioApic = Snapshots.MadtEntryAt(MadtEntryKind.IoApic, i);
+                ShellProcess.Print($"  I/O APIC {ioApic.Id} at 0x{ioApic.Address:x}, GSI base {ioApic.Gsi}");
+            }
+            for (int i = 0; i < madt.Overrides; i++)
+            {
+                MadtEntry entry = Snapshots.MadtEntryAt(MadtEntryKind.Override, i);
+                ShellProcess.Print($"  override: ISA IRQ {entry.Line} -> GSI {entry.Gsi}{PolarityText(entry.Polarity)}{TriggerText(entry.Trigger)}");
+            }
+            for (int i = 0; i < madt.NmiSources; i++)
+            {
+                MadtEntry entry = Snapshots.MadtEntryAt(MadtEntryKind.NmiSource, i);
+                ShellProcess.Print($"  NMI source: GSI {entry.Gsi}{PolarityText(entry.Polarity)}{TriggerText(entry.Trigger)}");
+            }
+            for (int i = 0; i < madt.LocalNmis; i++)
+            {
+                MadtEntry entry = Snapshots.MadtEntryAt(MadtEntryKind.LocalNmi, i);
                 line.Clear();
-                line.Append(cpu.IsX2Apic ? "    x2APIC    " : "    local APIC");
-                line.AppendPadded(cpu.ApicId, 8);
-                line.AppendPadded(cpu.Uid, 6);
-                line.Append("   ");
-                line.Append(cpu.Enabled ? "enabled" : cpu.OnlineCapable ? "online-capable" : "disabled (hot-plug slot under QEMU)");
-                line.Append(cpu.IsBootCpu ? ", boot CPU" : "");
+                line.Append($"  local NMI: LINT{entry.Line} on ");
+                if (entry.AllProcessors) line.Append("every CPU");
+                else line.Append($"UID {entry.Uid}");
+                line.Append($"{PolarityText(entry.Polarity)}{TriggerText(entry.Trigger)}");
                 ShellProcess.Print(ref line);
             }
-            for (int i = 0; i < madt.IoApics.Length; i++)
-            {
-                line.Clear();
-                line.Append("  I/O APIC ");
-                line.AppendDecimal(madt.IoApics[i].Id);
-                line.Append(" at 0x");
-                line.AppendHex(madt.IoApics[i].Address);
-                line.Append(", GSI base ");
-                line.AppendDecimal(madt.IoApics[i].GsiBase);
-                ShellProcess.Print(ref line);
-            }
-            for (int i = 0; i < madt.Overrides.Length; i++)
-            {
-                line.Clear();
-                line.Append("  override: ISA IRQ ");
-                line.AppendDecimal(madt.Overrides[i].SourceIrq);
-                line.Append(" -> GSI ");
-                line.AppendDecimal(madt.Overrides[i].Gsi);
-                AppendSignal(ref line, madt.Overrides[i].Polarity, madt.Overrides[i].Trigger);
-                ShellProcess.Print(ref line);
-            }
-            for (int i = 0; i < madt.NmiSources.Length; i++)
-            {
-                line.Clear();
-                line.Append("  NMI source: GSI ");
-                line.AppendDecimal(madt.NmiSources[i].Gsi);
-                AppendSignal(ref line, madt.NmiSources[i].Polarity, madt.NmiSources[i].Trigger);
-                ShellProcess.Print(ref line);
-            }
-            for (int i = 0; i < madt.LocalNmis.Length; i++)
-            {
-                line.Clear();
-                line.Append("  local NMI: LINT");
-                line.AppendDecimal(madt.LocalNmis[i].Lint);
-                line.Append(" on ");
-                if (madt.LocalNmis[i].AllProcessors) line.Append("every CPU");
-                else
-                {
-                    line.Append("UID ");
-                    line.AppendDecimal(madt.LocalNmis[i].Uid);
-                }
-                AppendSignal(ref line, madt.LocalNmis[i].Polarity, madt.LocalNmis[i].Trigger);
-                ShellProcess.Print(ref line);
-            }
-            for (int i = 0; i < madt.Warnings.Length; i++) ShellProcess.Error("  warning", madt.Warnings[i]);
+            for (int i = 0; i < madt.Warnings; i++) ShellProcess.Error("  warning", Snapshots.MadtWarning(i));
         }
 
         // ---- Processes ----
 
-        private static void ListProcesses(CommandWords words)
+        private static void ListProcesses(ShellCommands shell, CommandWords words)
         {
             ShellProcess.Print("slot endpoint  name        state     prio  cpu  affinity Mcycles switches moves");
             for (int slot = 0; slot < Endpoint.Slots; slot++)
             {
-                Process process = ProcessTable.At(slot);
-                if (process == null || (process.Flags & ProcessFlags.SlotFree) != 0) continue;
+                if (!Snapshots.ProcessAt(slot, out ProcessInfo process)) continue;
                 var line = new TextBuffer();
-                line.AppendPadded((ulong)slot, 4);
-                line.AppendPadded((ulong)process.Endpoint, 9);
-                line.Append("  ");
+                line.Append($"{slot:4}{process.Endpoint:9}  ");
                 Left(ref line, process.Name, 12);
-                Left(ref line, Process.StateName(process.State), 10);
-                line.AppendPadded((ulong)process.Priority, 4);
+                Left(ref line, process.StateName, 10);
+                line.Append($"{process.Priority:4}");
                 AppendCpu(ref line, process.RunningOn, process.LastCpu);
                 line.Append("  ");
-                AppendAffinity(ref line, process.Affinity);
-                line.AppendPadded(process.CpuCycles / 1_000_000, 8);
-                line.AppendPadded(process.Switches, 9);
-                line.AppendPadded(process.Migrations, 6);
+                AppendAffinity(ref line, process);
+                line.Append($"{process.CpuCycles / 1_000_000:8}{process.Switches:9}{process.Migrations:6}");
                 ShellProcess.Print(ref line);
             }
             ShellProcess.Print("cpu: running there, or (ran there last); moves: times it changed CPU");
         }
 
-        private static void Kill(CommandWords words)
+        private static void Kill(ShellCommands shell, CommandWords words)
         {
             if (words.Count != 2 || !words.TryParse(1, out int endpoint)) { ShellProcess.Error("kill", "usage: kill E, E an endpoint from 'ps'"); return; }
-            Process process = ProcessTable.Lookup(endpoint, out _);
-            if (process == null) { ShellProcess.Error("kill", "no live process has that endpoint"); return; }
-            if (process.Slot == ProcessTable.KernelTaskSlot || process.IsSystem)
-            {
-                ShellProcess.Error("kill", "refused: a system process (the kernel task, a server, the shell)");
-                return;
-            }
-            IpcStatus status = Scheduler.Kill(endpoint, "killed from the shell");
-            var line = new TextBuffer();
-            line.Append(status == IpcStatus.Ok ? "killed " : "kill: could not kill ");
-            line.Append(process.Name);
-            ShellProcess.Print(ref line);
+            if (!Snapshots.ProcessWith(endpoint, out ProcessInfo process)) { ShellProcess.Error("kill", "no live process has that endpoint"); return; }
+            Message message = Message.Of(SystemTask.Kill, (ulong)endpoint);
+            if (SystemTask.Call(&message) != IpcStatus.Ok) { ShellProcess.Error("kill", "the kernel task did not answer"); return; }
+            if (message.P0 == SystemTask.NoSuchProcess) ShellProcess.Error("kill", "no live process has that endpoint");
+            else if (message.P0 == SystemTask.SystemProcess) ShellProcess.Error("kill", "refused: a system process (the kernel task, a server, the shell)");
+            else ShellProcess.Print($"{(message.P0 == SystemTask.Killed ? "killed " : "kill: could not kill ")}{process.Name}");
         }
 
         // ---- Measuring and testing ----
 
-        private static void Bench(CommandWords words)
+        private static void Bench(ShellCommands shell, CommandWords words)
         {
             if (words.Count > 2) { ShellProcess.Error("bench", "usage: bench [GROUP]"); return; }
-            if (words.Count == 2 && !NamesGroup(words)) { ShellProcess.Error("bench", "no such group: smp, locks, alternatives, ipi, processes or hotplug"); return; }
             var message = new Message { Type = SystemTask.RunBenchmarks };
             SetFilter(&message, words);
             if (SystemTask.Call(&message) != IpcStatus.Ok) { ShellProcess.Error("bench", "the kernel task did not answer"); return; }
-            if (message.P0 == 0) ShellProcess.Error("bench", "nothing measured (the ipi and hotplug groups need two CPUs online)");
+            if (message.P1 != 0) ShellProcess.Error("bench", "no such group: smp, locks, alternatives, ipi, processes or hotplug");
+            else if (message.P0 == 0) ShellProcess.Error("bench", "nothing measured (the ipi and hotplug groups need two CPUs online)");
         }
 
-        private static bool NamesGroup(CommandWords words)
-        {
-            for (int i = 0; i < BenchmarkRunner.Groups.Length; i++)
-                if (words.IsPrefixOf(1, BenchmarkRunner.Groups[i])) return true;
-            return false;
-        }
-
-        private static void SelfTest(CommandWords words)
+        private static void SelfTest(ShellCommands shell, CommandWords words)
         {
             if (words.Count > 2) { ShellProcess.Error("selftest", "usage: selftest [FILTER]"); return; }
             if (words.Count == 2 && words.Length(1) > SystemTask.MaxFilter) { ShellProcess.Error("selftest", "filter too long"); return; }
@@ -402,7 +279,7 @@ namespace Kernel.Shell
             message->P0 = (ulong)length;
         }
 
-        private static void ShowLog(CommandWords words)
+        private static void ShowLog(ShellCommands shell, CommandWords words)
         {
             int count = 20;
             if (words.Count > 2 || (words.Count == 2 && (!words.TryParse(1, out count) || count == 0)))
@@ -410,37 +287,40 @@ namespace Kernel.Shell
                 ShellProcess.Error("log", "usage: log [N], N a number of lines");
                 return;
             }
-            ulong end = LogRing.Written;
+            ulong end = Snapshots.LogWritten;
             ulong start = end > (ulong)count ? end - (ulong)count : 0;
-            if (start < LogRing.Oldest) start = LogRing.Oldest;
+            if (start < Snapshots.LogOldest) start = Snapshots.LogOldest;
             for (ulong sequence = start; sequence < end; sequence++)
             {
                 var line = new TextBuffer();
-                if (LogRing.TryCopy(sequence, ref line)) ShellProcess.Print(ref line);
+                if (Snapshots.LogLine(sequence, ref line)) ShellProcess.Print(ref line);
             }
         }
 
-        private static void PanicNow(CommandWords words)
+        private static void PanicNow(ShellCommands shell, CommandWords words)
         {
-            if (!ShellProcess.Confirm("This stops every CPU. Type 'yes' to panic: ")) { ShellProcess.Print("not panicking"); return; }
-            Panic.Halt("requested from the shell");
+            if (!shell._shell.Confirm("This stops every CPU. Type 'yes' to panic: ")) { ShellProcess.Print("not panicking"); return; }
+            Request("panic", SystemTask.Panic);
         }
 
-        private static void PowerOff(CommandWords words) => Shutdown.PowerOff();
+        private static void PowerOff(ShellCommands shell, CommandWords words) => Request("poweroff", SystemTask.PowerOff);
 
-        private static void Reboot(CommandWords words) => Shutdown.Reboot();
+        private static void Reboot(ShellCommands shell, CommandWords words) => Request("reboot", SystemTask.Reboot);
+
+        // A request the kernel task answers by ending the machine's run: returning at all means it could not.
+        private static void Request(string command, int request)
+        {
+            Message message = Message.Of(request);
+            if (SystemTask.Call(&message) != IpcStatus.Ok) ShellProcess.Error(command, "the kernel task did not answer");
+        }
 
         // ---- Helpers ----
 
         private static bool TryCpuArgument(CommandWords words, string command, out int cpu)
         {
             cpu = 0;
-            if (words.Count == 2 && words.TryParse(1, out cpu) && cpu < Cpus.Count) return true;
-            var line = new TextBuffer();
-            line.Append(command);
-            line.Append(": expected a CPU number from 0 to ");
-            line.AppendDecimal(Cpus.Count - 1);
-            ShellProcess.Print(ref line);
+            if (words.Count == 2 && words.TryParse(1, out cpu) && cpu < Snapshots.CpuCount) return true;
+            ShellProcess.Print($"{command}: expected a CPU number from 0 to {Snapshots.CpuCount - 1}");
             return false;
         }
 
@@ -466,66 +346,50 @@ namespace Kernel.Shell
 
         private static ulong Percent(ulong part, ulong whole) => whole == 0 ? 0 : part * 100 / whole;
 
-        private static void AppendLockRow(ref TextBuffer line, ulong acquisitions, ulong contended, ulong waited)
-        {
-            line.AppendPadded(acquisitions, 14);
-            line.AppendPadded(contended, 11);
-            line.AppendPadded(Percent(contended, acquisitions), 5);
-            line.AppendPadded(waited, 17);
-        }
+        private static void AppendLockRow(ref TextBuffer line, ulong acquisitions, ulong contended, ulong waited) =>
+            line.Append($"{acquisitions:14}{contended:11}{Percent(contended, acquisitions):5}{waited:17}");
 
         private static void AppendCycles(ref TextBuffer line, ulong cycles)
         {
-            line.AppendDecimal(cycles);
-            line.Append(" cycles (");
-            ulong nanos = Tsc.Hz == 0 ? 0 : cycles * 1000 / (Tsc.Hz / 1_000_000);
-            line.AppendDecimal(nanos / 1000);
-            line.Append('.');
-            line.AppendPadded(nanos % 1000 / 10, 2, '0');
-            line.Append(" us)");
+            ulong hz = Snapshots.TscHz;
+            ulong nanos = hz == 0 ? 0 : cycles * 1000 / (hz / 1_000_000);
+            line.Append($"{cycles} cycles ({nanos / 1000}.{nanos % 1000 / 10:d2} us)");
         }
 
         // Width 5: "  2" running on CPU 2, "  (2)" last ran on CPU 2, "    -" never ran.
         private static void AppendCpu(ref TextBuffer line, int running, int last)
         {
-            if (running >= 0) { line.AppendPadded((ulong)running, 4); line.Append(' '); }
-            else if (last >= 0)
-            {
-                line.Append(last < 10 ? "  (" : " (");
-                line.AppendDecimal(last);
-                line.Append(')');
-            }
+            if (running >= 0) line.Append($"{running:4} ");
+            else if (last >= 0) line.Append($"{(last < 10 ? "  (" : " (")}{last})");
             else Right(ref line, "- ", 5);
         }
 
         // Width 8: "all" for every CPU; a mask in hex while it fits (CPUs below 24); else "cpu N" or "N cpus".
-        private static void AppendAffinity(ref TextBuffer line, in CpuSet affinity)
+        private static void AppendAffinity(ref TextBuffer line, in ProcessInfo process)
         {
-            var start = line.Length;
-            CpuSet every = CpuSet.FirstN(Cpus.Capacity);
-            if (every.SetEquals(CpuSet.Intersection(affinity, every))) line.Append("all");
-            else if (affinity.Next(24) < 0) { line.Append("0x"); line.AppendHex(affinity.FirstWord); }
-            else if (affinity.Count == 1) { line.Append("cpu "); line.AppendDecimal((ulong)affinity.Next(0)); }
-            else { line.AppendDecimal((ulong)affinity.Count); line.Append(" cpus"); }
-            while (line.Length < start + 8) line.Append(' ');
+            int start = line.Length;
+            if (process.AffinityAll) line.Append("all");
+            else if (process.AffinityFitsMask) line.Append($"0x{process.AffinityMask:x}");
+            else if (process.AffinityCount == 1) line.Append($"cpu {process.AffinityFirst}");
+            else line.Append($"{process.AffinityCount} cpus");
+            line.PadTo(start + 8);
         }
 
+        // Seconds with milliseconds, right-aligned in `width` columns.
         private static void AppendSeconds(ref TextBuffer line, ulong micros, int width)
         {
             ulong seconds = micros / 1_000_000;
             int digits = 1;
             for (ulong rest = seconds / 10; rest > 0; rest /= 10) digits++;
-            for (int i = digits + 4; i < width; i++) line.Append(' ');
-            line.AppendDecimal(seconds);
-            line.Append('.');
-            line.AppendPadded(micros % 1_000_000 / 1000, 3, '0');
+            line.PadTo(line.Length + width - digits - 4);
+            line.Append($"{seconds}.{micros % 1_000_000 / 1000:d3}");
         }
 
-        private static void AppendSignal(ref TextBuffer line, InterruptPolarity polarity, InterruptTrigger trigger)
-        {
-            line.Append(polarity == InterruptPolarity.ActiveLow ? ", active low" : polarity == InterruptPolarity.ActiveHigh ? ", active high" : ", bus polarity");
-            line.Append(trigger == InterruptTrigger.Level ? ", level" : trigger == InterruptTrigger.Edge ? ", edge" : ", bus trigger");
-        }
+        private static string PolarityText(InterruptPolarity polarity) =>
+            polarity == InterruptPolarity.ActiveLow ? ", active low" : polarity == InterruptPolarity.ActiveHigh ? ", active high" : ", bus polarity";
+
+        private static string TriggerText(InterruptTrigger trigger) =>
+            trigger == InterruptTrigger.Level ? ", level" : trigger == InterruptTrigger.Edge ? ", edge" : ", bus trigger";
 
         private static void AppendRawText(ref TextBuffer line, ulong raw, int length)
         {
@@ -543,13 +407,14 @@ namespace Kernel.Shell
 
         private static void Left(ref TextBuffer line, string text, int width)
         {
+            int start = line.Length;
             line.Append(text);
-            for (int i = text.Length; i < width; i++) line.Append(' ');
+            line.PadTo(start + width);
         }
 
         private static void Right(ref TextBuffer line, string text, int width)
         {
-            for (int i = text.Length; i < width; i++) line.Append(' ');
+            line.PadTo(line.Length + width - text.Length);
             line.Append(text);
         }
     }

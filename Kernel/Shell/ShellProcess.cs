@@ -9,88 +9,99 @@ namespace Kernel.Shell
     /// It reads keys from the console server, edits the line (<see cref="LineEditor"/>), and runs the command
     /// (<see cref="ShellCommands"/>); its output goes back through the console server, so it appears on the serial
     /// line and on the screen alike. Work that must run on the boot CPU's kernel thread (CPU hot-plug, self-tests,
-    /// benchmarks, the IPI probe) is asked of the kernel task (<see cref="SystemTask"/>). Nothing is allocated per
-    /// command: a shell left running for days does not use up the heap.
+    /// benchmarks, the IPI probe) and what no process may do itself (kill, power off, reboot, panic) is asked of the kernel
+    /// task (<see cref="SystemTask"/>); what it shows of the kernel comes from <see cref="Snapshots"/>. Its state lives in
+    /// one instance on its own stack and heap, never in statics (docs/processes.md). Nothing is allocated per command:
+    /// a shell left running for days does not use up the heap.
     /// </summary>
-    public static unsafe class ShellProcess
+    [Process("shell")]
+    public sealed unsafe class ShellProcess
     {
         public const string Prompt = "kernel> ";
         private const int InputChunk = 48;
         private const ulong ConsoleRetryMicros = 100_000;
 
-        private static LineEditor s_editor;
-        private static CommandWords s_words;
-        private static byte* s_input;
-        private static int s_inputAt, s_inputCount;
+        private readonly LineEditor _editor = new LineEditor();
+        private readonly CommandWords _words = new CommandWords();
+        private readonly ShellCommands _commands;
+        private readonly byte* _input;
+        private int _inputAt, _inputCount;
 
-        public static int Endpoint { get; private set; } = Proc.Endpoint.None;
+        [ProcessApi]
+        public static int Endpoint => SystemProcesses.Shell;
 
-        public static void Start() => Endpoint = Scheduler.Spawn("shell", &Run, 0, Scheduler.UserPriority, isSystem: true);
-
-        private static void Run(ulong unused)
+        private ShellProcess(byte* input)
         {
-            s_editor = new LineEditor();
-            s_words = new CommandWords();
+            _input = input;
+            _commands = new ShellCommands(this);
+        }
+
+        internal static void Run(ulong unused)
+        {
             byte* input = stackalloc byte[InputChunk];
-            s_input = input;
+            new ShellProcess(input).Loop();
+        }
+
+        private void Loop()
+        {
             Print("kernel shell: 'help' lists the commands");
             while (true)
             {
                 if (ReadLine())
                 {
-                    s_words.Split(s_editor);
-                    ShellCommands.Execute(s_words);
+                    _words.Split(_editor);
+                    _commands.Execute(_words);
                 }
             }
         }
 
         /// <summary>Prompts and edits one line; true when Enter ended it, false when Ctrl-C abandoned it.</summary>
-        private static bool ReadLine()
+        private bool ReadLine()
         {
             PrintRaw(Prompt);
             return EditLine() == EditResult.Line;
         }
 
         /// <summary>Asks for a yes/no answer on its own line (the `panic` confirmation).</summary>
-        internal static bool Confirm(string question)
+        internal bool Confirm(string question)
         {
             PrintRaw(question);
-            return EditLine() == EditResult.Line && s_editor.LineEquals("yes");
+            return EditLine() == EditResult.Line && _editor.LineEquals("yes");
         }
 
         // Feeds typed bytes to the editor, echoing as it goes, until Enter or Ctrl-C ends the line.
-        private static EditResult EditLine()
+        private EditResult EditLine()
         {
-            s_editor.Begin();
+            _editor.Begin();
             EditResult result;
             do
             {
-                result = s_editor.Feed(NextByte());
-                if (result != EditResult.Editing || s_inputAt == s_inputCount) FlushEcho();
+                result = _editor.Feed(NextByte());
+                if (result != EditResult.Editing || _inputAt == _inputCount) FlushEcho();
             }
             while (result == EditResult.Editing);
             return result;
         }
 
-        private static byte NextByte()
+        private byte NextByte()
         {
-            while (s_inputAt == s_inputCount)
+            while (_inputAt == _inputCount)
             {
-                s_inputAt = 0;
-                s_inputCount = ConsoleServer.ReadInput(s_input, InputChunk);
-                if (s_inputCount == 0) ClockServer.SleepFor(ConsoleRetryMicros);   // another reader, or the console server restarting
+                _inputAt = 0;
+                _inputCount = ConsoleServer.ReadInput(_input, InputChunk);
+                if (_inputCount == 0) ClockServer.SleepFor(ConsoleRetryMicros);   // another reader, or the console server restarting
             }
-            return s_input[s_inputAt++];
+            return _input[_inputAt++];
         }
 
-        private static void FlushEcho()
+        private void FlushEcho()
         {
-            int count = s_editor.OutputLength;
+            int count = _editor.OutputLength;
             if (count == 0) return;
             char* echo = stackalloc char[count];
-            for (int i = 0; i < count; i++) echo[i] = s_editor.OutputAt(i);
+            for (int i = 0; i < count; i++) echo[i] = _editor.OutputAt(i);
             ConsoleServer.PrintRaw(echo, count);
-            s_editor.ClearOutput();
+            _editor.ClearOutput();
         }
 
         internal static void PrintRaw(string text)
@@ -99,6 +110,13 @@ namespace Kernel.Shell
         }
 
         internal static void Print(string text)
+        {
+            var line = new TextBuffer();
+            line.Append(text);
+            Print(ref line);
+        }
+
+        internal static void Print(LogLine text)
         {
             var line = new TextBuffer();
             line.Append(text);
@@ -114,13 +132,6 @@ namespace Kernel.Shell
         }
 
         /// <summary>One line: "command: problem". The shell goes on.</summary>
-        internal static void Error(string command, string problem)
-        {
-            var line = new TextBuffer();
-            line.Append(command);
-            line.Append(": ");
-            line.Append(problem);
-            Print(ref line);
-        }
+        internal static void Error(string command, string problem) => Print($"{command}: {problem}");
     }
 }

@@ -1,8 +1,7 @@
-using System.Collections.Immutable;
-using System.Reflection.Emit;
 using System.Reflection.Metadata;
 using System.Reflection.Metadata.Ecma335;
 using System.Reflection.PortableExecutable;
+using ProcessVerifier;
 
 namespace Kernel.Tests.Architecture;
 
@@ -45,22 +44,22 @@ public sealed class KernelTypes
         }
 
         var references = new HashSet<(KernelType, KernelType)>();
-        var signatures = new SignatureTypes(metadata);
+        var signatures = new NamedTypes<TypeDefinitionHandle>(handle => [handle], _ => []);
         foreach (var handle in metadata.TypeDefinitions)
         {
             if (!types.TryGetValue(Outermost(metadata, handle), out var from)) continue;
             var definition = metadata.GetTypeDefinition(handle);
             var named = new HashSet<TypeDefinitionHandle>();
             foreach (var fieldHandle in definition.GetFields())
-                named.UnionWith(signatures.In(metadata.GetFieldDefinition(fieldHandle).DecodeSignature(signatures, null)));
+                named.UnionWith(metadata.GetFieldDefinition(fieldHandle).DecodeSignature(signatures, null));
             foreach (var methodHandle in definition.GetMethods())
             {
                 var method = metadata.GetMethodDefinition(methodHandle);
                 var signature = method.DecodeSignature(signatures, null);
-                named.UnionWith(signatures.In(signature.ReturnType));
-                foreach (var parameter in signature.ParameterTypes) named.UnionWith(signatures.In(parameter));
+                named.UnionWith(signature.ReturnType);
+                foreach (var parameter in signature.ParameterTypes) named.UnionWith(parameter);
                 if (method.RelativeVirtualAddress != 0)
-                    foreach (var token in Tokens(pe.GetMethodBody(method.RelativeVirtualAddress)))
+                    foreach (var token in IlTokens.Of(pe.GetMethodBody(method.RelativeVirtualAddress)))
                         named.UnionWith(TypesOf(metadata, signatures, token));
             }
             foreach (var target in named)
@@ -119,7 +118,7 @@ public sealed class KernelTypes
         return null;
     }
 
-    static IEnumerable<TypeDefinitionHandle> TypesOf(MetadataReader metadata, SignatureTypes signatures, EntityHandle token)
+    static IEnumerable<TypeDefinitionHandle> TypesOf(MetadataReader metadata, NamedTypes<TypeDefinitionHandle> signatures, EntityHandle token)
     {
         switch (token.Kind)
         {
@@ -127,7 +126,7 @@ public sealed class KernelTypes
                 yield return (TypeDefinitionHandle)token;
                 break;
             case HandleKind.TypeSpecification:
-                foreach (var type in signatures.In(metadata.GetTypeSpecification((TypeSpecificationHandle)token).DecodeSignature(signatures, null))) yield return type;
+                foreach (var type in metadata.GetTypeSpecification((TypeSpecificationHandle)token).DecodeSignature(signatures, null)) yield return type;
                 break;
             case HandleKind.MethodDefinition:
                 yield return metadata.GetMethodDefinition((MethodDefinitionHandle)token).GetDeclaringType();
@@ -139,7 +138,7 @@ public sealed class KernelTypes
                 var specification = metadata.GetMethodSpecification((MethodSpecificationHandle)token);
                 foreach (var type in TypesOf(metadata, signatures, specification.Method)) yield return type;
                 foreach (var argument in specification.DecodeSignature(signatures, null))
-                    foreach (var type in signatures.In(argument)) yield return type;
+                    foreach (var type in argument) yield return type;
                 break;
             case HandleKind.MemberReference:
                 var parent = metadata.GetMemberReference((MemberReferenceHandle)token).Parent;
@@ -147,74 +146,5 @@ public sealed class KernelTypes
                     foreach (var type in TypesOf(metadata, signatures, (EntityHandle)parent)) yield return type;
                 break;
         }
-    }
-
-    // The metadata tokens an IL body names (ECMA-335 Partition III: every token operand is 4 bytes).
-    static IEnumerable<EntityHandle> Tokens(MethodBodyBlock body)
-    {
-        var il = body.GetILReader();
-        while (il.RemainingBytes > 0)
-        {
-            var opCode = ReadOpCode(ref il);
-            switch (opCode.OperandType)
-            {
-                case OperandType.InlineField or OperandType.InlineMethod or OperandType.InlineType or OperandType.InlineTok:
-                    var token = il.ReadInt32();
-                    yield return MetadataTokens.EntityHandle(token);
-                    break;
-                case OperandType.InlineSwitch:
-                    int targets = il.ReadInt32();   // read first: `Offset += 4 * ReadInt32()` would add to the offset before the read
-                    il.Offset += 4 * targets;
-                    break;
-                default:
-                    il.Offset += OperandSize(opCode.OperandType);
-                    break;
-            }
-        }
-    }
-
-    static readonly ImmutableDictionary<short, OpCode> OpCodesByValue = typeof(OpCodes).GetFields()
-        .Select(field => (OpCode)field.GetValue(null)!).ToImmutableDictionary(op => op.Value);
-
-    static OpCode ReadOpCode(ref BlobReader il)
-    {
-        byte first = il.ReadByte();
-        short value = first == 0xFE ? (short)(0xFE00 | il.ReadByte()) : first;
-        return OpCodesByValue[value];
-    }
-
-    static int OperandSize(OperandType type) => type switch
-    {
-        OperandType.InlineNone => 0,
-        OperandType.ShortInlineBrTarget or OperandType.ShortInlineI or OperandType.ShortInlineVar => 1,
-        OperandType.InlineVar => 2,
-        OperandType.InlineI8 or OperandType.InlineR => 8,
-        _ => 4,
-    };
-
-    /// <summary>Decodes signatures into the set of the assembly's own types they name (anything else is dropped).</summary>
-    sealed class SignatureTypes(MetadataReader metadata) : ISignatureTypeProvider<ImmutableHashSet<TypeDefinitionHandle>, object?>
-    {
-        static readonly ImmutableHashSet<TypeDefinitionHandle> None = ImmutableHashSet<TypeDefinitionHandle>.Empty;
-
-        public IEnumerable<TypeDefinitionHandle> In(ImmutableHashSet<TypeDefinitionHandle> types) => types;
-
-        public ImmutableHashSet<TypeDefinitionHandle> GetTypeFromDefinition(MetadataReader reader, TypeDefinitionHandle handle, byte rawTypeKind) => [handle];
-        public ImmutableHashSet<TypeDefinitionHandle> GetTypeFromReference(MetadataReader reader, TypeReferenceHandle handle, byte rawTypeKind) => None;
-        public ImmutableHashSet<TypeDefinitionHandle> GetTypeFromSpecification(MetadataReader reader, object? context, TypeSpecificationHandle handle, byte rawTypeKind) =>
-            metadata.GetTypeSpecification(handle).DecodeSignature(this, context);
-        public ImmutableHashSet<TypeDefinitionHandle> GetPrimitiveType(PrimitiveTypeCode typeCode) => None;
-        public ImmutableHashSet<TypeDefinitionHandle> GetSZArrayType(ImmutableHashSet<TypeDefinitionHandle> elementType) => elementType;
-        public ImmutableHashSet<TypeDefinitionHandle> GetArrayType(ImmutableHashSet<TypeDefinitionHandle> elementType, ArrayShape shape) => elementType;
-        public ImmutableHashSet<TypeDefinitionHandle> GetPointerType(ImmutableHashSet<TypeDefinitionHandle> elementType) => elementType;
-        public ImmutableHashSet<TypeDefinitionHandle> GetByReferenceType(ImmutableHashSet<TypeDefinitionHandle> elementType) => elementType;
-        public ImmutableHashSet<TypeDefinitionHandle> GetPinnedType(ImmutableHashSet<TypeDefinitionHandle> elementType) => elementType;
-        public ImmutableHashSet<TypeDefinitionHandle> GetModifiedType(ImmutableHashSet<TypeDefinitionHandle> modifier, ImmutableHashSet<TypeDefinitionHandle> unmodifiedType, bool isRequired) => unmodifiedType;
-        public ImmutableHashSet<TypeDefinitionHandle> GetGenericInstantiation(ImmutableHashSet<TypeDefinitionHandle> genericType, ImmutableArray<ImmutableHashSet<TypeDefinitionHandle>> typeArguments) =>
-            typeArguments.Aggregate(genericType, (all, argument) => all.Union(argument));
-        public ImmutableHashSet<TypeDefinitionHandle> GetGenericMethodParameter(object? context, int index) => None;
-        public ImmutableHashSet<TypeDefinitionHandle> GetGenericTypeParameter(object? context, int index) => None;
-        public ImmutableHashSet<TypeDefinitionHandle> GetFunctionPointerType(MethodSignature<ImmutableHashSet<TypeDefinitionHandle>> signature) =>
-            signature.ParameterTypes.Aggregate(signature.ReturnType, (all, parameter) => all.Union(parameter));
     }
 }

@@ -85,4 +85,27 @@ public unsafe class FormatTests
         Assert.That(text.Contains("001f"), Is.True);
         Assert.That(text.Contains("001g"), Is.False);
     }
+
+    [Test]
+    public void TextBuffer_takes_interpolated_tables_through_the_log_handler()
+    {
+        var text = new TextBuffer();
+        ulong ticks = 42;
+        int cpu = 3;
+        text.Append($"{cpu:3}{ticks:6}|{ticks:x}|{ticks:d4} ");
+        text.Append("ab");
+        text.PadTo(23);
+        text.Append('|');
+        text.PadTo(5);
+        Assert.That(text.ToString(), Is.EqualTo("  3    42|2a|0042 ab   |"));
+    }
+
+    [Test]
+    public void TextBuffer_pads_no_further_than_its_capacity()
+    {
+        var text = new TextBuffer();
+        text.PadTo(TextBuffer.Capacity + 10);
+        Assert.That(text.Length, Is.EqualTo(TextBuffer.Capacity));
+        Assert.That(text.Truncated, Is.False);
+    }
 }

@@ -1,0 +1,144 @@
+using System.Runtime.CompilerServices;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.Emit;
+using NUnit.Framework;
+using ProcessVerifier;
+
+namespace Kernel.Tests.Tools;
+
+/// <summary>
+/// tools/ProcessVerifier on the real Kernel.dll and on small processes compiled here against it (Roslyn, with
+/// Kernel.dll as the corelib, as the kernel itself is built): what it accepts and the violation it names.
+/// </summary>
+public sealed class ProcessBoundaryTests
+{
+    static string Repo([CallerFilePath] string thisFile = "") => Path.GetFullPath(Path.Combine(Path.GetDirectoryName(thisFile)!, "..", ".."));
+
+    static string KernelDll => Path.Combine(Repo(), "Kernel", "bin", "Debug", "net10.0", "Kernel.dll");
+
+    string _scratch = "";
+
+    [SetUp]
+    public void MakeScratch() => _scratch = Directory.CreateTempSubdirectory("process-boundary-").FullName;
+
+    [TearDown]
+    public void RemoveScratch() => Directory.Delete(_scratch, recursive: true);
+
+    // Compiles `source` against Kernel.dll into a scratch assembly and checks it.
+    IReadOnlyList<string> Check(string source)
+    {
+        var compilation = CSharpCompilation.Create(
+            "Synthetic",
+            [CSharpSyntaxTree.ParseText(source)],
+            [MetadataReference.CreateFromFile(KernelDll)],
+            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, allowUnsafe: true));
+        var path = Path.Combine(_scratch, "Synthetic.dll");
+        EmitResult result;
+        using (var output = File.Create(path))
+            result = compilation.Emit(output, options: new EmitOptions(runtimeMetadataVersion: "v4.0.30319"));
+        Assert.That(result.Diagnostics.Where(d => d.Severity == DiagnosticSeverity.Error), Is.Empty, "the synthetic process compiles");
+        return ProcessBoundary.Check(path, KernelDll);
+    }
+
+    [Test]
+    public void The_real_processes_keep_to_the_process_api()
+    {
+        Assert.That(ProcessBoundary.Check(KernelDll), Is.Empty);
+    }
+
+    // A process type named after its process, in a namespace of its own, with these members.
+    static string ProcessType(string process, string members) => $$"""
+        using Kernel.Proc;
+        namespace Synthetic
+        {
+            [Process("{{process}}")]
+            public static unsafe class {{char.ToUpperInvariant(process[0]) + process[1..]}}
+            {
+                {{members}}
+            }
+        }
+        """;
+
+    [Test]
+    public void A_process_that_uses_ipc_and_snapshots_passes()
+    {
+        var source = ProcessType("polite", """
+            public static IpcStatus Ask(int server)
+            {
+                Message message = Message.Of(42, (ulong)Snapshots.CpuCount);
+                return Ipc.SendRec(server, &message);
+            }
+            """);
+
+        Assert.That(Check(source), Is.Empty);
+    }
+
+    [Test]
+    public void A_process_that_reads_a_kernel_table_is_named_with_what_it_read()
+    {
+        var source = ProcessType("rogue", "public static int Run() => Kernel.Smp.Cpus.OnlineCount;");
+
+        Assert.That(Check(source), Is.EqualTo(new[]
+        {
+            "process 'rogue': Synthetic.Rogue.Run references Kernel.Smp.Cpus.get_OnlineCount, which is not the process API",
+        }));
+    }
+
+    [Test]
+    public void A_grant_to_one_server_is_not_a_grant_to_another_process()
+    {
+        var source = ProcessType("rogue", "public static void Run(byte* text) => KernelCalls.ConsoleWrite(text, 1);");
+
+        Assert.That(Check(source), Is.EqualTo(new[]
+        {
+            "process 'rogue': Synthetic.Rogue.Run references Kernel.Proc.KernelCalls.ConsoleWrite, which is not the process API",
+        }));
+    }
+
+    [Test]
+    public void Statics_another_process_could_see_are_refused()
+    {
+        var source = ProcessType("leaky", """
+            private const int Limit = 3;
+            private static readonly ulong s_seed = 7;
+            private static int[] s_shared;
+            private static byte* s_buffer;
+            private static int s_count;
+            public static int Run() => s_shared.Length + s_buffer[0] + s_count + (int)s_seed + Limit;
+            """);
+
+        Assert.That(Check(source), Is.EqualTo(new[]
+        {
+            "process 'leaky': Synthetic.Leaky holds a static reference, field s_shared: another process could see it",
+            "process 'leaky': Synthetic.Leaky holds a static pointer, field s_buffer: another process could see it",
+            "process 'leaky': Synthetic.Leaky holds a mutable static (every instance of the process code shares it), field s_count: another process could see it",
+        }));
+    }
+
+    [Test]
+    public void A_process_body_marked_on_its_method_may_call_its_own_process_code_only()
+    {
+        const string source = """
+            using Kernel.Proc;
+            namespace Synthetic
+            {
+                public static class KernelSideTest
+                {
+                    [Process("body")]
+                    public static void Body(ulong argument) => Helper(argument);
+
+                    [Process("body")]
+                    private static void Helper(ulong argument) => Report(argument);
+
+                    private static void Report(ulong argument) { }
+                }
+            }
+            """;
+
+        Assert.That(Check(source), Is.EqualTo(new[]
+        {
+            "process 'body': Synthetic.KernelSideTest.Helper references Synthetic.KernelSideTest.Report, which is not the process API",
+        }));
+    }
+}
