@@ -1,4 +1,3 @@
-using Kernel.Diagnostics;
 using Kernel.Lib;
 
 namespace Kernel.Arch
@@ -53,16 +52,9 @@ namespace Kernel.Arch
         /// <summary>One line naming the exception, for panics and test messages.</summary>
         public static void AppendSummary(ref TextBuffer text, TrapFrame* frame, ulong cr2)
         {
-            text.Append(Mnemonic(frame->Vector));
-            text.Append(" at rip 0x");
-            text.AppendHex(frame->Rip, 16);
-            text.Append(' ');
+            text.Append($"{Mnemonic(frame->Vector)} at rip 0x{frame->Rip:x16} ");
             SymbolMap.AppendSymbol(ref text, frame->Rip);
-            if (frame->Vector == (ulong)ExceptionVector.PageFault)
-            {
-                text.Append(" cr2 0x");
-                text.AppendHex(cr2, 16);
-            }
+            if (frame->Vector == (ulong)ExceptionVector.PageFault) text.Append($" cr2 0x{cr2:x16}");
             bool pageFaultOrItsDoubleFault = frame->Vector == (ulong)ExceptionVector.PageFault || frame->Vector == (ulong)ExceptionVector.DoubleFault;
             if (pageFaultOrItsDoubleFault && Paging.IsStackGuard(cr2)) text.Append(" (kernel stack overflow: guard page hit)");
         }
@@ -70,36 +62,25 @@ namespace Kernel.Arch
         public static void Write(TrapFrame* frame, ulong cr2, uint cpu, delegate*<ref TextBuffer, void> emit)
         {
             var line = new TextBuffer();
-            line.Append("exception ");
-            line.Append(Mnemonic(frame->Vector));
-            line.Append(" (vector ");
-            line.AppendDecimal(frame->Vector);
-            line.Append(") on CPU ");
-            line.AppendDecimal(cpu);
+            line.Append($"exception {Mnemonic(frame->Vector)} (vector {frame->Vector}) on CPU {cpu}");
             emit(ref line);
 
             line.Clear();
-            line.Append("  error code 0x");
-            line.AppendHex(frame->ErrorCode, 4);
+            line.Append($"  error code 0x{frame->ErrorCode:x4}");
             if (frame->Vector == (ulong)ExceptionVector.PageFault) AppendPageFaultCause(ref line, frame->ErrorCode);
             emit(ref line);
 
             line.Clear();
-            line.Append("  rip ");
-            AppendRegister(ref line, frame->Rip);
-            line.Append("  ");
+            line.Append($"  rip 0x{frame->Rip:x16}  ");
             SymbolMap.AppendSymbol(ref line, frame->Rip);
             emit(ref line);
 
             line.Clear();
-            line.Append("  cr2 "); AppendRegister(ref line, cr2);
-            line.Append("  rsp "); AppendRegister(ref line, frame->Rsp);
-            line.Append("  rflags "); AppendRegister(ref line, frame->Rflags);
+            line.Append($"  cr2 0x{cr2:x16}  rsp 0x{frame->Rsp:x16}  rflags 0x{frame->Rflags:x16}");
             emit(ref line);
 
             line.Clear();
-            line.Append("  cs 0x"); line.AppendHex(frame->Cs, 2);
-            line.Append("  ss 0x"); line.AppendHex(frame->Ss, 2);
+            line.Append($"  cs 0x{frame->Cs:x2}  ss 0x{frame->Ss:x2}");
             emit(ref line);
 
             EmitRegisters(ref line, emit, "rax", frame->Rax, "rbx", frame->Rbx, "rcx", frame->Rcx, "rdx", frame->Rdx);
@@ -123,17 +104,9 @@ namespace Kernel.Arch
                                           string n1, ulong v1, string n2, ulong v2, string n3, ulong v3, string n4, ulong v4)
         {
             line.Clear();
-            line.Append("  "); line.Append(n1); line.Append(' '); AppendRegister(ref line, v1);
-            line.Append("  "); line.Append(n2); line.Append(' '); AppendRegister(ref line, v2);
-            line.Append("  "); line.Append(n3); line.Append(' '); AppendRegister(ref line, v3);
-            if (n4 != null) { line.Append("  "); line.Append(n4); line.Append(' '); AppendRegister(ref line, v4); }
+            line.Append($"  {n1} 0x{v1:x16}  {n2} 0x{v2:x16}  {n3} 0x{v3:x16}");
+            if (n4 != null) line.Append($"  {n4} 0x{v4:x16}");
             emit(ref line);
-        }
-
-        private static void AppendRegister(ref TextBuffer line, ulong value)
-        {
-            line.Append("0x");
-            line.AppendHex(value, 16);
         }
     }
 }

@@ -54,9 +54,7 @@ namespace Kernel
 
             uint self = PerCpu.CurrentIndex;
             var line = new TextBuffer();
-            line.Append("PANIC on CPU ");
-            line.AppendDecimal(self);
-            line.Append(": ");
+            line.Append($"PANIC on CPU {self}: ");
             AppendReason(ref line, ref reason);
             Console.WriteLine(ref line);
             int others = StopOtherCpus(self);
@@ -78,24 +76,10 @@ namespace Kernel
         private static void WriteJsonLine(uint self, TrapFrame* frame, int others, ref TextBuffer reason)
         {
             var line = new TextBuffer();
-            line.Append("PANIC {\"cpu\":");
-            line.AppendDecimal(self);
-            line.Append(",\"vector\":");
-            if (frame == null) line.Append("null");
-            else line.AppendDecimal(frame->Vector);
-            line.Append(",\"rip\":");
-            if (frame == null) line.Append("null");
-            else
-            {
-                line.Append("\"0x");
-                line.AppendHex(frame->Rip, 16);
-                line.Append('"');
-            }
-            line.Append(",\"stopped\":");
-            line.AppendDecimal((ulong)Atomic.Read(ref s_stopped));
-            line.Append(",\"of\":");
-            line.AppendDecimal((ulong)(others > 0 ? others : 0));
-            line.Append(",\"reason\":\"");
+            line.Append($"PANIC {{\"cpu\":{self},\"vector\":");
+            if (frame == null) line.Append("null,\"rip\":null");
+            else line.Append($"{frame->Vector},\"rip\":\"0x{frame->Rip:x16}\"");
+            line.Append($",\"stopped\":{Atomic.Read(ref s_stopped)},\"of\":{(others > 0 ? others : 0)},\"reason\":\"");
             AppendJsonEscaped(ref line, ref reason, JsonReasonBudget);
             line.Append("\"}");
             Console.WriteLine(ref line);
@@ -148,16 +132,9 @@ namespace Kernel
                 Halt(ref reason, frame);
             }
             var line = new TextBuffer();
-            line.Append("CPU ");
-            line.AppendDecimal(PerCpu.CurrentIndex);
-            line.Append(" stopped by NMI: rip 0x");
-            line.AppendHex(frame->Rip, 16);
-            line.Append(' ');
+            line.Append($"CPU {PerCpu.CurrentIndex} stopped by NMI: rip 0x{frame->Rip:x16} ");
             SymbolMap.AppendSymbol(ref line, frame->Rip);
-            line.Append(", interrupts ");
-            line.Append((frame->Rflags & (1UL << 9)) != 0 ? "on" : "off");
-            line.Append(", big kernel lock ");
-            line.Append(Sync.BigKernelLock.HeldByCurrentCpu ? "held" : "not held");
+            line.Append($", interrupts {((frame->Rflags & (1UL << 9)) != 0 ? "on" : "off")}, big kernel lock {(Sync.BigKernelLock.HeldByCurrentCpu ? "held" : "not held")}");
             Console.WriteLine(ref line);
             Atomic.Increment(ref s_stopped);
             CpuNative.HaltForever();
@@ -172,11 +149,7 @@ namespace Kernel
             ulong deadline = Tsc.DeadlineAfter(StopTimeoutMicros);
             while (Atomic.Read(ref s_stopped) < others && Tsc.Read() < deadline) CpuNative.Pause();
             var line = new TextBuffer();
-            line.Append("panic: ");
-            line.AppendDecimal((ulong)Atomic.Read(ref s_stopped));
-            line.Append(" of ");
-            line.AppendDecimal((ulong)others);
-            line.Append(" other CPUs stopped");
+            line.Append($"panic: {Atomic.Read(ref s_stopped)} of {others} other CPUs stopped");
             Console.WriteLine(ref line);
             return others;
         }

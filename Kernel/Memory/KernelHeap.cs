@@ -39,15 +39,7 @@ namespace Kernel.Memory
         private static void ReportExhausted(ulong size)
         {
             var text = new Lib.TextBuffer();
-            text.Append("kernel heap exhausted: cannot allocate ");
-            text.AppendDecimal(size);
-            text.Append(" bytes (heap holds ");
-            text.AppendDecimal(s_heap.BytesAllocated / 1024);
-            text.Append(" KiB in ");
-            text.AppendDecimal(s_heap.Chunks);
-            text.Append(" chunks; physical memory has ");
-            text.AppendDecimal(PhysicalMemory.FreePages);
-            text.Append(" free pages)");
+            text.Append($"kernel heap exhausted: cannot allocate {size} bytes (heap holds {s_heap.BytesAllocated / 1024} KiB in {s_heap.Chunks} chunks; physical memory has {PhysicalMemory.FreePages} free pages)");
             Panic.Halt(ref text);
         }
     }

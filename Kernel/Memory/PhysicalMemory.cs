@@ -76,17 +76,7 @@ namespace Kernel.Memory
         private static void ReportExhausted(ulong count, string purpose)
         {
             var text = new Lib.TextBuffer();
-            text.Append("physical page allocator exhausted: cannot allocate ");
-            text.AppendDecimal(count);
-            text.Append(" contiguous pages for ");
-            text.Append(purpose);
-            text.Append(" (");
-            text.AppendDecimal(s_pages.FreePages);
-            text.Append(" of ");
-            text.AppendDecimal(s_pages.TotalPages);
-            text.Append(" pages free; heap holds ");
-            text.AppendDecimal(Memory.KernelHeap.BytesAllocated / 1024);
-            text.Append(" KiB)");
+            text.Append($"physical page allocator exhausted: cannot allocate {count} contiguous pages for {purpose} ({s_pages.FreePages} of {s_pages.TotalPages} pages free; heap holds {Memory.KernelHeap.BytesAllocated / 1024} KiB)");
             Panic.Halt(ref text);
         }
 

@@ -12,14 +12,11 @@ namespace Kernel.Sync
         public static void Fail(string problem, int ownerCpu, ulong ownerFile, int ownerLine, string file, int line)
         {
             var text = new TextBuffer();
-            text.Append(problem);
-            text.Append(": held by ");
+            text.Append($"{problem}: held by ");
             if (ownerCpu < 0) text.Append("nobody");
             else
             {
-                text.Append("CPU ");
-                text.AppendDecimal(ownerCpu);
-                text.Append(", taken at ");
+                text.Append($"CPU {ownerCpu}, taken at ");
                 AppendLocation(ref text, StringAt(ownerFile), ownerLine);
             }
             text.Append("; now at ");
