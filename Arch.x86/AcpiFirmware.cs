@@ -85,7 +85,7 @@ namespace Kernel.Arch
                 SleepStateInfo fromSsdt = SearchTable(root.Entries[i], "SSDT");
                 if (fromSsdt.Status != SleepStateStatus.Found) continue;
                 s5 = fromSsdt;
-                source = string.Concat("SSDT at 0x", Hex(root.Entries[i]));
+                source = TextBuffer.Of($"SSDT at 0x{root.Entries[i]:x}");
             }
             if (s5.Warning != null) Log.Warn("acpi", s5.Warning);
             S5 = s5;
@@ -98,7 +98,7 @@ namespace Kernel.Arch
         private static SleepStateInfo SearchTable(ulong address, string signature)
         {
             if (!Readable(address, AcpiTableHeader.Size))
-                return new SleepStateInfo { Status = SleepStateStatus.BadTable, Error = string.Concat("the ", signature, " at 0x", Hex(address), " is not in the mapped 4 GiB") };
+                return new SleepStateInfo { Status = SleepStateStatus.BadTable, Error = TextBuffer.Of($"the {signature} at 0x{address:x} is not in the mapped 4 GiB") };
             ulong available = BootMappedTop - address;
             return SleepState.Find((byte*)address, available < MaxTableLength ? available : MaxTableLength, signature, 5);
         }
@@ -139,7 +139,7 @@ namespace Kernel.Arch
             source = null;
             if (TryParse(boot.RsdpV2, ref rsdp)) source = "multiboot2 (ACPI 2.0+ tag)";
             else if (TryParse(boot.RsdpV1, ref rsdp)) source = "multiboot2 (ACPI 1.0 tag)";
-            else if (ScanBios(ref rsdp, out ulong address)) source = string.Concat("the BIOS area at 0x", Hex(address));
+            else if (ScanBios(ref rsdp, out ulong address)) source = TextBuffer.Of($"the BIOS area at 0x{address:x}");
             return source != null;
         }
 
@@ -174,13 +174,6 @@ namespace Kernel.Arch
         {
             if (error != null) Log.Warn("acpi", error);
             for (int i = 0; i < warnings.Length; i++) Log.Warn("acpi", warnings[i]);
-        }
-
-        private static string Hex(ulong value)
-        {
-            var text = new Lib.TextBuffer();
-            text.AppendHex(value);
-            return text.ToString();
         }
     }
 }

@@ -1,3 +1,5 @@
+using Kernel.Lib;
+
 namespace Kernel
 {
     /// <summary>A kernel option the kernel understands, with its help text (printed by the shell's help later).</summary>
@@ -96,11 +98,11 @@ namespace Kernel
 
                 int known = Find(name);
                 if (known < 0)
-                    warnings[warningCount++] = string.Concat("unknown kernel option '", name, "' ignored");
+                    warnings[warningCount++] = TextBuffer.Of($"unknown kernel option '{name}' ignored");
                 else if (Known[known].TakesValue && value == null && !Known[known].ValueOptional)
-                    warnings[warningCount++] = string.Concat("kernel option '", name, "' needs a value: ignored");
+                    warnings[warningCount++] = TextBuffer.Of($"kernel option '{name}' needs a value: ignored");
                 else if (!Known[known].TakesValue && value != null)
-                    warnings[warningCount++] = string.Concat("kernel option '", name, "' takes no value: '", value, "' ignored");
+                    warnings[warningCount++] = TextBuffer.Of($"kernel option '{name}' takes no value: '{value}' ignored");
                 else
                 {
                     names[count] = name;

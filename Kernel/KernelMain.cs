@@ -101,7 +101,7 @@ namespace Kernel
         private static BootInfo ParseBootInfo(ulong address)
         {
             BootInfo info = Multiboot2.Parse((byte*)address, out string error);
-            if (info == null) Panic.Halt(string.Concat("bad multiboot2 information: ", error));
+            if (info == null) Panic.Halt(TextBuffer.Of($"bad multiboot2 information: {error}"));
             Log.Info("boot", $"loader '{info.BootloaderName}', {info.MemoryMap.Length} memory regions, {info.Modules.Length} modules, firmware {(info.HasEfiSystemTable ? "UEFI" : "BIOS")}");
             return info;
         }

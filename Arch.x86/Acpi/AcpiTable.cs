@@ -57,23 +57,18 @@ namespace Kernel.Arch.Acpi
             header = ReadHeader(table);
             if (header.Length < AcpiTableHeader.Size)
             {
-                error = Describe(header, " table: Length ", header.Length, " is shorter than its own 36-byte header");
+                error = TextBuffer.Of($"{Printable(header.SignatureText)} table: Length {header.Length} is shorter than its own 36-byte header");
                 return AcpiTableStatus.TooShort;
             }
             if (header.Length > available)
             {
-                error = Describe(header, " table: Length ", header.Length, " runs past the bytes supplied");
+                error = TextBuffer.Of($"{Printable(header.SignatureText)} table: Length {header.Length} runs past the bytes supplied");
                 return AcpiTableStatus.Truncated;
             }
             byte sum = Sum(table, header.Length);
             if (sum != 0)
             {
-                var line = new TextBuffer();
-                line.Append(header.SignatureText);
-                line.Append(" table: checksum mismatch (bytes sum to 0x");
-                line.AppendHex(sum, 2);
-                line.Append(", not 0)");
-                error = line.ToString();
+                error = TextBuffer.Of($"{header.SignatureText} table: checksum mismatch (bytes sum to 0x{sum:x2}, not 0)");
                 return AcpiTableStatus.BadChecksum;
             }
             return AcpiTableStatus.Valid;
@@ -87,20 +82,13 @@ namespace Kernel.Arch.Acpi
             if (status == AcpiTableStatus.Truncated && available < AcpiTableHeader.Size) return status;
             if (!HasSignature(table, available, signature))
             {
-                error = string.Concat("expected signature ", signature, ", found ", Printable(header.SignatureText));
+                error = TextBuffer.Of($"expected signature {signature}, found {Printable(header.SignatureText)}");
                 return AcpiTableStatus.WrongSignature;
             }
             if (status != AcpiTableStatus.Valid && status != AcpiTableStatus.BadChecksum) return status;
             if (header.Length < minLength)
             {
-                var line = new TextBuffer();
-                line.Append(signature);
-                line.Append(" table: Length ");
-                line.AppendDecimal((ulong)header.Length);
-                line.Append(" is shorter than the ");
-                line.AppendDecimal((ulong)minLength);
-                line.Append(" bytes it must have");
-                error = line.ToString();
+                error = TextBuffer.Of($"{signature} table: Length {header.Length} is shorter than the {minLength} bytes it must have");
                 return AcpiTableStatus.TooShort;
             }
             return status;
@@ -171,16 +159,6 @@ namespace Kernel.Arch.Acpi
             for (int i = 0; i < length; i++) chars[i] = text[i] < ' ' || text[i] > '~' ? '?' : text[i];
             return new string(chars, 0, length);
         }
-
-        private static string Describe(AcpiTableHeader header, string before, ulong value, string after)
-        {
-            var line = new TextBuffer();
-            line.Append(Printable(header.SignatureText));
-            line.Append(before);
-            line.AppendDecimal(value);
-            line.Append(after);
-            return line.ToString();
-        }
     }
 
     /// <summary>
@@ -207,19 +185,13 @@ namespace Kernel.Arch.Acpi
             _lines[_count++] = line;
         }
 
-        public void Add(TextBuffer line) => Add(line.ToString());
-
         public string[] ToArray()
         {
             var result = new string[_count + (_dropped > 0 ? 1 : 0)];
             for (int i = 0; i < _count; i++) result[i] = _lines[i];
             if (_dropped > 0)
             {
-                var line = new TextBuffer();
-                line.Append("... and ");
-                line.AppendDecimal((ulong)_dropped);
-                line.Append(" more warnings");
-                result[_count] = line.ToString();
+                result[_count] = TextBuffer.Of($"... and {_dropped} more warnings");
             }
             return result;
         }

@@ -70,12 +70,7 @@ namespace Kernel.Arch.Acpi
                 if ((cpus[i].Enabled || cpus[i].OnlineCapable) && cpus[i].ApicId > MaxXApicId) choice.UnreachableCount++;
             if (choice.UnreachableCount > 0)
             {
-                var line = new TextBuffer();
-                line.AppendDecimal((ulong)choice.UnreachableCount);
-                line.Append(" CPUs have APIC IDs above 254, which only x2APIC mode reaches, and ");
-                line.Append(inputs.XApicRequested ? "nox2apic was given" : "this CPU lacks x2APIC");
-                line.Append(": they are not used");
-                choice.Warning = line.ToString();
+                choice.Warning = TextBuffer.Of($"{choice.UnreachableCount} CPUs have APIC IDs above 254, which only x2APIC mode reaches, and {(inputs.XApicRequested ? "nox2apic was given" : "this CPU lacks x2APIC")}: they are not used");
             }
             return choice;
         }

@@ -125,9 +125,9 @@ namespace Kernel.Arch.Acpi
             info.Gpe0Port = Resolve("GPE0_BLK", info.Gpe0Block, info.HasExtendedBlocks, info.XGpe0Block, warnings);
             // §5.2.9 Table 5.9: PM_TMR_LEN is 4 when the timer is supported, 0 when it is not.
             if (info.PmTimerPort != 0 && info.PmTimerLength != 4 && info.PmTimerLength != 0)
-                warnings.Add(Line("FADT: PM_TMR_LEN is ", info.PmTimerLength, ", not 4"));
+                warnings.Add(TextBuffer.Of($"FADT: PM_TMR_LEN is {info.PmTimerLength}, not 4"));
             if (info.ResetRegisterSupported && info.HasResetRegister && info.ResetRegister.BitWidth != 8)
-                warnings.Add(Line("FADT: RESET_REG is ", info.ResetRegister.BitWidth, " bits wide, not 8"));   // §4.8.3.6
+                warnings.Add(TextBuffer.Of($"FADT: RESET_REG is {info.ResetRegister.BitWidth} bits wide, not 8"));   // §4.8.3.6
             info.Warnings = warnings.ToArray();
             return info;
         }
@@ -147,16 +147,16 @@ namespace Kernel.Arch.Acpi
             if (!hasExtended || extended.Address == 0) return legacy;
             if (!extended.IsIo)
             {
-                warnings.Add(string.Concat("FADT: X_", name, " is not in system I/O space; using ", name));
+                warnings.Add(TextBuffer.Of($"FADT: X_{name} is not in system I/O space; using {name}"));
                 return legacy;
             }
             if (extended.Address > MaxPort)
             {
-                warnings.Add(string.Concat("FADT: X_", name, " is beyond the 16-bit I/O space; using ", name));
+                warnings.Add(TextBuffer.Of($"FADT: X_{name} is beyond the 16-bit I/O space; using {name}"));
                 return legacy;
             }
             if (legacy != 0 && legacy != extended.Address)
-                warnings.Add(string.Concat("FADT: X_", name, " and ", string.Concat(name, " differ; using X_", name)));
+                warnings.Add(TextBuffer.Of($"FADT: X_{name} and {name} differ; using X_{name}"));
             return (uint)extended.Address;
         }
 
@@ -164,14 +164,5 @@ namespace Kernel.Arch.Acpi
         {
             SpaceId = gas[0], BitWidth = gas[1], BitOffset = gas[2], AccessSize = gas[3], Address = *(ulong*)(gas + 4),
         };
-
-        private static string Line(string before, ulong value, string after)
-        {
-            var line = new TextBuffer();
-            line.Append(before);
-            line.AppendDecimal(value);
-            line.Append(after);
-            return line.ToString();
-        }
     }
 }

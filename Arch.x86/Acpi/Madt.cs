@@ -156,18 +156,18 @@ namespace Kernel.Arch.Acpi
             {
                 if (end - pos < 2)
                 {
-                    warnings.Add(At("MADT: a stray byte at offset ", pos, " after the last entry; ignored"));
+                    warnings.Add(TextBuffer.Of($"MADT: a stray byte at offset 0x{pos:x} after the last entry; ignored"));
                     break;
                 }
                 uint length = table[pos + 1];
                 if (length < 2)
                 {
-                    warnings.Add(EntryLine(table[pos], pos, "has length ", length, "; the entries from here on are ignored"));
+                    warnings.Add(TextBuffer.Of($"MADT type-{table[pos]} entry at offset 0x{pos:x} has length {length}; the entries from here on are ignored"));
                     break;
                 }
                 if (length > end - pos)
                 {
-                    warnings.Add(EntryLine(table[pos], pos, "of length ", length, " runs past the end of the table; it and what follows are ignored"));
+                    warnings.Add(TextBuffer.Of($"MADT type-{table[pos]} entry at offset 0x{pos:x} of length {length} runs past the end of the table; it and what follows are ignored"));
                     break;
                 }
                 switch (table[pos])
@@ -198,13 +198,13 @@ namespace Kernel.Arch.Acpi
                 if (needed == 0)
                 {
                     info.SkippedEntryCount++;
-                    if (type >= FirstOemType) notes.Add(EntryLine(type, pos, "is an OEM type (Table 5.21); skipped by its length ", length, ""));
-                    else if (type >= FirstReservedType) notes.Add(EntryLine(type, pos, "is a reserved type (Table 5.21); skipped by its length ", length, ""));
+                    if (type >= FirstOemType) notes.Add(TextBuffer.Of($"MADT type-{type} entry at offset 0x{pos:x} is an OEM type (Table 5.21); skipped by its length {length}"));
+                    else if (type >= FirstReservedType) notes.Add(TextBuffer.Of($"MADT type-{type} entry at offset 0x{pos:x} is a reserved type (Table 5.21); skipped by its length {length}"));
                     continue;
                 }
                 if (length < needed)
                 {
-                    warnings.Add(EntryLine(type, pos, "is ", length, ShortSuffix(needed)));
+                    warnings.Add(TextBuffer.Of($"MADT type-{type} entry at offset 0x{pos:x} is {length} bytes, shorter than the {needed} its type defines; skipped"));
                     continue;
                 }
                 switch (type)
@@ -217,7 +217,7 @@ namespace Kernel.Arch.Acpi
                         break;
                     case TypeIoApic:
                         var ioApic = new MadtIoApic { Id = e[2], Address = *(uint*)(e + 4), GsiBase = *(uint*)(e + 8) };
-                        if (ioApic.Address == 0) { warnings.Add(EntryLine(type, pos, "(I/O APIC ", ioApic.Id, ") has address 0; skipped")); break; }
+                        if (ioApic.Address == 0) { warnings.Add(TextBuffer.Of($"MADT type-{type} entry at offset 0x{pos:x} (I/O APIC {ioApic.Id}) has address 0; skipped")); break; }
                         ioApicList[ioApicCount++] = ioApic;
                         break;
                     case TypeOverride:
@@ -243,8 +243,8 @@ namespace Kernel.Arch.Acpi
                         break;
                     case TypeAddressOverride:
                         ulong address = *(ulong*)(e + 4);
-                        if (info.LocalApicAddressOverridden) warnings.Add(At("MADT: a second Local APIC Address Override at offset ", pos, "; only the first is used"));
-                        else if (address == 0) warnings.Add(At("MADT: the Local APIC Address Override at offset ", pos, " gives address 0; ignored"));
+                        if (info.LocalApicAddressOverridden) warnings.Add(TextBuffer.Of($"MADT: a second Local APIC Address Override at offset 0x{pos:x}; only the first is used"));
+                        else if (address == 0) warnings.Add(TextBuffer.Of($"MADT: the Local APIC Address Override at offset 0x{pos:x} gives address 0; ignored"));
                         else { info.LocalApicAddress = address; info.LocalApicAddressOverridden = true; }
                         break;
                 }
@@ -296,7 +296,7 @@ namespace Kernel.Arch.Acpi
         {
             if (lint > 1)
             {
-                warnings.Add(EntryLine(type, pos, "names LINT", lint, ", but a local APIC has only LINT0 and LINT1; skipped"));
+                warnings.Add(TextBuffer.Of($"MADT type-{type} entry at offset 0x{pos:x} names LINT{lint}, but a local APIC has only LINT0 and LINT1; skipped"));
                 return;
             }
             bool x2Apic = type == TypeLocalX2ApicNmi;
@@ -325,7 +325,7 @@ namespace Kernel.Arch.Acpi
                 else placeholders++;
             }
             if (placeholders > 0)
-                notes.Add(Count("MADT: ", placeholders, " disabled CPU entries with the invalid APIC ID (0xFF, x2APIC 0xFFFFFFFF) are placeholders; ignored"));
+                notes.Add(TextBuffer.Of($"MADT: {placeholders} disabled CPU entries with the invalid APIC ID (0xFF, x2APIC 0xFFFFFFFF) are placeholders; ignored"));
             info.IgnoredDisabledCount = placeholders;
 
             // §5.2.12.12: a CPU with an APIC ID below 255 is described by a type-0 entry. When usable type-0 entries
@@ -336,7 +336,7 @@ namespace Kernel.Arch.Acpi
             for (int i = 0; usableXApic && i < count; i++)
                 if (state[i] == Pending && cpus[i].IsX2Apic && cpus[i].ApicId < InvalidXApicId) { state[i] = Dropped; info.IgnoredX2ApicCount++; }
             if (info.IgnoredX2ApicCount > 0)
-                warnings.Add(Count("MADT: ", info.IgnoredX2ApicCount, " x2APIC entries with APIC IDs below 255 beside usable local APIC entries; ignored (ACPI 5.2.12.12)"));
+                warnings.Add(TextBuffer.Of($"MADT: {info.IgnoredX2ApicCount} x2APIC entries with APIC IDs below 255 beside usable local APIC entries; ignored (ACPI 5.2.12.12)"));
 
             // Enabled CPUs: the first entry for an APIC ID wins.
             for (int i = 0; i < count; i++)
@@ -359,7 +359,7 @@ namespace Kernel.Arch.Acpi
                 else duplicates++;
             }
             if (duplicates > 0)
-                warnings.Add(Count("MADT: ", duplicates, " disabled CPU entries reuse the APIC ID of another CPU entry; ignored"));
+                warnings.Add(TextBuffer.Of($"MADT: {duplicates} disabled CPU entries reuse the APIC ID of another CPU entry; ignored"));
             info.IgnoredDisabledCount += duplicates;
 
             // The limit applies to CPUs the kernel may run: enabled ones and hot-plug slots.
@@ -380,14 +380,7 @@ namespace Kernel.Arch.Acpi
                 for (int i = 0; i < count; i++)
                     if (state[i] == Kept && Usable(cpus[i]) && !chosen[i]) { state[i] = Dropped; info.DroppedOverLimitCount++; }
 
-                var line = new TextBuffer();
-                line.Append("MADT: ");
-                line.AppendDecimal((ulong)usable);
-                line.Append(" usable CPUs, more than the limit of ");
-                line.AppendDecimal((ulong)maxCpus);
-                line.Append("; kept the boot CPU, then enabled CPUs, then hot-plug slots in table order; dropped ");
-                line.AppendDecimal((ulong)info.DroppedOverLimitCount);
-                warnings.Add(line);
+                warnings.Add(TextBuffer.Of($"MADT: {usable} usable CPUs, more than the limit of {maxCpus}; kept the boot CPU, then enabled CPUs, then hot-plug slots in table order; dropped {info.DroppedOverLimitCount}"));
             }
 
             int kept = 0;
@@ -411,11 +404,7 @@ namespace Kernel.Arch.Acpi
                 warnings.Add("MADT: no enabled CPU; the boot CPU runs alone");
             else if (bootApicId != UnknownApicId && !info.BootCpuListed)
             {
-                var line = new TextBuffer();
-                line.Append("MADT: the boot CPU (APIC ID ");
-                line.AppendDecimal((ulong)bootApicId);
-                line.Append(") is not among the enabled CPUs");
-                warnings.Add(line);
+                warnings.Add(TextBuffer.Of($"MADT: the boot CPU (APIC ID {bootApicId}) is not among the enabled CPUs"));
             }
             return result;
         }
@@ -433,59 +422,7 @@ namespace Kernel.Arch.Acpi
             return -1;
         }
 
-        private static string At(string before, ulong offset, string after)
-        {
-            var line = new TextBuffer();
-            line.Append(before);
-            line.Append("0x");
-            line.AppendHex(offset);
-            line.Append(after);
-            return line.ToString();
-        }
-
-        /// <summary>"MADT type-N entry at offset 0x..: " + before + value + after.</summary>
-        private static string EntryLine(byte type, ulong offset, string before, ulong value, string after)
-        {
-            var line = new TextBuffer();
-            line.Append("MADT type-");
-            line.AppendDecimal((ulong)type);
-            line.Append(" entry at offset 0x");
-            line.AppendHex(offset);
-            line.Append(' ');
-            line.Append(before);
-            line.AppendDecimal(value);
-            line.Append(after);
-            return line.ToString();
-        }
-
-        private static string Count(string before, int count, string after)
-        {
-            var line = new TextBuffer();
-            line.Append(before);
-            line.AppendDecimal((ulong)count);
-            line.Append(after);
-            return line.ToString();
-        }
-
-        private static string ShortSuffix(ulong needed)
-        {
-            var line = new TextBuffer();
-            line.Append(" bytes, shorter than the ");
-            line.AppendDecimal(needed);
-            line.Append(" its type defines; skipped");
-            return line.ToString();
-        }
-
-        private static string CpuLine(MadtCpu cpu, string what)
-        {
-            var line = new TextBuffer();
-            line.Append(cpu.IsX2Apic ? "MADT x2APIC CPU entry (APIC ID " : "MADT local APIC CPU entry (APIC ID ");
-            line.AppendDecimal((ulong)cpu.ApicId);
-            line.Append(", UID ");
-            line.AppendDecimal((ulong)cpu.Uid);
-            line.Append(") ");
-            line.Append(what);
-            return line.ToString();
-        }
+        private static string CpuLine(MadtCpu cpu, string what) =>
+            TextBuffer.Of($"MADT {(cpu.IsX2Apic ? "x2APIC" : "local APIC")} CPU entry (APIC ID {cpu.ApicId}, UID {cpu.Uid}) {what}");
     }
 }

@@ -35,14 +35,7 @@ namespace Kernel.Arch.Acpi
             uint count = bytes / entrySize;
             if (bytes % entrySize != 0)
             {
-                var line = new TextBuffer();
-                line.Append(xsdt ? "XSDT" : "RSDT");
-                line.Append(": ");
-                line.AppendDecimal((ulong)bytes);
-                line.Append(" bytes of entries is not a whole number of ");
-                line.AppendDecimal((ulong)entrySize);
-                line.Append("-byte addresses; the last partial entry is ignored");
-                warnings.Add(line);
+                warnings.Add(TextBuffer.Of($"{(xsdt ? "XSDT" : "RSDT")}: {bytes} bytes of entries is not a whole number of {entrySize}-byte addresses; the last partial entry is ignored"));
             }
 
             var entries = new ulong[count];
@@ -53,12 +46,7 @@ namespace Kernel.Arch.Acpi
                 ulong address = xsdt ? *(ulong*)entry : *(uint*)entry;
                 if (address == 0)
                 {
-                    var line = new TextBuffer();
-                    line.Append(xsdt ? "XSDT" : "RSDT");
-                    line.Append(": entry ");
-                    line.AppendDecimal((ulong)i);
-                    line.Append(" is a null address; skipped");
-                    warnings.Add(line);
+                    warnings.Add(TextBuffer.Of($"{(xsdt ? "XSDT" : "RSDT")}: entry {i} is a null address; skipped"));
                     continue;
                 }
                 entries[kept++] = address;

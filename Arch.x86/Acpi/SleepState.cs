@@ -74,8 +74,8 @@ namespace Kernel.Arch.Acpi
                 firstProblem ??= problem;
             }
             SleepStateInfo result = firstProblem == null
-                ? Fail(SleepStateStatus.NotFound, string.Concat(NameOf(digit), " not found in the ", signature))
-                : Fail(SleepStateStatus.Malformed, string.Concat(NameOf(digit), " in the ", signature, ": ", firstProblem));
+                ? Fail(SleepStateStatus.NotFound, TextBuffer.Of($"\\_S{(char)digit} not found in the {signature}"))
+                : Fail(SleepStateStatus.Malformed, TextBuffer.Of($"\\_S{(char)digit} in the {signature}: {firstProblem}"));
             result.Warning = info.Warning;
             return result;
         }
@@ -157,14 +157,6 @@ namespace Kernel.Arch.Acpi
             value = AcpiTable.Bytes(table + cursor, size);
             cursor += (uint)size;
             return true;
-        }
-
-        private static string NameOf(byte digit)
-        {
-            var name = new TextBuffer();
-            name.Append("\\_S");
-            name.Append((char)digit);
-            return name.ToString();
         }
 
         private static SleepStateInfo Fail(SleepStateStatus status, string error) => new SleepStateInfo { Status = status, Error = error };

@@ -89,6 +89,14 @@ namespace Kernel.Lib
         /// <summary>Interpolated text through Log's handler, the one formatting path: <c>line.Append($"{cpu:3} {name}")</c>.</summary>
         public void Append(LogLine text) => text.AppendTo(ref this);
 
+        /// <summary>Interpolated text as a string, for messages kept for later (parser warnings): <c>TextBuffer.Of($"...")</c>.</summary>
+        public static string Of(LogLine text)
+        {
+            var buffer = new TextBuffer();
+            buffer.Append(text);
+            return buffer.ToString();
+        }
+
         /// <summary>Spaces up to <paramref name="column"/>, where a table's next field starts.</summary>
         public void PadTo(int column)
         {

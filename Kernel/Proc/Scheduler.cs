@@ -550,13 +550,13 @@ namespace Kernel.Proc
             ulong now = Tsc.Read();
             previous.CpuCycles += now - previous.RunningSinceTsc;
             if (!ProcessTable.StackIntact(previous))
-                Panic.Halt(string.Concat("process '", previous.Name, "' overflowed its kernel stack"));
+                Panic.Halt(TextBuffer.Of($"process '{previous.Name}' overflowed its kernel stack"));
             next.RunningSinceTsc = now;
             next.Switches++;
             if (next.LastCpu != index && next.LastCpu != Process.NoCpu) next.Migrations++;
             next.LastCpu = index;
             if (next.RunningOn != Process.NoCpu)
-                Panic.Halt(string.Concat("process '", next.Name, "' chosen to run on two CPUs at once"));
+                Panic.Halt(TextBuffer.Of($"process '{next.Name}' chosen to run on two CPUs at once"));
             Atomic.Write(ref previous.RunningOn, Process.NoCpu);
             next.RunningOn = index;
             s_current[index] = next;

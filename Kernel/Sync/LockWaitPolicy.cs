@@ -1,3 +1,5 @@
+using Kernel.Lib;
+
 namespace Kernel.Sync
 {
     /// <summary>How a CPU waits for a ticket lock held by another.</summary>
@@ -25,7 +27,7 @@ namespace Kernel.Sync
             {
                 if (option == "on") { reason = "pvlocks=on"; return LockWaitVariant.SpinThenHalt; }
                 if (option == "off") { reason = "pvlocks=off"; return LockWaitVariant.Spin; }
-                warning = string.Concat("pvlocks='", option ?? "", "' is not on|off: ignored");
+                warning = TextBuffer.Of($"pvlocks='{option}' is not on|off: ignored");
             }
             if (underHypervisor)
             {
