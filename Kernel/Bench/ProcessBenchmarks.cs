@@ -291,6 +291,7 @@ namespace Kernel.Bench
         // ---- The processes: they share nothing with the kernel task ----
 
         // Ready, answered by Go with the parameters; false (reported as a failure) if anything else came back.
+        [Process("bench")]
         private static bool AwaitGo(Message* go)
         {
             *go = Message.Of(Ready);
@@ -300,24 +301,27 @@ namespace Kernel.Bench
             return status == IpcStatus.Ok;
         }
 
+        [Process("bench")]
         private static void Report(ulong p0, ulong p1, IpcStatus status) => ProcessKit.Report(Result, p0, p1, status == IpcStatus.Ok ? 0 : 1 + (ulong)status);
 
         // Argument: the echo server. Go: P0 warm-up rounds, P1 timed rounds at most, P2 the budget in TSC cycles
         // for the timed ones (a quarter of it for the warm-up).
+        [Process("bench")]
         private static void RoundTripClient(ulong server)
         {
             var go = new Message();
             if (!AwaitGo(&go)) return;
             ulong done;
-            IpcStatus status = PingPong((int)server, go.P0, Tsc.Read() + go.P2 / 4, out done);
-            ulong start = Tsc.Read();
+            IpcStatus status = PingPong((int)server, go.P0, Snapshots.TscNow + go.P2 / 4, out done);
+            ulong start = Snapshots.TscNow;
             if (status == IpcStatus.Ok) status = PingPong((int)server, go.P1, start + go.P2, out done);
-            Report(Tsc.Read() - start, done, status);
+            Report(Snapshots.TscNow - start, done, status);
         }
 
+        [Process("bench")]
         private static IpcStatus PingPong(int server, ulong rounds, ulong deadline, out ulong done)
         {
-            for (done = 0; done < rounds && Tsc.Read() < deadline; done++)
+            for (done = 0; done < rounds && Snapshots.TscNow < deadline; done++)
             {
                 Message message = Message.Of(Ping, done);
                 IpcStatus status = Ipc.SendRec(server, &message);
@@ -327,6 +331,7 @@ namespace Kernel.Bench
         }
 
         // Argument: the echo server. Go: P0 the TSC deadline. Reports how many round trips it made by then.
+        [Process("bench")]
         private static void LoadClient(ulong server)
         {
             var go = new Message();
@@ -336,29 +341,33 @@ namespace Kernel.Bench
             Report(done, 0, status);
         }
 
+        [Process("bench")]
         private static void YieldForever(ulong unused)
         {
-            while (true) Scheduler.Yield();
+            while (true) Self.Yield();
         }
 
         // Go: as RoundTripClient's.
+        [Process("bench")]
         private static void TimedYields(ulong unused)
         {
             var go = new Message();
             if (!AwaitGo(&go)) return;
             ulong done;
-            Yields(go.P0, Tsc.Read() + go.P2 / 4, out done);
-            ulong start = Tsc.Read();
+            Yields(go.P0, Snapshots.TscNow + go.P2 / 4, out done);
+            ulong start = Snapshots.TscNow;
             Yields(go.P1, start + go.P2, out done);
-            Report(Tsc.Read() - start, done, IpcStatus.Ok);
+            Report(Snapshots.TscNow - start, done, IpcStatus.Ok);
         }
 
+        [Process("bench")]
         private static void Yields(ulong rounds, ulong deadline, out ulong done)
         {
-            for (done = 0; done < rounds && Tsc.Read() < deadline; done++) Scheduler.Yield();
+            for (done = 0; done < rounds && Snapshots.TscNow < deadline; done++) Self.Yield();
         }
 
         /// <summary>Answers every notification with one of its own.</summary>
+        [Process("bench")]
         private static void NotifyEcho(ulong unused)
         {
             var message = new Message();
@@ -367,21 +376,23 @@ namespace Kernel.Bench
         }
 
         // Argument: the notify echo. Go: as RoundTripClient's.
+        [Process("bench")]
         private static void NotifyClient(ulong partner)
         {
             var go = new Message();
             if (!AwaitGo(&go)) return;
             ulong done;
-            IpcStatus status = NotifyPingPong((int)partner, go.P0, Tsc.Read() + go.P2 / 4, out done);
-            ulong start = Tsc.Read();
+            IpcStatus status = NotifyPingPong((int)partner, go.P0, Snapshots.TscNow + go.P2 / 4, out done);
+            ulong start = Snapshots.TscNow;
             if (status == IpcStatus.Ok) status = NotifyPingPong((int)partner, go.P1, start + go.P2, out done);
-            Report(Tsc.Read() - start, done, status);
+            Report(Snapshots.TscNow - start, done, status);
         }
 
+        [Process("bench")]
         private static IpcStatus NotifyPingPong(int partner, ulong rounds, ulong deadline, out ulong done)
         {
             var message = new Message();
-            for (done = 0; done < rounds && Tsc.Read() < deadline; done++)
+            for (done = 0; done < rounds && Snapshots.TscNow < deadline; done++)
             {
                 IpcStatus status = Ipc.Notify(partner);
                 if (status == IpcStatus.Ok) status = Ipc.Receive(partner, &message);

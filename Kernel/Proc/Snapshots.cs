@@ -81,6 +81,20 @@ namespace Kernel.Proc
         public static int CpuCount => Cpus.Count;
         public static int OnlineCpuCount => Cpus.OnlineCount;
         public static ulong TscHz => Tsc.Hz;
+        /// <summary>A clock read: the TSC now, TscHz cycles a second.</summary>
+        public static ulong TscNow => Tsc.Read();
+
+        /// <summary>The CPU the caller runs on (interrupts off for the read, or it could move in between); it may move after.</summary>
+        public static int CurrentCpu
+        {
+            get
+            {
+                InterruptState state = InterruptState.Disable();
+                int cpu = (int)KernelCpu.Current->Index;
+                state.Restore();
+                return cpu;
+            }
+        }
         public static ulong ConsoleInputDropped => ConsoleInput.Dropped;
 
         public static CpuInfo Cpu(int index)

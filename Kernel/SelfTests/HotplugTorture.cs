@@ -28,17 +28,17 @@ namespace Kernel.SelfTests
         private const int BurstRoundTrips = 16;
         private const ulong ProgressEvery = 100;
         private const int Ping = 1;
+        private const int Progress = 2;        // a client's report: P0 the last number answered, P1 errors so far
         private const ulong StopTimeoutMicros = 10_000_000;
 
         private static SpinLock s_loadLock;
-        private static int s_stop, s_sessions, s_callFailures, s_ipcErrors, s_ran;
+        private static int s_stop, s_sessions, s_callFailures, s_ran;
         private static long s_callsAnswered;
         private static ulong s_spinCounter, s_bklCounter;     // plain increments, each under its lock
         private static ulong s_toUp, s_toSmp;                 // alternatives switches the transitions made
         private static ulong* s_spinByCpu;                    // [cpu], written under the spinlock
         private static ulong* s_bklByCpu;                     // [cpu], written under the big kernel lock
         private static ulong* s_callsByCpu;                   // [cpu], calls that returned answered
-        private static ulong* s_roundTrips;                   // [pair], the client's last answered number
 
         [SelfTestCleanup]
         public static void KillStrays() => ProcessKit.KillStrays();
@@ -53,12 +53,12 @@ namespace Kernel.SelfTests
 
             Reset();
             var endpoints = stackalloc int[2 * Pairs];   // server, client per pair
-            var seen = stackalloc ulong[Pairs];
+            var roundTrips = stackalloc ulong[Pairs];   // as each client last reported
             for (int pair = 0; pair < Pairs; pair++)
             {
                 endpoints[2 * pair] = ProcessKit.Spawn("torture-server", &EchoServer.Run, 0);
-                endpoints[2 * pair + 1] = ProcessKit.Spawn("torture-client", &Client, ((ulong)(uint)endpoints[2 * pair] << 8) | (uint)pair);
-                seen[pair] = 0;
+                endpoints[2 * pair + 1] = ProcessKit.Spawn("torture-client", &Client, (ulong)(uint)endpoints[2 * pair]);
+                roundTrips[pair] = 0;
             }
 
             var random = new Xorshift(Tsc.Read());
@@ -71,15 +71,14 @@ namespace Kernel.SelfTests
                 ulong choice = random.Next();
                 bool down = Cpus.OnlineCount == Cpus.Count || (Cpus.OnlineCount > 1 && ((choice & 3) != 0) == goingDown);
                 Transition(PickCpu(down ? CpuState.Online : CpuState.Parked, choice >> 2), down, (int)((choice >> 40) & 1));
-                Check(endpoints, seen);
+                Check(endpoints, roundTrips);
                 if ((i + 1) % ProgressEvery == 0)   // a long run that is cut short still says how far it got
-                    Log.Info("torture", $"{i + 1} transitions, {s_toUp} UP + {s_toSmp} SMP switches, {RoundTrips()} IPC round trips, {s_spinCounter} spin + {s_bklCounter} BKL increments, {Sum(s_callsByCpu)} calls, {Tsc.ToMicroseconds(Tsc.Read() - start) / 1000} ms");
+                    Log.Info("torture", $"{i + 1} transitions, {s_toUp} UP + {s_toSmp} SMP switches, {Sum(roundTrips, Pairs)} IPC round trips, {s_spinCounter} spin + {s_bklCounter} BKL increments, {Sum(s_callsByCpu)} calls, {Tsc.ToMicroseconds(Tsc.Read() - start) / 1000} ms");
             }
             for (int cpu = 1; cpu < Cpus.Count; cpu++)
                 if (Cpus.Get(cpu)->CpuState != CpuState.Online) Transition(cpu, down: false, parity: 1);
-            Check(endpoints, seen);
+            Check(endpoints, roundTrips);
 
-            ulong roundTrips = RoundTrips();
             KillPairs(endpoints);
             WaitFor(anyPending: true);   // with the processes gone, every Load still waiting runs and stops at once
             Assert.Equal(Sum(s_callsByCpu), (ulong)s_callsAnswered, "every call made was answered, once");
@@ -89,7 +88,7 @@ namespace Kernel.SelfTests
             ulong millis = Tsc.ToMicroseconds(Tsc.Read() - start) / 1000;
             SelfTestRunner.Note(new TextBuilder().Append(transitions).Append(" transitions, ").Append((ulong)Cpus.Count)
                 .Append(" CPUs, ").Append(millis).Append(" ms, ").Append(s_toUp).Append(" UP + ").Append(s_toSmp)
-                .Append(" SMP switches, ").Append(roundTrips).Append(" IPC round trips, ").Append(s_spinCounter).Append(" spin + ")
+                .Append(" SMP switches, ").Append(Sum(roundTrips, Pairs)).Append(" IPC round trips, ").Append(s_spinCounter).Append(" spin + ")
                 .Append(s_bklCounter).Append(" BKL increments, ").Append(calls).Append(" calls, 0 lost").ToString());
         }
 
@@ -127,13 +126,11 @@ namespace Kernel.SelfTests
                 s_spinByCpu = (ulong*)Memory.KernelHeap.Allocate((ulong)(Cpus.Capacity * sizeof(ulong)));
                 s_bklByCpu = (ulong*)Memory.KernelHeap.Allocate((ulong)(Cpus.Capacity * sizeof(ulong)));
                 s_callsByCpu = (ulong*)Memory.KernelHeap.Allocate((ulong)(Cpus.Capacity * sizeof(ulong)));
-                s_roundTrips = (ulong*)Memory.KernelHeap.Allocate(Pairs * sizeof(ulong));
             }
             Lib.Memory.Zero(s_spinByCpu, (nuint)(Cpus.Capacity * sizeof(ulong)));
             Lib.Memory.Zero(s_bklByCpu, (nuint)(Cpus.Capacity * sizeof(ulong)));
             Lib.Memory.Zero(s_callsByCpu, (nuint)(Cpus.Capacity * sizeof(ulong)));
-            Lib.Memory.Zero(s_roundTrips, Pairs * sizeof(ulong));
-            s_stop = s_sessions = s_callFailures = s_ipcErrors = 0;
+            s_stop = s_sessions = s_callFailures = 0;
             s_callsAnswered = 0;
             s_spinCounter = s_bklCounter = s_toUp = s_toSmp = 0;
         }
@@ -177,38 +174,37 @@ namespace Kernel.SelfTests
 
         private static void CountRun(void* unused) => Atomic.Increment(ref s_ran);
 
-        // Process: argument = server endpoint << 8 | pair. Numbered SendRec round trips to an echo server, the reply
-        // carrying the number plus one (a lost, repeated or stray reply carries another);
-        // a short sleep after each burst, since the load on the idle threads runs only while no process wants the CPU.
-        private static void Client(ulong argument)
+        // Process: argument = its echo server. Numbered SendRec round trips, the reply carrying the number plus one (a
+        // lost, repeated or stray reply carries another); after each burst, a Progress report if the test asked for one
+        // (a notification from the kernel task), then a short sleep, since the load on the idle threads runs only while
+        // no process wants the CPU.
+        [Process("hotplug-torture")]
+        private static void Client(ulong server)
         {
-            int server = (int)(argument >> 8);
-            int pair = (int)(argument & 0xFF);
+            int kernel = ProcessKit.KernelTask;
+            ulong errors = 0;
+            var ask = new Message();
             for (ulong sequence = 1; ; sequence++)
             {
                 Message message = Message.Of(Ping, sequence);
-                if (Ipc.SendRec(server, &message) != IpcStatus.Ok || message.P0 != sequence + 1) Atomic.Increment(ref s_ipcErrors);
-                Atomic.Write(ref s_roundTrips[pair], sequence);
-                if (sequence % BurstRoundTrips == 0) ClockServer.SleepFor(PollDeadline.IntervalMicros);
+                if (Ipc.SendRec((int)server, &message) != IpcStatus.Ok || message.P0 != sequence + 1) errors++;
+                if (sequence % BurstRoundTrips != 0) continue;
+                if (Ipc.TryReceive(kernel, &ask) == IpcStatus.Ok) ProcessKit.Report(Progress, sequence, errors);
+                ClockServer.SleepFor(PollDeadline.IntervalMicros);
             }
         }
 
-        private static ulong RoundTrips()
-        {
-            ulong sum = 0;
-            for (int pair = 0; pair < Pairs; pair++) sum += Atomic.Read(ref s_roundTrips[pair]);
-            return sum;
-        }
+        private static ulong Sum(ulong* perCpu) => Sum(perCpu, Cpus.Count);
 
-        private static ulong Sum(ulong* perCpu)
+        private static ulong Sum(ulong* counts, int count)
         {
             ulong sum = 0;
-            for (int cpu = 0; cpu < Cpus.Count; cpu++) sum += Atomic.Read(ref perCpu[cpu]);
+            for (int i = 0; i < count; i++) sum += Atomic.Read(ref counts[i]);
             return sum;
         }
 
         /// <summary>What must hold after every transition, the load stopped and the processes still running.</summary>
-        private static void Check(int* endpoints, ulong* seen)
+        private static void Check(int* endpoints, ulong* roundTrips)
         {
             BigKernelLock.Enter();
             ulong bkl = s_bklCounter, bklCounted = Sum(s_bklByCpu);
@@ -235,14 +231,16 @@ namespace Kernel.SelfTests
                 Process process = ProcessTable.At(Endpoint.SlotOf(endpoints[i]));
                 Assert.True(process.Endpoint == endpoints[i] && !process.IsDead, "every torture process is alive");
             }
-            var poll = new PollDeadline(ProcessKit.ReportTimeoutMicros);
+            // A client reports at the end of the burst it is in when asked: a report is a round trip since the last one.
             for (int pair = 0; pair < Pairs; pair++)
             {
-                while (Atomic.Read(ref s_roundTrips[pair]) == seen[pair])
-                    if (!poll.Wait()) Assert.Fail("an IPC pair made no round trip since the last transition");
-                seen[pair] = Atomic.Read(ref s_roundTrips[pair]);
+                int client = endpoints[2 * pair + 1];
+                Assert.True(Ipc.Notify(client) == IpcStatus.Ok, "a client asked for its progress");
+                Message progress = ProcessKit.Expect(client, "an IPC pair made no round trip since the last transition");
+                Assert.Equal((ulong)Progress, (ulong)progress.Type, "a client's progress report");
+                Assert.Equal(0ul, progress.P1, "every round trip answered with its own reply");
+                roundTrips[pair] = progress.P0;
             }
-            Assert.Equal(0ul, (ulong)Atomic.Read(ref s_ipcErrors), "every round trip answered with its own reply");
         }
 
         // Ends the load of one transition. A Load still waiting for a CPU busy with processes starts later, sees the stop

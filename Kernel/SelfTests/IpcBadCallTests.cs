@@ -89,6 +89,7 @@ namespace Kernel.SelfTests
 
         private enum MessageKind : byte { Valid, Null, NotificationType, NegativeType, IntMinType }
 
+        [Process("ipc-test")]
         private readonly struct BadCall
         {
             public readonly Call Call;
@@ -106,8 +107,10 @@ namespace Kernel.SelfTests
         }
 
         // Every call with every bad endpoint (receiving from Any is no error), then bad messages. At most 64 rows: a
-        // process reports the results 4 bits each in a message's first four words.
-        private static readonly BadCall[] s_badCalls =
+        // process reports the results 4 bits each in a message's first four words. A new table per caller: the prober
+        // process may not read a kernel-side static.
+        [Process("ipc-test")]
+        private static BadCall[] BadCalls() => new BadCall[]
         {
             new(Call.Send, Target.MinusFive, IpcStatus.BadEndpoint),
             new(Call.SendNonBlocking, Target.MinusFive, IpcStatus.BadEndpoint),
@@ -169,7 +172,14 @@ namespace Kernel.SelfTests
         private static readonly string[] s_targetNames =
             { "-5", "None", "Any", "a never-used slot", "a dead process", "a stale generation", "int.MaxValue", "int.MinValue", "sink" };
         private static readonly string[] s_messageNames = { "", ", null", ", type Notification", ", type -2", ", type int.MinValue" };
-        private static readonly int[] s_messageTypes = { Data, Data, Message.Notification, -2, int.MinValue };
+        [Process("ipc-test")]
+        private static int MessageTypeOf(MessageKind kind) => kind switch
+        {
+            MessageKind.NotificationType => Message.Notification,
+            MessageKind.NegativeType => -2,
+            MessageKind.IntMinType => int.MinValue,
+            _ => Data,
+        };
 
         // The sink, a process that dies, the new owner of its slot (a second sink), the prober, then a second process
         // that dies and whose slot stays free.
@@ -225,6 +235,7 @@ namespace Kernel.SelfTests
         /// The kernel task must never block, so before a blocking call it makes the non-blocking twin: if that would not
         /// fail (Ok or NotReady), the blocking call could wait forever, and the twin's result is recorded instead.
         /// </summary>
+        [Process("ipc-test")]
         private static void MakeBadCalls(ulong* results, int neverUsed, int dead, int stale, int sink, bool inKernelTask)
         {
             int* targets = stackalloc int[(int)Target.Sink + 1];
@@ -238,15 +249,17 @@ namespace Kernel.SelfTests
             targets[(int)Target.IntMin] = int.MinValue;
             targets[(int)Target.Sink] = sink;
             for (int i = 0; i < 4; i++) results[i] = 0;
-            for (int i = 0; i < s_badCalls.Length; i++) Pack(results, i, Make(s_badCalls[i], targets, (ulong)i, inKernelTask));
+            BadCall[] badCalls = BadCalls();
+            for (int i = 0; i < badCalls.Length; i++) Pack(results, i, Make(badCalls[i], targets, (ulong)i, inKernelTask));
         }
 
+        [Process("ipc-test")]
         private static int Make(BadCall row, int* targets, ulong payload, bool inKernelTask)
         {
             int to = targets[(int)row.To];
             if (row.To == Target.NeverUsed && to == Endpoint.None) return NotRun;
             var m = new Message();
-            Fill(&m, s_messageTypes[(int)row.Given], payload);
+            Fill(&m, MessageTypeOf(row.Given), payload);
             Message* message = row.Given == MessageKind.Null ? null : &m;
             if (inKernelTask && (row.Call == Call.Send || row.Call == Call.SendRec || row.Call == Call.Receive))
             {
@@ -264,18 +277,20 @@ namespace Kernel.SelfTests
             });
         }
 
+        [Process("ipc-test")]
         private static void Pack(ulong* words, int index, int status) => words[index / 16] |= (ulong)(status & 15) << (4 * (index % 16));
 
         private static int CheckBadCalls(ulong* results, string who)
         {
             var text = new TextBuffer();
             int wrong = 0, run = 0;
-            for (int i = 0; i < s_badCalls.Length; i++)
+            BadCall[] badCalls = BadCalls();
+            for (int i = 0; i < badCalls.Length; i++)
             {
                 int got = (int)((results[i / 16] >> (4 * (i % 16))) & 15);
                 if (got == NotRun) continue;
                 run++;
-                BadCall row = s_badCalls[i];
+                BadCall row = badCalls[i];
                 if (got == (int)row.Expected) continue;
                 text.Append(wrong++ == 0 ? who : ";");
                 text.Append(' ');
@@ -305,8 +320,10 @@ namespace Kernel.SelfTests
                 string.Concat(what, " still waits in Receive(Any), never woken"));
         }
 
+        [Process("ipc-test")]
         private static void Returns(ulong unused) { }
 
+        [Process("ipc-test")]
         private static void Sink(ulong unused)
         {
             var m = new Message();
@@ -318,6 +335,7 @@ namespace Kernel.SelfTests
             }
         }
 
+        [Process("ipc-test")]
         private static void NotifyThenSink(ulong target)
         {
             Ipc.Notify(ProcessKit.KernelTask);
@@ -325,6 +343,7 @@ namespace Kernel.SelfTests
             Sink(0);
         }
 
+        [Process("ipc-test")]
         private static void Prober(ulong unused)
         {
             var go = new Message();

@@ -36,6 +36,7 @@ namespace Kernel.SelfTests
             SelfTestRunner.Note(string.Concat("5 lines, the longest ", WrappedLine.Length.ToString(), " bytes"));
         }
 
+        [Process("ipc-test")]
         private static void Printer(ulong unused)
         {
             var report = new Message { Type = PrintDone };

@@ -61,8 +61,10 @@ namespace Kernel.SelfTests
             Assert.Equal((ulong)(uint)to, got.P4, string.Concat(direction, ": the receiver ran on its CPU"));
         }
 
+        [Process("ipc-test")]
         private static ulong SequenceWord(int index, int word) => ((ulong)(uint)index << 32) | ((ulong)(uint)word << 24) | ((uint)(index * 7919 + word * 131) & 0xFFFFFF);
 
+        [Process("ipc-test")]
         private static void SequenceSender(ulong argument)
         {
             int receiver = (int)(uint)argument, count = (int)(argument >> 32);
@@ -81,6 +83,7 @@ namespace Kernel.SelfTests
             Ipc.Send(ProcessKit.KernelTask, &report);
         }
 
+        [Process("ipc-test")]
         private static void SequenceReceiver(ulong count)
         {
             var go = new Message();
@@ -100,7 +103,7 @@ namespace Kernel.SelfTests
                 if (bits == 0) good++;
                 else if (bad++ == 0) { firstBad = (ulong)i; firstBits = bits; }
             }
-            var report = new Message { Type = ReceiverDone, P0 = good, P1 = bad, P2 = firstBad, P3 = firstBits, P4 = (ulong)ProcessKit.CurrentCpu() };
+            var report = new Message { Type = ReceiverDone, P0 = good, P1 = bad, P2 = firstBad, P3 = firstBits, P4 = (ulong)Snapshots.CurrentCpu };
             Ipc.Send(ProcessKit.KernelTask, &report);
         }
     }

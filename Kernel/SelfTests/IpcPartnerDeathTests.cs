@@ -93,6 +93,7 @@ namespace Kernel.SelfTests
             SelfTestRunner.Note(string.Concat(rounds.ToString(), " kills"));
         }
 
+        [Process("ipc-test")]
         private static void NotifyForever(ulong target)
         {
             ProcessKit.Report(Ready);

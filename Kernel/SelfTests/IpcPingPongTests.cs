@@ -65,6 +65,7 @@ namespace Kernel.SelfTests
             SelfTestRunner.Note(string.Concat((count * count).ToString(), " CPU pairs x ", PingRounds.ToString(), " round trips"));
         }
 
+        [Process("ipc-test")]
         private static void PingClient(ulong unused)
         {
             var go = new Message();
@@ -84,7 +85,7 @@ namespace Kernel.SelfTests
                     var m = new Message();
                     Fill(&m, Ping, seed);
                     IpcStatus status = Ipc.SendRec(server, &m);
-                    int cpu = ProcessKit.CurrentCpu();
+                    int cpu = Snapshots.CurrentCpu;
                     if (myCpu < 0) myCpu = cpu;
                     else if (cpu != myCpu) myCpu = 0xFF;
                     ulong bad = 0;

@@ -31,6 +31,7 @@ namespace Kernel.SelfTests
         /// Waits for a command from the kernel task, makes that one IPC call, reports it (Done), and waits again.
         /// Data it sends carries a pattern in P1..P6 derived from P0; data it receives is checked against it.
         /// </summary>
+        [Process("ipc-test")]
         private static void Puppet(ulong unused)
         {
             int kernel = ProcessKit.KernelTask;
@@ -55,7 +56,7 @@ namespace Kernel.SelfTests
                 var report = new Message
                 {
                     Type = Done, P0 = (ulong)command.Type, P1 = (ulong)status, P2 = Enc(m.Source), P3 = Enc(m.Type),
-                    P4 = m.P0, P5 = intact ? 1UL : 0UL, P6 = (ulong)ProcessKit.CurrentCpu(),
+                    P4 = m.P0, P5 = intact ? 1UL : 0UL, P6 = (ulong)Snapshots.CurrentCpu,
                 };
                 if (Ipc.Send(kernel, &report) != IpcStatus.Ok) return;
             }
@@ -152,12 +153,16 @@ namespace Kernel.SelfTests
         internal static bool IsBlockedOn(Process process, ProcessState state, int partner) =>
             process.State == state && (state == ProcessState.Sending ? process.SendTo : process.ReceiveFrom) == partner;
 
+        [Process("ipc-test")]
         internal static ulong Enc(int value) => (ulong)(long)value;
 
+        [Process("ipc-test")]
         internal static int Dec(ulong value) => (int)(long)value;
 
+        [Process("ipc-test")]
         internal static ulong Pattern(ulong p0, int word) => (p0 ^ 0xC3A5_0F1E_0000_0000UL) * 0x9E37_79B9_7F4A_7C15UL + (ulong)word * 0x0101_0101UL;
 
+        [Process("ipc-test")]
         internal static void Fill(Message* message, int type, ulong p0)
         {
             message->Type = type;
@@ -166,6 +171,7 @@ namespace Kernel.SelfTests
             for (int k = 1; k < 7; k++) words[k] = Pattern(p0, k);
         }
 
+        [Process("ipc-test")]
         internal static bool Intact(Message* message, int fromWord, ulong p0)
         {
             ulong* words = &message->P0;

@@ -1,5 +1,6 @@
 using Kernel.Arch;
 using Kernel.Lib;
+using Kernel.Proc;
 using Kernel.Smp;
 using Kernel.Sync;
 using Kernel.Testing;
@@ -105,7 +106,7 @@ namespace Kernel.SelfTests
             if (micros != 0) Atomic.Write(ref s_deadline, Tsc.DeadlineAfter(micros));
             while (Atomic.Read(ref s_deadline) == 0 && Tsc.Read() < patience) CpuNative.Pause();
 
-            int self = ProcessKit.CurrentCpu();   // the kernel task and idle threads stay on their CPU
+            int self = Snapshots.CurrentCpu;   // the kernel task and idle threads stay on their CPU
             int target = self;
             ulong ipis = 0;
             while (Tsc.Read() < Atomic.Read(ref s_deadline))

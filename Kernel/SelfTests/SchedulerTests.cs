@@ -43,6 +43,7 @@ namespace Kernel.SelfTests
             Assert.Equal("returned", ProcessOf(child).DeathReason, "why it ended");
         }
 
+        [Process("scheduler-test")]
         private static void SayHello(ulong argument) => ProcessKit.Report(Hello, argument + 1);
 
         [SelfTest]
@@ -65,14 +66,14 @@ namespace Kernel.SelfTests
         }
 
         // Pins itself to each online CPU in turn and says where it ended up.
+        [Process("scheduler-test")]
         private static void Travel(ulong unused)
         {
-            int self = Scheduler.Current.Endpoint;
-            for (int cpu = 0; cpu < Cpus.Count; cpu++)
+            for (int cpu = 0; cpu < Snapshots.CpuCount; cpu++)
             {
                 if (!Online(cpu)) continue;
-                Scheduler.SetAffinity(self, CpuSet.Of(cpu));
-                ProcessKit.Report(Observed, (ulong)cpu, (ulong)ProcessKit.CurrentCpu());
+                Self.RunOnlyOn(cpu);
+                ProcessKit.Report(Observed, (ulong)cpu, (ulong)Snapshots.CurrentCpu);
             }
             ProcessKit.Report(Done);
         }
@@ -112,12 +113,13 @@ namespace Kernel.SelfTests
             ExpectHeartbeat(beater, "a heartbeat after resuming");
         }
 
+        [Process("scheduler-test")]
         private static void Heartbeat(ulong unused)
         {
             int kernel = ProcessKit.KernelTask;
             while (true)
             {
-                Tsc.SpinMicroseconds(1_000);
+                Self.SpinMicroseconds(1_000);
                 Ipc.Notify(kernel);
             }
         }
@@ -175,7 +177,7 @@ namespace Kernel.SelfTests
         }
 
         private const int SseRounds = 6;
-        private static readonly ulong SseHoldMicros = 30_000;   // longer than a quantum: preemption lands inside the hold
+        private const ulong SseHoldMicros = 30_000;   // longer than a quantum: preemption lands inside the hold
 
         [SelfTest]
         public static void EachProcessKeepsItsOwnSseStateAcrossPreemptionAndMigration()
@@ -198,16 +200,16 @@ namespace Kernel.SelfTests
         }
 
         // Holds a pattern of its own in xmm0-15 and MXCSR across preemption, moving to the next CPU each round.
+        [Process("scheduler-test")]
         private static void HoldSseState(ulong index)
         {
-            int self = Scheduler.Current.Endpoint;
-            int cpus = Cpus.OnlineCount;
-            ulong ticks = Tsc.Hz / 1_000_000 * SseHoldMicros;
+            int cpus = Snapshots.OnlineCpuCount;
+            ulong ticks = Snapshots.TscHz / 1_000_000 * SseHoldMicros;
             ulong changed = 0;
             for (int round = 0; round < SseRounds; round++)
             {
-                Scheduler.SetAffinity(self, CpuSet.Of(OnlineCpu(((int)index + round) % cpus)));
-                changed |= CpuNative.ProbeHoldSseState(0x5EED_0000_0000_0000UL ^ (index << 32) ^ (ulong)round * 0x9E37_79B9UL, ticks);
+                Self.RunOnlyOn(OnlineCpu(((int)index + round) % cpus));
+                changed |= ProcessProbes.HoldSseState(0x5EED_0000_0000_0000UL ^ (index << 32) ^ (ulong)round * 0x9E37_79B9UL, ticks);
             }
             ProcessKit.Report(Done, changed);
         }
@@ -222,19 +224,21 @@ namespace Kernel.SelfTests
             {
                 Message report = ProcessKit.Expect(Endpoints[i], "the sleeper woke");
                 Assert.Equal((ulong)IpcStatus.Ok, report.P1, "the sleep call succeeded");
-                Assert.True(report.P0 >= durations[i], "it did not wake early");
+                ulong slept = Tsc.ToMicroseconds(report.P0);
+                Assert.True(slept >= durations[i], "it did not wake early");
                 // Lateness is reported, not asserted: an overloaded TCG host stalls vCPUs for seconds. A sleeper the
                 // clock never wakes is caught by Expect's time-out.
-                if (report.P0 - durations[i] > latest) latest = report.P0 - durations[i];
+                if (slept - durations[i] > latest) latest = slept - durations[i];
             }
             SelfTestRunner.Note(string.Concat("latest wake-up ", latest.ToString(), " us after its deadline"));
         }
 
+        [Process("scheduler-test")]
         private static void SleepAndReport(ulong micros)
         {
-            ulong start = Tsc.Read();
+            ulong start = Snapshots.TscNow;
             IpcStatus status = ClockServer.SleepFor(micros);
-            ProcessKit.Report(Done, Tsc.ToMicroseconds(Tsc.Read() - start), (ulong)status);
+            ProcessKit.Report(Done, Snapshots.TscNow - start, (ulong)status);   // in TSC cycles: the test converts
         }
 
         [SelfTest]
@@ -264,18 +268,23 @@ namespace Kernel.SelfTests
             Assert.Equal("fault", ProcessOf(endpoint).DeathReason, string.Concat(ProcessOf(endpoint).Name, " died of its fault"));
         }
 
+        [Process("scheduler-test")]
         private static void ReadNull(ulong unused)
         {
             int* nowhere = (int*)unused;
             ProcessKit.Report(Done, (ulong)*nowhere);
         }
 
-        private static void DivideByZero(ulong unused) => CpuNative.ProbeDivideError();
+        [Process("scheduler-test")]
+        private static void DivideByZero(ulong unused) => ProcessProbes.DivideError();
 
-        private static void InvalidOpcode(ulong unused) => CpuNative.ProbeInvalidOpcode();
+        [Process("scheduler-test")]
+        private static void InvalidOpcode(ulong unused) => ProcessProbes.InvalidOpcode();
 
+        [Process("scheduler-test")]
         private static void OverflowStack(ulong depth) => ProcessKit.Report(Done, (ulong)Recurse((int)depth));
 
+        [Process("scheduler-test")]
         private static int Recurse(int depth)
         {
             byte* frame = stackalloc byte[512];
@@ -283,6 +292,7 @@ namespace Kernel.SelfTests
             return Recurse(depth + 1) + frame[(depth * 7) & 511];
         }
 
+        [Process("scheduler-test")]
         private static void ReceiveFromPartner(ulong partner)
         {
             var message = new Message();
@@ -370,7 +380,8 @@ namespace Kernel.SelfTests
 
         private static Process ProcessOf(int endpoint) => ProcessTable.At(Endpoint.SlotOf(endpoint));
 
-        private static bool Online(int cpu) => Cpus.Get(cpu)->CpuState == CpuState.Online;
+        [Process("scheduler-test")]
+        private static bool Online(int cpu) => Snapshots.Cpu(cpu).State == CpuState.Online;
 
         private static int HighestOnlineCpu()
         {
@@ -379,9 +390,10 @@ namespace Kernel.SelfTests
         }
 
         // The n-th online CPU (CPUs taken down leave holes in the numbering).
+        [Process("scheduler-test")]
         private static int OnlineCpu(int n)
         {
-            for (int cpu = 0; cpu < Cpus.Count; cpu++)
+            for (int cpu = 0; cpu < Snapshots.CpuCount; cpu++)
                 if (Online(cpu) && n-- == 0) return cpu;
             return 0;
         }

@@ -9,6 +9,7 @@ namespace Kernel.Testing
     /// </summary>
     public static unsafe class EchoServer
     {
+        [Process("echo")]
         public static void Run(ulong unused)
         {
             var message = new Message();
@@ -16,7 +17,7 @@ namespace Kernel.Testing
             {
                 if (Ipc.Receive(Endpoint.Any, &message) != IpcStatus.Ok || message.Type == Message.Notification) continue;
                 message.P0++;
-                message.P1 = (ulong)ProcessKit.CurrentCpu();
+                message.P1 = (ulong)Snapshots.CurrentCpu;
                 Ipc.SendNonBlocking(message.Source, &message);
             }
         }

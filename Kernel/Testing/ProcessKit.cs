@@ -15,6 +15,8 @@ namespace Kernel.Testing
     {
         public const ulong ReportTimeoutMicros = 30_000_000;   // TCG on an overcommitted host can stall a vCPU for long
 
+        /// <summary>Where processes report (Report); the process API, as SystemTask.Call is.</summary>
+        [ProcessApi]
         public static int KernelTask => ProcessTable.KernelTask.Endpoint;
 
         /// <summary>Starts a process or fails the test.</summary>
@@ -46,6 +48,7 @@ namespace Kernel.Testing
         }
 
         /// <summary>From a process: a message to the kernel task, where the test waits for it.</summary>
+        [ProcessApi]
         public static IpcStatus Report(int type, ulong p0 = 0, ulong p1 = 0, ulong p2 = 0)
         {
             Message message = Message.Of(type, p0, p1, p2);
@@ -53,9 +56,10 @@ namespace Kernel.Testing
         }
 
         /// <summary>A CPU-bound process: spins until killed.</summary>
+        [Process("spinner")]
         public static void Spin(ulong unused)
         {
-            while (true) CpuNative.Pause();
+            while (true) Self.Pause();
         }
 
         /// <summary>One CPU-bound process pinned to each online CPU; their endpoints in <paramref name="endpoints"/>.</summary>
@@ -77,15 +81,6 @@ namespace Kernel.Testing
                 while (Atomic.Read(ref Cpus.Get(cpu)->Arch.TimerTicks) == ticks[cpu] && poll.Wait()) { }
                 Assert.True(Atomic.Read(ref Cpus.Get(cpu)->Arch.TimerTicks) > ticks[cpu], "a CPU running a process ticks");
             }
-        }
-
-        /// <summary>The CPU the caller runs on (interrupts off for the read, or it could move in between).</summary>
-        public static int CurrentCpu()
-        {
-            InterruptState state = InterruptState.Disable();
-            int cpu = (int)KernelCpu.Current->Index;
-            state.Restore();
-            return cpu;
         }
 
         /// <summary>Kills every process but the kernel task and the servers, and drains reports they left; fails the test if one stays on its CPU.</summary>
