@@ -16,6 +16,16 @@ namespace Kernel.Proc
     }
 
     /// <summary>
+    /// Marks kernel code with a process entry's shape (static void (ulong)) that does not run as a process: an idle
+    /// thread, an AP's first C#. The verifier takes any other function of that shape whose address is taken for a
+    /// process body, which must be marked [Process].
+    /// </summary>
+    [AttributeUsage(AttributeTargets.Method)]
+    public sealed class KernelThreadAttribute : Attribute
+    {
+    }
+
+    /// <summary>
     /// Marks what processes may use of the kernel: IPC, the read-only snapshots it publishes, requests to the system
     /// task and the client side of each server's protocol. With a process name it is a grant to that process only,
     /// as MINIX's privilege table grants a driver its kernel calls (the console server's device access).

@@ -340,6 +340,7 @@ namespace Kernel.Proc
             IdleLoop();
         }
 
+        [KernelThread]
         private static void IdleThreadEntry(ulong unused) => IdleLoop();
 
         /// <summary>

@@ -200,6 +200,7 @@ namespace Kernel.Smp
         }
 
         /// <summary>An AP's first C#: called by the trampoline on its own stack with the ticket it drew.</summary>
+        [Proc.KernelThread]
         private static void ApEntry(ulong ticket)
         {
             KernelCpu* cpu = Cpus.FindByApicId(Cpuid.ApicId);

@@ -141,4 +141,39 @@ public sealed class ProcessBoundaryTests
             "process 'body': Synthetic.KernelSideTest.Helper references Synthetic.KernelSideTest.Report, which is not the process API",
         }));
     }
+
+    [Test]
+    public void A_process_body_nobody_marked_is_refused_where_it_is_started()
+    {
+        const string source = """
+            using Kernel.Proc;
+            namespace Synthetic
+            {
+                public static unsafe class Starter
+                {
+                    public static void StartAll()
+                    {
+                        Scheduler.Spawn("unmarked", &Unmarked, 0);
+                        Scheduler.Spawn("marked", &Marked, 0);
+                        Start(&Idle);
+                    }
+
+                    private static void Start(delegate*<ulong, void> entry) { }
+
+                    private static void Unmarked(ulong argument) { }
+
+                    [Process("marked")]
+                    private static void Marked(ulong argument) { }
+
+                    [KernelThread]
+                    private static void Idle(ulong argument) { }
+                }
+            }
+            """;
+
+        Assert.That(Check(source), Is.EqualTo(new[]
+        {
+            "Synthetic.Starter.StartAll takes the address of Synthetic.Starter.Unmarked, which has a process entry's shape (static void (ulong)) but is neither [Process] code nor a [KernelThread]",
+        }));
+    }
 }

@@ -8,7 +8,13 @@ namespace ProcessVerifier;
 /// <summary>The metadata tokens an IL body names (ECMA-335 Partition III: every token operand is 4 bytes).</summary>
 public static class IlTokens
 {
-    public static IEnumerable<EntityHandle> Of(MethodBodyBlock body)
+    public static IEnumerable<EntityHandle> Of(MethodBodyBlock body) => WithOpCodes(body).Select(named => named.Token);
+
+    /// <summary>The methods whose address the body takes (ldftn, ldvirtftn): what a function pointer will call.</summary>
+    public static IEnumerable<EntityHandle> AddressesTaken(MethodBodyBlock body) =>
+        WithOpCodes(body).Where(named => named.OpCode == OpCodes.Ldftn || named.OpCode == OpCodes.Ldvirtftn).Select(named => named.Token);
+
+    static IEnumerable<(OpCode OpCode, EntityHandle Token)> WithOpCodes(MethodBodyBlock body)
     {
         var il = body.GetILReader();
         while (il.RemainingBytes > 0)
@@ -18,7 +24,7 @@ public static class IlTokens
             {
                 case OperandType.InlineField or OperandType.InlineMethod or OperandType.InlineType or OperandType.InlineTok:
                     var token = il.ReadInt32();
-                    yield return MetadataTokens.EntityHandle(token);
+                    yield return (opCode, MetadataTokens.EntityHandle(token));
                     break;
                 case OperandType.InlineSwitch:
                     int targets = il.ReadInt32();   // read first: `Offset += 4 * ReadInt32()` would add to the offset before the read

@@ -11,8 +11,11 @@ namespace ProcessVerifier;
 /// members or types marked [ProcessApi] (granted to every process, or to this one by name), Kernel.Lib, and the
 /// runtime (System.*, Internal.*: the kernel's own corelib). A process type may hold no static field of reference or
 /// pointer type and no mutable static: each would be state another process, or another instance of the same code,
-/// could see. Constants and readonly statics of plain value types are fine. The kernel is its own corelib, so nothing
-/// is loaded into the host runtime: types and attributes are matched by name across the assemblies given.
+/// could see. Constants and readonly statics of plain value types are fine. So that no process body escapes the
+/// check unmarked, a method whose address is taken and that has a process entry's shape (static void (ulong), what
+/// Scheduler.Spawn starts) must be process code, or say it is not one with [KernelThread]. The kernel is its own
+/// corelib, so nothing is loaded into the host runtime: types and attributes are matched by name across the
+/// assemblies given.
 /// </summary>
 public sealed class ProcessBoundary
 {
@@ -45,9 +48,11 @@ public sealed class ProcessBoundary
             foreach (var methodHandle in metadata.GetTypeDefinition(typeHandle).GetMethods())
             {
                 var method = metadata.GetMethodDefinition(methodHandle);
-                string? process = Attribute(module, method.GetCustomAttributes(), "ProcessAttribute") is { } name ? name : typeProcess;
-                if (process == null || method.RelativeVirtualAddress == 0) continue;
+                if (method.RelativeVirtualAddress == 0) continue;
                 string where = $"{type.FullName}.{metadata.GetString(method.Name)}";
+                CheckEntriesTaken(module, module.Pe.GetMethodBody(method.RelativeVirtualAddress), where, violations);
+                string? process = Attribute(module, method.GetCustomAttributes(), "ProcessAttribute") is { } name ? name : typeProcess;
+                if (process == null) continue;
                 var reported = new HashSet<string>();
                 foreach (var token in IlTokens.Of(module.Pe.GetMethodBody(method.RelativeVirtualAddress)))
                     foreach (var outside in Outside(module, token, process))
@@ -56,6 +61,31 @@ public sealed class ProcessBoundary
             }
         }
         return violations;
+    }
+
+    // Every process body is marked: a function pointer with a process entry's shape points at process code or a kernel thread.
+    void CheckEntriesTaken(Module module, MethodBodyBlock body, string where, List<string> violations)
+    {
+        var metadata = module.Metadata;
+        foreach (var token in IlTokens.AddressesTaken(body))
+        {
+            if (token.Kind != HandleKind.MethodDefinition) continue;
+            var target = metadata.GetMethodDefinition((MethodDefinitionHandle)token);
+            if (!HasProcessEntryShape(metadata, target)) continue;
+            var owner = new TypeRef(module, target.GetDeclaringType());
+            var attributes = target.GetCustomAttributes();
+            if (ProcessOf(owner) != null || Attribute(module, attributes, "ProcessAttribute") != null || HasAttribute(module, attributes, "KernelThreadAttribute", out _)) continue;
+            violations.Add($"{where} takes the address of {owner.FullName}.{metadata.GetString(target.Name)}, which has a process entry's shape (static void (ulong)) but is neither [Process] code nor a [KernelThread]");
+        }
+    }
+
+    // ECMA-335 §II.23.2.1: a static method's signature blob is the calling convention (0 = default), the parameter
+    // count, the return type and the parameters: void (ELEMENT_TYPE_VOID, 0x01) and one ulong (ELEMENT_TYPE_U8, 0x0B).
+    static bool HasProcessEntryShape(MetadataReader metadata, MethodDefinition method)
+    {
+        if ((method.Attributes & MethodAttributes.Static) == 0) return false;
+        var signature = metadata.GetBlobReader(method.Signature);
+        return signature.Length == 4 && signature.ReadByte() == 0x00 && signature.ReadByte() == 1 && signature.ReadByte() == 0x01 && signature.ReadByte() == 0x0B;
     }
 
     void CheckStatics(TypeRef type, string process, List<string> violations)
