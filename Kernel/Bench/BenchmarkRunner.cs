@@ -21,7 +21,7 @@ namespace Kernel.Bench
         private const int MaxMeasurements = 128;
 
         /// <summary>What `bench GROUP` can name; every measurement belongs to one.</summary>
-        public static readonly string[] Groups = { "smp", "locks", "alternatives", "ipi", "processes", "hotplug" };
+        private static readonly string[] s_groups = { "smp", "locks", "alternatives", "ipi", "processes", "hotplug" };
 
         private static readonly string[] s_names = new string[MaxMeasurements];
         private static readonly ulong[] s_values = new ulong[MaxMeasurements];
@@ -83,6 +83,14 @@ namespace Kernel.Bench
         }
 
         private static bool Wanted(string group, string name) => group == null || name.StartsWith(group);
+
+        /// <summary>Whether some group's name starts with <paramref name="group"/> (every one does with "").</summary>
+        public static bool NamesAGroup(string group)
+        {
+            for (int g = 0; g < s_groups.Length; g++)
+                if (Wanted(group, s_groups[g])) return true;
+            return false;
+        }
 
         internal static void Record(string name, ulong value, string unit)
         {

@@ -6,8 +6,8 @@ namespace Kernel.Proc
 {
     /// <summary>
     /// What a server needs done by the kernel itself, each call granted to the one server whose job it is (MINIX's
-    /// privilege table): the console server drives the console device, the clock server reads the TSC and sets the
-    /// kernel's alarm (Alarm.Set). Any other process doing so would bypass its server.
+    /// privilege table): the console server drives the console device, the clock server turns microseconds into TSC
+    /// deadlines and sets the kernel's alarm (Alarm.Set); any process may read the TSC itself (Snapshots.TscNow). Any other process doing so would bypass its server.
     /// </summary>
     public static unsafe class KernelCalls
     {
@@ -22,9 +22,6 @@ namespace Kernel.Proc
         /// <summary>Up to <paramref name="max"/> typed bytes from the input ring; 0 when nothing is waiting.</summary>
         [ProcessApi("console")]
         public static int TakeInput(byte* into, int max) => ConsoleInput.Take(into, max);
-
-        [ProcessApi("clock")]
-        public static ulong ReadTsc() => Tsc.Read();
 
         /// <summary>The TSC value <paramref name="micros"/> microseconds from now (the unit of Alarm.Set).</summary>
         [ProcessApi("clock")]

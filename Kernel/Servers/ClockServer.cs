@@ -60,7 +60,7 @@ namespace Kernel.Servers
 
         private static void Expire(ulong[] deadlines, int[] clients, bool[] isAlarm)
         {
-            ulong now = KernelCalls.ReadTsc();
+            ulong now = Snapshots.TscNow;
             ulong next = 0;
             for (int slot = 0; slot < deadlines.Length; slot++)
             {

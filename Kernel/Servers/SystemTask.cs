@@ -81,21 +81,8 @@ namespace Kernel.Servers
 
         private static void RunBenchmarkGroup(string group, Message* reply)
         {
-            if (!NamesGroup(group)) { reply->P1 = 1; return; }
+            if (!BenchmarkRunner.NamesAGroup(group)) { reply->P1 = 1; return; }
             reply->P0 = (ulong)BenchmarkRunner.Run(group);
-        }
-
-        // True if some group's name starts with `filter` (every group's does with the empty one).
-        private static bool NamesGroup(string filter)
-        {
-            for (int g = 0; g < BenchmarkRunner.Groups.Length; g++)
-            {
-                string name = BenchmarkRunner.Groups[g];
-                int i = 0;
-                while (i < filter.Length && i < name.Length && filter[i] == name[i]) i++;
-                if (i == filter.Length) return true;
-            }
-            return false;
         }
 
         private static void PanicFor(int client)

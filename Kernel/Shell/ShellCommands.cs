@@ -343,7 +343,6 @@ namespace Kernel.Shell
             _ => "parked",
         };
 
-
         private static ulong Percent(ulong part, ulong whole) => whole == 0 ? 0 : part * 100 / whole;
 
         private static void AppendLockRow(ref TextBuffer line, ulong acquisitions, ulong contended, ulong waited) =>

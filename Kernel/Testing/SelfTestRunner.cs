@@ -18,15 +18,6 @@ namespace Kernel.Testing
     /// </summary>
     public static unsafe class SelfTestRunner
     {
-        public static bool Active { get; private set; }
-
-        // Panic learns of a run from here (it sits a layer below the tests): it then prints the verdict line and ends QEMU.
-        private static void SetActive(bool active)
-        {
-            Active = active;
-            Panic.SelfTestsRunning = active;
-        }
-
         private static SelfTestCase[] s_tests;
         private static RecoveryPoint s_recovery;
         private static TestOutcome s_outcome;
@@ -42,7 +33,7 @@ namespace Kernel.Testing
         /// <summary>Runs the matching tests and prints their lines and the summary; returns how many failed. QEMU keeps running.</summary>
         public static int Run(string filter)
         {
-            SetActive(true);
+            Panic.SelfTestsRunning = true;   // Panic sits a layer below the tests: during a run it prints the verdict line and ends QEMU
             s_tests ??= SelfTestRegistry.Create();
             SelfTestCase[] tests = s_tests;
             int passed = 0, failed = 0, skipped = 0;
@@ -65,7 +56,7 @@ namespace Kernel.Testing
             summary.AppendDecimal(skipped);
             summary.Append(" skipped");
             Console.WriteLine(ref summary);
-            SetActive(false);
+            Panic.SelfTestsRunning = false;
             return failed;
         }
 
@@ -80,7 +71,7 @@ namespace Kernel.Testing
         [DoesNotReturn]
         public static void AbortCurrent(TestOutcome outcome, ref TextBuffer message)
         {
-            if (!Active) Panic.Halt(ref message);
+            if (!Panic.SelfTestsRunning) Panic.Halt(ref message);
             s_outcome = outcome;
             s_message = message;
             fixed (RecoveryPoint* point = &s_recovery) CpuNative.ResumeAt(point, 1);
