@@ -53,6 +53,7 @@ namespace Kernel
             new KnownOption("test.ghost-ap", true, false, "test-only: also send INIT-SIPI-SIPI to this APIC ID, which no CPU has, at boot"),
             new KnownOption("test.call-sequence", true, false, "test-only: start every cross-CPU call slot at this sequence number (2147483547 crosses the 2^31 wrap within 101 calls)"),
             new KnownOption("test.late-ap", false, false, "test-only: the first AP to arrive waits until the boot CPU gave up on it (arrival time-out: 10 s under a hypervisor)"),
+            new KnownOption("test.arrival-window", false, false, "test-only: each AP, once online, serves calls until it has served one (up to 10 s) before it takes the big kernel lock"),
             new KnownOption("test.straggler", false, false, "test-only: the first CPU taken down leaves the online set but never reports dead"),
             new KnownOption("test.keys", false, false, "test-only: keyboard.TypedKeysArrive waits (up to 60 s) for a host to type its keys"),
         };

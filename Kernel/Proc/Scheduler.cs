@@ -316,24 +316,36 @@ namespace Kernel.Proc
 
         // ---- Idle ----
 
-        /// <summary>An AP's start: its boot stack becomes its idle thread, it takes processes, and it idles until it goes offline.</summary>
-        public static void RunIdleThisCpu(ulong stackBottom, ulong stackTop)
+        /// <summary>
+        /// An AP's first scheduler step, before it marks itself online: its boot stack becomes its idle thread, and that
+        /// thread its current one. From the moment it is online it serves cross-CPU calls (also while it waits for the
+        /// big kernel lock), and a call must find the thread it interrupted (model: Tests/Models/ApArrival.pml). No lock:
+        /// until the CPU is usable nothing else writes its entries. Returns the process the CPU ran when it was stopped,
+        /// if it was stopped under one: RunIdleThisCpu ends it.
+        /// </summary>
+        public static Process AdoptIdleThread(ulong stackBottom, ulong stackTop)
         {
-            KernelCpu* cpu = KernelCpu.Current;
-            int index = (int)cpu->Index;
-            BigKernelLock.Enter();
-            Process lost = s_current[index];
-            if (lost != null && !lost.IsIdle)
-            {
-                // The CPU was stopped (by a stop IPI, or INIT) while it ran this process, whose state was never saved.
-                Log.Error("sched", $"CPU {index} was stopped while it ran process '{lost.Name}': its state is lost, so it is killed");
-                lost.RunningOn = Process.NoCpu;
-                MarkDead(lost, "its CPU was stopped under it");
-            }
+            int index = (int)KernelCpu.Current->Index;
+            Process previous = s_current[index];
             Process idle = s_idle[index] ?? (s_idle[index] = ProcessTable.AdoptIdleThread());
             ProcessTable.UseStack(idle, stackBottom, stackTop);   // a restarted AP may have drawn another stack
             idle.RunningOn = index;
             s_current[index] = idle;
+            return previous != null && !previous.IsIdle ? previous : null;
+        }
+
+        /// <summary>An AP's start, once online: it takes processes, and idles until it goes offline.</summary>
+        public static void RunIdleThisCpu(Process stranded)
+        {
+            int index = (int)KernelCpu.Current->Index;
+            BigKernelLock.Enter();
+            if (stranded != null)
+            {
+                // The CPU was stopped (by a stop IPI, or INIT) while it ran this process, whose state was never saved.
+                Log.Error("sched", $"CPU {index} was stopped while it ran process '{stranded.Name}': its state is lost, so it is killed");
+                stranded.RunningOn = Process.NoCpu;
+                MarkDead(stranded, "its CPU was stopped under it");
+            }
             s_idling.Publish(index, member: true);
             s_usable.Publish(index, member: true);
             BigKernelLock.Exit();

@@ -14,6 +14,7 @@ namespace Kernel.SelfTests
         private struct Identity
         {
             public uint CpuidApicId, LapicId, Index, TablesDiffer;
+            public uint Arriving;                              // 1: called between coming online and taking processes
             public ulong GsBase, Rsp, StackBottom, StackTop;   // the stack of the thread the call interrupted
             public ulong ApicBase;                             // IA32_APIC_BASE
         }
@@ -49,10 +50,12 @@ namespace Kernel.SelfTests
             s_identities = (Identity*)Memory.KernelHeap.Allocate((ulong)(sizeof(Identity) * Cpus.Count));
             for (int i = 0; i < Cpus.Count; i++)
                 if (Online(i)) Assert.True(CrossCpuCall.CallOn(i, &RecordIdentity, &s_identities[i]), "the CPU ran the function");
+            uint arriving = 0;
             for (int i = 0; i < Cpus.Count; i++)
             {
                 if (!Online(i)) continue;
                 KernelCpu* cpu = Cpus.Get(i);
+                arriving += s_identities[i].Arriving;
                 Assert.Equal((ulong)i, s_identities[i].Index, "GS-based index matches the CPU asked");
                 Assert.Equal(cpu->ApicId, s_identities[i].CpuidApicId, "CPUID's APIC ID matches the MADT's");
                 Assert.Equal(cpu->ApicId, s_identities[i].LapicId, "the local APIC's ID register matches the MADT's");
@@ -64,6 +67,7 @@ namespace Kernel.SelfTests
                 for (int j = 0; j < i; j++)
                     if (Online(j)) Assert.True(s_identities[j].GsBase != s_identities[i].GsBase, "per-CPU blocks are distinct");
             }
+            if (arriving > 0) SelfTestRunner.Note(TextBuffer.Of($"{arriving} CPUs answered before they took the big kernel lock"));   // test.arrival-window
         }
 
         private static void RecordIdentity(void* slot)
@@ -76,7 +80,8 @@ namespace Kernel.SelfTests
             identity->GsBase = Msrs.Read(Msr.Ia32GsBase);
             identity->ApicBase = Msrs.Read(Msr.Ia32ApicBase);
             identity->Rsp = CpuNative.ReadRsp();
-            Proc.Process interrupted = Proc.Scheduler.Current;
+            identity->Arriving = Proc.Scheduler.Usable.ContainsShared((int)cpu->Index) ? 0u : 1u;
+            Proc.Process interrupted = Proc.Scheduler.Current;   // an arriving CPU's idle thread, too
             identity->StackBottom = interrupted.StackBottom;
             identity->StackTop = interrupted.StackTop;
             for (int other = 0; other < Cpus.Count; other++)

@@ -33,6 +33,7 @@ namespace Kernel.Smp
         private static ulong* s_stackTable;   // handed to the trampoline: APs take entries by arrival ticket
         private static bool s_lateApForTest;  // test.late-ap: the first AP to arrive waits until the boot CPU gave up on it
         private static bool s_stragglerForTest;   // test.straggler: the first CPU taken down never reports dead
+        private static bool s_arrivalWindowForTest;   // test.arrival-window: an arriving AP serves calls before it takes the big kernel lock
         private static int s_arrivals;            // APs that came online, ever: the boot CPU waits for it to grow
         private static int s_arrivalsHalted;      // the boot CPU is in a halt step waiting on s_arrivals (Kernel/Sync/SpinThenHalt.cs)
 
@@ -53,6 +54,7 @@ namespace Kernel.Smp
             Limit = CpuLimit(options);
             s_lateApForTest = options.Has("test.late-ap");
             s_stragglerForTest = options.Has("test.straggler");
+            s_arrivalWindowForTest = options.Has("test.arrival-window");
             KernelCpu* boot = KernelCpu.Current;
             var started = (KernelCpu**)KernelHeap.Allocate((ulong)Cpus.Capacity * (ulong)sizeof(KernelCpu*));
             int count = 0;
@@ -219,6 +221,7 @@ namespace Kernel.Smp
             LocalApicTimer.StartThisCpu();                       // its own periodic tick
             if (s_lateApForTest && ticket == 0)                  // test.late-ap: arrive just after the deadline
                 while (Atomic.Read(ref cpu->State) == (int)CpuState.Starting) CpuNative.Pause();
+            Proc.Process stranded = Proc.Scheduler.AdoptIdleThread(cpu->StackTop - StackBytes, cpu->StackTop);   // current before online: calls find it
             if (!Cpus.TryMarkOnline(cpu))                        // too late: the boot CPU gave up on it
             {
                 LocalApic.StopTimer();                           // no lock from here: INIT may come once it reports
@@ -227,7 +230,8 @@ namespace Kernel.Smp
             }
             Atomic.Increment(ref s_arrivals);                    // the boot CPU may be halted waiting for this
             fixed (int* arrived = &s_arrivals, halted = &s_arrivalsHalted) SpinThenHalt.Wake(arrived, halted);
-            Proc.Scheduler.RunIdleThisCpu(cpu->StackTop - StackBytes, cpu->StackTop);   // runs processes; returns once offline
+            if (s_arrivalWindowForTest) ServeCallsBeforeTheLock(cpu);   // test.arrival-window: as a long wait for the lock would
+            Proc.Scheduler.RunIdleThisCpu(stranded);             // runs processes; returns once offline
             if (s_stragglerForTest)                              // test.straggler: stay silent, as a CPU stuck on its way out would
             {
                 s_stragglerForTest = false;
@@ -238,6 +242,22 @@ namespace Kernel.Smp
             Atomic.Write(ref cpu->ReportedDead, 1);
             CpuNative.HaltForever();
         }
+
+        // test.arrival-window: between coming online and taking the big kernel lock an AP serves calls, as it does while it
+        // waits for the lock. Here it waits until it has served one (or the window closes), so the test's call lands there.
+        private static void ServeCallsBeforeTheLock(KernelCpu* cpu)
+        {
+            ulong served = Atomic.Read(ref cpu->CallsServed);
+            ulong deadline = Tsc.DeadlineAfter(ArrivalWindowMicros);
+            while (Atomic.Read(ref cpu->CallsServed) == served && Tsc.Read() < deadline)
+            {
+                CrossCpuCall.ServicePending();
+                CpuNative.Pause();
+            }
+            if (Atomic.Read(ref cpu->CallsServed) != served) Log.Info("smp", $"CPU {cpu->Index} served a call before it took the big kernel lock (test.arrival-window)");
+        }
+
+        private const ulong ArrivalWindowMicros = 10_000_000;
 
         // test.ghost-ap=ID: one more CPU to start, at an APIC ID nothing answers, to exercise the time-out path.
         private static KernelCpu* PrepareGhost(MadtInfo madt, CommandLine options)

@@ -95,6 +95,20 @@ public sealed class BadInputBoot
             "warn  smp: CPU 1 (APIC ID 1) arrived late and halted: parked with INIT");
     }
 
+    /// <summary>
+    /// A call that reaches an AP after it came online but before it took the big kernel lock (its wait for the lock
+    /// serves calls) finds the AP's idle thread as the current thread. The AP used to make it current only under the lock;
+    /// the call then read a null current process (seen in the hot-plug tests). Model: Tests/Models/ApArrival.pml.
+    /// </summary>
+    [Test]
+    public void ACallReachingAnArrivingApFindsItsIdleThread()
+    {
+        var boot = KernelBoot.Start("badinput-arrival-window", Smp4, "selftest=smp.EveryCpuRunsAFunctionAndKnowsItself test.arrival-window");
+        ExpectPassedWith(boot, 4, "3 CPUs answered before they took the big kernel lock");
+        for (int cpu = 1; cpu < 4; cpu++)
+            Assert.That(boot.Run.Serial, Does.Contain($"smp: CPU {cpu} served a call before it took the big kernel lock (test.arrival-window)"), boot.Report());
+    }
+
     /// <summary>A CPU that leaves the online set but never reports dead is kept out, not rolled back onto (issue 15, defect 2).</summary>
     [Test]
     public void AStragglerIsKeptOutNotRolledBackOnto()

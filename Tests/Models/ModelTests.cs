@@ -46,6 +46,7 @@ public class ModelTests
         new("CrossCpuCall", Seed: "INIT_MID_REQUEST", Rejection: Assertion),
         new("ApArrival"),
         new("ApArrival", Seed: "INIT_ON_TIMEOUT", Rejection: Assertion),
+        new("ApArrival", Seed: "ADOPT_AFTER_ONLINE", Rejection: Assertion),
         new("HotplugGate"),
         new("HotplugGate", Seed: "ROLLBACK_FROM_LAST_SUCCESS", Rejection: Assertion),
         new("HotplugGate", Seed: "ROLLBACK_ONTO_STRAGGLER", Rejection: Assertion),
