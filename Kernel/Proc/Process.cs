@@ -43,6 +43,8 @@ namespace Kernel.Proc
         public int QueuedOn = NoCpu;         // the CPU whose run queue holds it
         public int RunningOn = NoCpu;        // the CPU running it now (written under the lock, polled without it)
         public int LastCpu = NoCpu;
+        public int PinnedTo = NoCpu;         // a kernel thread: the one CPU it runs on (Scheduler.StartKernelThread)
+        public int StopRequested;            // a kernel thread: 1 once its CPU leaves scheduling; it must return
         public int QuantumLeft;              // ticks left of its quantum when it last stopped running (0: a fresh one next time)
         public ulong SavedRsp;               // its SwitchFrame while it is not running
         public ulong StackBottom, StackTop;
@@ -76,6 +78,8 @@ namespace Kernel.Proc
         public int Endpoint => Proc.Endpoint.Make(Slot, Generation);
 
         public bool IsRunnable => Flags == ProcessFlags.None;
+
+        public bool IsKernelThread => PinnedTo != NoCpu;
 
         public bool IsDead => (Flags & (ProcessFlags.Dead | ProcessFlags.SlotFree)) != 0;
 

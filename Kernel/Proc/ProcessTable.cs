@@ -95,6 +95,8 @@ namespace Kernel.Proc
             process.Entry = entry;
             process.Argument = argument;
             process.LastCpu = Process.NoCpu;
+            process.PinnedTo = Process.NoCpu;
+            process.StopRequested = 0;
             process.QuantumLeft = 0;
             process.SendTo = process.ReceiveFrom = Endpoint.None;
             process.AwaitingReply = false;

@@ -84,6 +84,9 @@ namespace Kernel.Proc
 
         public static bool IsIdle(int cpu) => s_idling.ContainsShared(cpu);
 
+        /// <summary>Whether the CPU takes processes: online, admitted by its own idle thread, not being taken down.</summary>
+        public static bool IsUsable(int cpu) => s_usable.ContainsShared(cpu);
+
         public static int Waiting(int cpu) => s_queues[cpu].Count;
 
         /// <summary>A copy of the usable set, exact under the big kernel lock; without it, each CPU's bit is as of some recent moment.</summary>
@@ -128,6 +131,35 @@ namespace Kernel.Proc
             return endpoint;
         }
 
+        /// <summary>
+        /// Starts a kernel thread: kernel code the scheduler runs like a process, pinned to one CPU, as Linux's per-CPU
+        /// kthreads. It runs with interrupts on, so its CPU keeps serving cross-CPU calls and stop_machine, and it may do
+        /// what processes may not: share kernel state, take the big kernel lock and spinlocks, and make cross-CPU calls
+        /// (a call's inbox slot belongs to the sending CPU). That is safe because it never changes CPU and is never
+        /// preempted: an interrupt never switches away from it, so nothing it holds waits on a thread that does not run.
+        /// It gives its CPU up by returning, yielding or blocking, as kernel code without CONFIG_PREEMPT; processes queued
+        /// there wait meanwhile, or idle CPUs take them. When its CPU leaves scheduling (Evacuate) it is asked to stop
+        /// (KernelThreadShouldStop) and must return soon; the usable check and the request are both made under the lock,
+        /// so no thread escapes it (model: Tests/Models/KernelThreadStop.pml). Its endpoint, or Endpoint.None if the CPU
+        /// takes no processes (offline or going down) or the table is full.
+        /// </summary>
+        public static int StartKernelThread(string name, delegate*<ulong, void> entry, ulong argument, int cpu)
+        {
+            BigKernelLock.Enter();
+            Process thread = s_usable.Contains(cpu) ? ProcessTable.Claim(name, entry, argument, KernelPriority, CpuSet.Of(cpu), isSystem: true) : null;
+            if (thread != null)
+            {
+                thread.PinnedTo = cpu;
+                MakeRunnable(thread);
+            }
+            LeaveKernel();
+            BigKernelLock.Exit();
+            return thread != null ? thread.Endpoint : Endpoint.None;
+        }
+
+        /// <summary>Whether the calling kernel thread's CPU is leaving scheduling, so it must return.</summary>
+        public static bool KernelThreadShouldStop => Atomic.Read(ref Current.StopRequested) != 0;
+
         /// <summary>Ends the calling process (what returning from its entry does).</summary>
         public static void Exit(string reason)
         {
@@ -160,7 +192,7 @@ namespace Kernel.Proc
         }
 
         /// <summary>
-        /// Called for an exception: if it happened in a process's own code (not in the kernel task, an idle thread, code
+        /// Called for an exception: if it happened in a process's own code (not in the kernel task, an idle or kernel thread, code
         /// holding or waiting for the big kernel lock, or an interrupt handler or cross-CPU request that happened to
         /// interrupt the process), the process is killed and reported and this CPU runs something else. Otherwise false.
         /// </summary>
@@ -169,7 +201,7 @@ namespace Kernel.Proc
             KernelCpu* cpu = KernelCpu.Current;
             if (!Initialized || BigKernelLock.HeldByCurrentCpu || cpu->Bkl.Waiting != 0 || cpu->Arch.HandlerNesting != 0) return false;
             Process self = s_current[cpu->Index];
-            if (self == null || self.IsIdle || self.Slot == ProcessTable.KernelTaskSlot) return false;
+            if (self == null || self.IsIdle || self.IsKernelThread || self.Slot == ProcessTable.KernelTaskSlot) return false;
             BigKernelLock.Enter();
             Log.Error("sched", $"process '{self.Name}' (endpoint {self.Endpoint}) on CPU {KernelCpu.Current->Index} killed: {summary.ToString()}");
             EndRunningProcess(self, "fault");
@@ -241,11 +273,12 @@ namespace Kernel.Proc
 
         private const ulong InhibitTimeoutMicros = 10_000_000;
 
-        // The process an endpoint names, if it may be stopped, killed or moved: any but the kernel task. Lock held.
+        // The process an endpoint names, if it may be stopped, killed or moved: any but the kernel task and kernel threads
+        // (which may hold kernel locks, and end themselves). Lock held.
         private static Process LookupChangeable(int endpoint, out IpcStatus status)
         {
             Process target = ProcessTable.Lookup(endpoint, out status);
-            if (target == null || target.Slot != ProcessTable.KernelTaskSlot) return target;
+            if (target == null || (target.Slot != ProcessTable.KernelTaskSlot && !target.IsKernelThread)) return target;
             status = IpcStatus.BadEndpoint;
             return null;
         }
@@ -280,19 +313,28 @@ namespace Kernel.Proc
 
         /// <summary>
         /// Takes a CPU out of scheduling before it goes offline: nothing new is placed there, its queued processes move
-        /// to other CPUs now and the one it runs moves at its next switch, which is asked for at once. Returns once
-        /// the CPU runs its idle thread (false on time-out). A process allowed only there gets every usable CPU instead.
+        /// to other CPUs now and the one it runs moves at its next switch, which is asked for at once; its kernel threads
+        /// are asked to stop. Returns once the CPU runs its idle thread with nothing queued (false on time-out). A process
+        /// allowed only there gets every usable CPU instead.
         /// </summary>
         public static bool Evacuate(int cpu, ulong timeoutMicros)
         {
             BigKernelLock.Enter();
             s_usable.Publish(cpu, member: false);
             RunQueue queue = s_queues[cpu];
-            for (int slot = queue.Dequeue(); slot >= 0; slot = queue.Dequeue())
+            for (int priority = 0; priority < RunQueue.Priorities; priority++)
+                for (int slot = queue.First(priority), next; slot >= 0; slot = next)
+                {
+                    next = queue.Next(slot);
+                    Process process = ProcessTable.At(slot);
+                    if (process.IsKernelThread) continue;
+                    Dequeue(process);
+                    MakeRunnable(process);
+                }
+            for (int slot = 0; slot < Endpoint.Slots; slot++)
             {
                 Process process = ProcessTable.At(slot);
-                process.QueuedOn = Process.NoCpu;
-                MakeRunnable(process);
+                if (process.PinnedTo == cpu && !process.IsDead) Atomic.Write(ref process.StopRequested, 1);
             }
             if (!IsIdle(cpu)) ReschedulePromptly(cpu);
             BigKernelLock.Exit();
@@ -374,12 +416,6 @@ namespace Kernel.Proc
                     BigKernelLock.Exit();
                     continue;
                 }
-                if (IdleWork.Pending(cpu))
-                {
-                    CpuNative.EnableInterrupts();
-                    IdleWork.RunIfAny(cpu);
-                    continue;
-                }
                 if (cpu->Index == TimekeeperCpu && Alarm.Armed) LocalApicTimer.ArmOneShotAt(Alarm.Deadline);
                 else LocalApic.StopTimer();
                 CpuNative.EnableInterruptsAndHalt();
@@ -397,14 +433,16 @@ namespace Kernel.Proc
 
         /// <summary>
         /// After an interrupt's EOI: fire the kernel alarm if due, and switch if a reschedule is pending and the
-        /// interrupted code is a process (idle threads reschedule from their loop).
+        /// interrupted code is a process (idle threads reschedule from their loop, kernel threads when they yield, block
+        /// or return).
         /// </summary>
         public static void OnInterruptExit()
         {
             if (!Initialized) return;
             KernelCpu* cpu = KernelCpu.Current;
             if (Alarm.Due()) Alarm.Fire();
-            if (cpu->Scheduler.NeedResched == 0 || s_current[cpu->Index].IsIdle) return;
+            Process interrupted = s_current[cpu->Index];
+            if (cpu->Scheduler.NeedResched == 0 || interrupted.IsIdle || interrupted.IsKernelThread) return;
             BigKernelLock.Enter();
             Schedule();
             BigKernelLock.Exit();
@@ -448,10 +486,10 @@ namespace Kernel.Proc
             Ipc.ForgetEndpoint(process);
         }
 
-        /// <summary>Queues a runnable process on the CPU Placement chooses and wakes that CPU if it must.</summary>
+        /// <summary>Queues a runnable process on the CPU Placement chooses (a kernel thread on its own) and wakes that CPU if it must.</summary>
         private static void MakeRunnable(Process process)
         {
-            int cpu = Placement.ChooseCpu(process.Affinity, s_usable, process.LastCpu, Lengths(), s_idling);
+            int cpu = process.IsKernelThread ? process.PinnedTo : Placement.ChooseCpu(process.Affinity, s_usable, process.LastCpu, Lengths(), s_idling);
             if (cpu < 0) cpu = WidenAffinity(process);
             Enqueue(process, cpu, front: false);
         }

@@ -13,8 +13,8 @@ namespace Kernel.SelfTests
     /// torture.transitions=10000` for a long run) as a random walk biased towards one end, so the kernel goes down
     /// to one CPU (UP mode) and back to all (SMP) again and again. Client/server process pairs ping-pong numbered
     /// SendRec messages throughout; during each transition half the online APs (odd or even, in turn) also take a
-    /// spinlock and the big kernel lock and call the boot CPU (IdleWork, which keeps its CPU from processes, so the
-    /// processes run on the other half meanwhile). After each transition: both locks' counters exact,
+    /// spinlock and the big kernel lock and call the boot CPU (a kernel thread each, which keeps its CPU from processes,
+    /// so the processes run on the other half meanwhile). After each transition: both locks' counters exact,
     /// every call answered exactly once and every online CPU answers one more, alternatives mode matching the online
     /// count, text exact, every process alive and its pair making progress, each reply answering its own request.
     /// Ends with every CPU back online.
@@ -80,7 +80,6 @@ namespace Kernel.SelfTests
             Check(endpoints, roundTrips);
 
             KillPairs(endpoints);
-            WaitFor(anyPending: true);   // with the processes gone, every Load still waiting runs and stops at once
             Assert.Equal(Sum(s_callsByCpu), (ulong)s_callsAnswered, "every call made was answered, once");
             if (Alternatives.Mode != AlternativesMode.Off) Assert.EqualHex(0, Alternatives.FindMismatch(), "the whole text is as built for SMP at the end");
 
@@ -135,20 +134,22 @@ namespace Kernel.SelfTests
             s_spinCounter = s_bklCounter = s_toUp = s_toSmp = 0;
         }
 
-        // A CPU that went down may still hold a Load it had not started: it runs (and stops) once the CPU is back.
+        // A load counts as running from its start, so StopLoad also waits for one that has not run yet.
         private static void StartLoad(int cpu)
         {
-            if (Cpus.Get(cpu)->CpuState == CpuState.Online && !IdleWork.Pending(Cpus.Get(cpu)))
-                Assert.True(IdleWork.Start(cpu, &Load), "load started on an online AP");
+            if (Cpus.Get(cpu)->CpuState != CpuState.Online) return;
+            Atomic.Increment(ref s_sessions);
+            if (Scheduler.StartKernelThread("torture-load", &Load, 0, cpu) != Endpoint.None) return;
+            Atomic.Decrement(ref s_sessions);
+            Assert.Fail("load started on an online AP");
         }
 
-        // Runs on an AP's idle thread with interrupts on, during a transition: until told to stop or its CPU leaves the online set.
-        private static void Load()
+        // A kernel thread on an AP during a transition: until told to stop, or until its CPU leaves scheduling.
+        [KernelThread]
+        private static void Load(ulong unused)
         {
-            Atomic.Increment(ref s_sessions);
-            KernelCpu* self = KernelCpu.Current;   // an idle thread never changes CPU
-            int cpu = (int)self->Index;
-            for (ulong i = 1; Atomic.Read(ref s_stop) == 0 && self->CpuState == CpuState.Online; i++)
+            int cpu = (int)KernelCpu.Current->Index;   // a kernel thread never changes CPU
+            for (ulong i = 1; Atomic.Read(ref s_stop) == 0 && !Scheduler.KernelThreadShouldStop; i++)
             {
                 s_loadLock.Acquire();
                 s_spinCounter++;
@@ -176,8 +177,8 @@ namespace Kernel.SelfTests
 
         // Process: argument = its echo server. Numbered SendRec round trips, the reply carrying the number plus one (a
         // lost, repeated or stray reply carries another); after each burst, a Progress report if the test asked for one
-        // (a notification from the kernel task), then a short sleep, since the load on the idle threads runs only while
-        // no process wants the CPU.
+        // (a notification from the kernel task), then a short sleep, so that six busy processes do not slow the
+        // transitions down under emulation.
         [Process("hotplug-torture")]
         private static void Client(ulong server)
         {
@@ -243,19 +244,13 @@ namespace Kernel.SelfTests
             }
         }
 
-        // Ends the load of one transition. A Load still waiting for a CPU busy with processes starts later, sees the stop
-        // (or the next transition's load) and counts nothing on its own; the end of the test waits for those (WaitFor).
+        // Ends the load of one transition: every load started for it has run to its end.
         private static void StopLoad()
         {
             Atomic.Write(ref s_stop, 1);
             Atomic.FullFence();   // the stop is visible before the count of sessions is read
-            WaitFor(anyPending: false);
-        }
-
-        private static void WaitFor(bool anyPending)
-        {
             ulong deadline = Tsc.DeadlineAfter(StopTimeoutMicros);
-            while (Atomic.Read(ref s_sessions) != 0 || (anyPending && AnyLoadPending()))
+            while (Atomic.Read(ref s_sessions) != 0)
             {
                 if (Tsc.Read() > deadline) Assert.Fail("every CPU's load stopped");
                 CpuNative.Pause();
@@ -270,13 +265,6 @@ namespace Kernel.SelfTests
                 Scheduler.Kill(endpoints[i], "torture over");
                 Assert.True(Scheduler.WaitUntilOffCpu(endpoints[i], ProcessKit.ReportTimeoutMicros), "a killed process left its CPU");
             }
-        }
-
-        private static bool AnyLoadPending()
-        {
-            for (int cpu = 1; cpu < Cpus.Count; cpu++)
-                if (Cpus.Get(cpu)->CpuState == CpuState.Online && IdleWork.Pending(Cpus.Get(cpu))) return true;
-            return false;
         }
     }
 }

@@ -42,7 +42,7 @@ namespace Kernel.SelfTests
             Interrupts.Register(InterruptVectors.IpiStorm, &OnStorm, takesBigKernelLock: false);
             s_participants = Cpus.OnlineCount;
             for (int cpu = 1; cpu < Cpus.Count; cpu++)
-                if (Cpus.Get(cpu)->CpuState == CpuState.Online) Assert.True(IdleWork.Start(cpu, &Storm), "an AP joined the storm");
+                if (Cpus.Get(cpu)->CpuState == CpuState.Online) Assert.True(Scheduler.StartKernelThread("ipi-storm", &Storm, 0, cpu) != Endpoint.None, "an AP joined the storm");
             ulong start = Tsc.Read();
             RunStorm(seconds * 1_000_000);
             ulong deadline = Tsc.DeadlineAfter(seconds * 1_000_000 + DrainTimeoutMicros);
@@ -95,7 +95,8 @@ namespace Kernel.SelfTests
         }
 
         // An AP's part, from its idle loop (interrupts on).
-        private static void Storm() => RunStorm(0);
+        [KernelThread]
+        private static void Storm(ulong unused) => RunStorm(0);
 
         // Every participant waits for the others; the boot CPU then sets the deadline (micros is its duration).
         private static void RunStorm(ulong micros)
@@ -106,7 +107,7 @@ namespace Kernel.SelfTests
             if (micros != 0) Atomic.Write(ref s_deadline, Tsc.DeadlineAfter(micros));
             while (Atomic.Read(ref s_deadline) == 0 && Tsc.Read() < patience) CpuNative.Pause();
 
-            int self = Snapshots.CurrentCpu;   // the kernel task and idle threads stay on their CPU
+            int self = Snapshots.CurrentCpu;   // the kernel task and kernel threads stay on their CPU
             int target = self;
             ulong ipis = 0;
             while (Tsc.Read() < Atomic.Read(ref s_deadline))

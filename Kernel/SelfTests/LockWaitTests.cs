@@ -1,5 +1,6 @@
 using Kernel.Arch;
 using Kernel.Lib;
+using Kernel.Proc;
 using Kernel.Smp;
 using Kernel.Sync;
 using Kernel.Testing;
@@ -91,10 +92,10 @@ namespace Kernel.SelfTests
             KernelCpu* waiter = Cpus.Get(Cpus.OnlineCount - 1);
             s_waiterDone = 0;
             s_lock.Acquire();
-            if (!IdleWork.Start((int)waiter->Index, &TakeAndRelease))
+            if (Scheduler.StartKernelThread("lock-waiter", &TakeAndReleaseAsThread, 0, (int)waiter->Index) == Endpoint.None)
             {
                 s_lock.Release();
-                Assert.Fail("the waiter's idle work was not started");
+                Assert.Fail("the waiter's kernel thread was not started");
             }
             bool halted = WaitUntilHalted(waiter);
             ulong runs = StopMachine.RunsOn((int)waiter->Index);
@@ -134,8 +135,11 @@ namespace Kernel.SelfTests
             return false;
         }
 
-        // The waiter's part: from a cross-CPU call (interrupts off), or as idle work (interrupts on).
+        // The waiter's part: from a cross-CPU call (interrupts off), or as a kernel thread (interrupts on).
         private static void TakeAndReleaseFromCall(void* unused) => TakeAndRelease();
+
+        [KernelThread]
+        private static void TakeAndReleaseAsThread(ulong unused) => TakeAndRelease();
 
         private static void TakeAndRelease()
         {

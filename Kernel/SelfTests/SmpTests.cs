@@ -80,7 +80,7 @@ namespace Kernel.SelfTests
             identity->GsBase = Msrs.Read(Msr.Ia32GsBase);
             identity->ApicBase = Msrs.Read(Msr.Ia32ApicBase);
             identity->Rsp = CpuNative.ReadRsp();
-            identity->Arriving = Proc.Scheduler.Usable.ContainsShared((int)cpu->Index) ? 0u : 1u;
+            identity->Arriving = Proc.Scheduler.IsUsable((int)cpu->Index) ? 0u : 1u;
             Proc.Process interrupted = Proc.Scheduler.Current;   // an arriving CPU's idle thread, too
             identity->StackBottom = interrupted.StackBottom;
             identity->StackTop = interrupted.StackTop;

@@ -109,6 +109,7 @@ namespace Kernel.Smp
                 result = HotplugResult.StepFailed;
             }
             if (result == HotplugResult.StepFailed) Log.Warn("hotplug", $"CPU {index}: bring-up failed, rolled back");
+            else WaitUntilAdmitted(index);
             LastUpMicros = Tsc.ToMicroseconds(Tsc.Read() - start);
             s_lock.Release();
             return result;
@@ -232,12 +233,28 @@ namespace Kernel.Smp
             {
                 if (Tsc.Read() > deadline)
                 {
-                    Log.Warn("hotplug", $"CPU {cpu->Index} left the online set but did not report dead within {DeadTimeoutMicros / 1000} ms (idle work pending: {Atomic.Read(ref cpu->IdleWork) != 0}, calls served: {cpu->CallsServed})");
+                    Log.Warn("hotplug", $"CPU {cpu->Index} left the online set but did not report dead within {DeadTimeoutMicros / 1000} ms (running '{Proc.Scheduler.RunningOn((int)cpu->Index)?.Name}', calls served: {cpu->CallsServed})");
                     return false;
                 }
                 CpuNative.Pause();
             }
             return true;
+        }
+
+        // Online is not yet schedulable: the AP admits itself once it has the big kernel lock (Scheduler.RunIdleThisCpu).
+        // Waiting for that makes "up" mean what callers expect: processes and kernel threads can be placed there.
+        private static void WaitUntilAdmitted(int index)
+        {
+            ulong deadline = Tsc.DeadlineAfter(DeadTimeoutMicros);
+            while (!Proc.Scheduler.IsUsable(index))
+            {
+                if (Tsc.Read() > deadline)
+                {
+                    Log.Warn("hotplug", $"CPU {index} came online but did not take processes within {DeadTimeoutMicros / 1000} ms");
+                    return;
+                }
+                CpuNative.Pause();
+            }
         }
 
         // INIT sends a CPU to wait-for-SIPI from wherever it is (SDM Vol. 3A §9.4.1).

@@ -31,7 +31,6 @@ namespace Kernel.Smp
         public int ReportedDead;               // 1 once a departing CPU has finished everything and halted
         public ulong OnlineSinceTsc;
         public ulong StackTop;                 // its boot stack, which its idle thread keeps
-        public ulong IdleWork;                 // delegate*<void>: what an idle AP runs, interrupts on (Kernel/Smp/IdleWork.cs)
 
         // Requests from other CPUs (Kernel/Smp/CrossCpuCall.cs, StopMachine.cs, Ipi.cs)
         public CrossCpuCall.CallSlot* CallInbox;   // one slot per sending CPU: Cpus.Capacity of them
