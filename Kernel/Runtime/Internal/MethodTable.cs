@@ -1,5 +1,5 @@
 // The type descriptor ilc emits for every type (runtime/inc/MethodTable.h in dotnet/runtime 10.0).
-// The kernel reads only what allocation and casting need.
+// The kernel reads only what allocation, casting and the collector (Kernel/Runtime/GcLayout.cs) need.
 using System.Runtime.InteropServices;
 
 namespace Internal.Runtime
@@ -16,6 +16,7 @@ namespace Internal.Runtime
         public uint HashCode;
 
         private const ushort HasComponentSizeFlag = 0x8000;
+        private const ushort HasPointersFlag = 0x0100;    // EETypeFlags.HasPointersFlag (0x01000000): a GCDesc precedes the MethodTable
         private const ushort ElementTypeMask = 0x7C00;   // EETypeElementType << 10 in the flags word's upper half
         private const ushort ElementTypeShift = 10;
         private const ushort ElementTypeArray = 0x14;    // EETypeElementType.Array
@@ -23,6 +24,7 @@ namespace Internal.Runtime
         private const ushort ElementTypeInterface = 0x1A;
 
         public bool HasComponentSize => (Flags & HasComponentSizeFlag) != 0;
+        public bool ContainsGCPointers => (Flags & HasPointersFlag) != 0;
         private uint ElementType => (uint)(Flags & ElementTypeMask) >> ElementTypeShift;
         public bool IsArray => ElementType == ElementTypeArray || ElementType == ElementTypeSzArray;
         public bool IsInterface => ElementType == ElementTypeInterface;

@@ -1,0 +1,167 @@
+using Kernel.Runtime;
+
+namespace Kernel.Memory
+{
+    /// <summary>What one collection found and freed.</summary>
+    public struct CollectionResult
+    {
+        public ulong LiveBytes;        // cells still in use after the sweep
+        public ulong FreedBytes;
+        public ulong MarkedObjects;
+        public ulong Roots;            // root words that pointed into a live cell
+        public bool MarkStackOverflowed;
+    }
+
+    /// <summary>
+    /// Mark-sweep over one ObjectHeap (docs/heap.md). Roots are found conservatively in the memory ranges the caller
+    /// names — the process's stack, with its registers pushed onto it — because ilc's stack maps are not ours to
+    /// read: every aligned word that points into a live cell, interior pointers included, keeps that cell. From
+    /// there objects are traced precisely through their type's GC layout (Kernel/Runtime/GcLayout.cs). References to
+    /// anything outside the heap (the kernel heap, frozen strings in the image) are left alone: the page map says
+    /// they are not this heap's. The collector reads and writes only the heap's pages and its mark stack, so it runs
+    /// on the process's own CPU while only that process waits. Pure: compiled by the host tests too.
+    /// </summary>
+    public static unsafe class Collector
+    {
+        private struct MarkContext
+        {
+            public ObjectHeap* Heap;
+            public MarkStack* Stack;
+            public ulong Marked;
+        }
+
+        /// <summary>
+        /// Collects <paramref name="heap"/>; the roots are the words in [ranges[2i], ranges[2i + 1]) for each of
+        /// <paramref name="rangeCount"/> ranges. The mark stack takes pages from <paramref name="stackPages"/> and
+        /// returns them before the sweep.
+        /// </summary>
+        public static CollectionResult Collect(ObjectHeap* heap, PageSource stackPages, ulong* ranges, int rangeCount)
+        {
+            var stack = new MarkStack(stackPages);
+            var context = new MarkContext { Heap = heap, Stack = &stack };
+            ulong before = heap->BytesInUse;
+            ulong roots = 0;
+            for (int i = 0; i < rangeCount; i++)
+                for (ulong* word = (ulong*)(ranges[2 * i] & ~7UL); word < (ulong*)ranges[2 * i + 1]; word++)
+                {
+                    ulong cell = heap->FindCell(*word);
+                    if (cell == 0) continue;
+                    roots++;
+                    if (ObjectHeap.TryMark(cell)) Push(&context, cell);
+                }
+            Drain(&context);
+            bool overflowed = stack.Overflowed;
+            while (stack.Overflowed)
+            {
+                // Some marked objects were never traced: trace every marked one again until a pass loses nothing.
+                stack.Overflowed = false;
+                heap->ForEachMarked(&Retrace, &context);
+                Drain(&context);
+            }
+            stack.Release();
+            ulong live = heap->Sweep();
+            return new CollectionResult { LiveBytes = live, FreedBytes = before - live, MarkedObjects = context.Marked, Roots = roots, MarkStackOverflowed = overflowed };
+        }
+
+        private static void Push(MarkContext* context, ulong cell)
+        {
+            context->Marked++;
+            context->Stack->Push(cell);
+        }
+
+        private static void Drain(MarkContext* context)
+        {
+            while (context->Stack->TryPop(out ulong cell)) Trace(cell, context);
+        }
+
+        private static void Trace(ulong cell, MarkContext* context)
+        {
+            byte* obj = (byte*)cell + GcLayout.HeaderBytes;
+            if (*(ulong*)obj == 0) return;   // a cell whose object was never written (cannot be reached, but costs nothing)
+            GcLayout.ForEachReference(obj, &VisitReference, context);
+        }
+
+        private static void VisitReference(ulong reference, void* context)
+        {
+            var mark = (MarkContext*)context;
+            ulong cell = mark->Heap->FindCell(reference);
+            if (cell != 0 && ObjectHeap.TryMark(cell)) Push(mark, cell);
+        }
+
+        private static void Retrace(ulong cell, void* context) => Trace(cell, (MarkContext*)context);
+    }
+
+    /// <summary>
+    /// The collector's stack of marked cells still to trace, in chunks of one page taken from a page source. A push
+    /// that finds no page drops the cell and records the overflow; the collector then retraces. One emptied chunk is
+    /// kept for the next push, so a stack that goes up and down across a chunk's edge does not take and free a page each time.
+    /// </summary>
+    public unsafe struct MarkStack
+    {
+        private const ulong Capacity = (ObjectHeap.PageSize - 16) / sizeof(ulong);
+
+        private struct Chunk
+        {
+            public Chunk* Below;
+            public ulong Count;
+        }
+
+        private readonly PageSource _source;
+        private Chunk* _top;
+        private Chunk* _spare;
+        public bool Overflowed;
+
+        public MarkStack(PageSource source)
+        {
+            _source = source;
+            _top = _spare = null;
+            Overflowed = false;
+        }
+
+        private static ulong* Entries(Chunk* chunk) => (ulong*)(chunk + 1);
+
+        public void Push(ulong cell)
+        {
+            if (_top == null || _top->Count == Capacity)
+            {
+                Chunk* chunk = _spare;
+                _spare = null;
+                if (chunk == null && (chunk = (Chunk*)_source.Allocate(1)) == null)
+                {
+                    Overflowed = true;
+                    return;
+                }
+                chunk->Below = _top;
+                chunk->Count = 0;
+                _top = chunk;
+            }
+            Entries(_top)[_top->Count++] = cell;
+        }
+
+        public bool TryPop(out ulong cell)
+        {
+            while (_top != null && _top->Count == 0)
+            {
+                Chunk* empty = _top;
+                _top = empty->Below;
+                if (_spare == null) _spare = empty;
+                else _source.Free((ulong)empty, 1);
+            }
+            cell = _top != null ? Entries(_top)[--_top->Count] : 0;
+            return _top != null;
+        }
+
+        /// <summary>Returns every page (the stack is empty at the end of a collection).</summary>
+        public void Release()
+        {
+            while (_top != null)
+            {
+                Chunk* below = _top->Below;
+                _source.Free((ulong)_top, 1);
+                _top = below;
+            }
+            if (_spare != null) _source.Free((ulong)_spare, 1);
+            _spare = null;
+        }
+    }
+}
