@@ -42,6 +42,7 @@ namespace Kernel
             new KnownOption("hotplug.fail", true, false, "test-only: make the named CPU hot-plug step fail once (e.g. take-offline, switch-to-smp)"),
             new KnownOption("torture.transitions", true, false, "how many CPU downs and ups selftest=hotplug-torture makes (default 10)"),
             new KnownOption("torture.seconds", true, false, "how long selftest=locktorture runs (default 1 second)"),
+            new KnownOption("heap.cycles", true, false, "how many processes selftest=gc.ThousandsOfProcessesGiveEveryPageBack starts and reaps (default 2000)"),
             new KnownOption("test.double-lock", false, false, "test-only: make harness.Canary take a spinlock it holds (a debug-build panic)"),
             new KnownOption("test.fail", false, false, "test-only: make the self-test harness.Canary fail"),
             new KnownOption("test.panic", false, false, "test-only: make the self-test harness.Canary panic"),

@@ -35,7 +35,7 @@ namespace Kernel
         [RuntimeExport("kmain")]
         private static void Main(ulong multibootInfo)
         {
-            RuntimeHost.Attach(&KernelHeap.Allocate, &Panic.Halt, &Panic.UnhandledException);  // the runtime's memory and its way to stop: the kernel's heap and panic
+            RuntimeHost.Attach(&ProcessMemory.Allocate, &Panic.Halt, &Panic.UnhandledException);  // the runtime's memory (the kernel heap, or the running process's) and its way to stop
             CpuNative.GetImageLayout(Image);          // where the linker put text, data and the early heap
             KernelCpu.InitializeBootCpu();            // GS → this CPU's block: CPU number in every report
             KernelHeap.InitializeEarly(Image);        // `new` works from here, on the image's early heap
@@ -55,6 +55,7 @@ namespace Kernel
             SymbolMap.Load(BootInfo);                 // C# method names for panic reports
             PhysicalMemory.Initialize(BootInfo, Image);  // page allocator from the memory map
             KernelHeap.AttachPageAllocator();         // the heap grows beyond the early area
+            ProcessMemory.Initialize();               // the page map: from here on each process allocates in a heap of its own
             AcpiFirmware.Discover(BootInfo, KernelCpu.Current->ApicId, Cpus.MaxCpus, AcpiOff(Options));  // ACPI: MADT, FADT (reads page 0: before paging)
             ApTrampoline.Install(BootInfo, Image);    // AP start-up code into conventional memory
             Paging.Initialize(BootInfo, Image, PhysicalMemory.Top, &PhysicalMemory.AllocateZeroedPage);  // own page tables: W^X, null page unmapped

@@ -111,6 +111,15 @@ export cpu_read_rsp
     lea rax, [rsp + 8]                  ; the caller's rsp
     ret
 
+export cpu_spill_callee_saved           ; rdi: room for six quadwords
+    mov [rdi], rbx                      ; the registers a SysV callee must preserve, so a caller may keep
+    mov [rdi + 8], rbp                  ; references in them across a call (a collector's conservative roots)
+    mov [rdi + 16], r12
+    mov [rdi + 24], r13
+    mov [rdi + 32], r14
+    mov [rdi + 40], r15
+    ret
+
 export cpu_cli
     cli
     ret

@@ -41,6 +41,7 @@ namespace Kernel.Arch
         [RuntimeImport("*", "cpu_invlpg"), MethodImpl(MethodImplOptions.InternalCall)] public static extern void Invlpg(ulong address);
         [RuntimeImport("*", "cpu_read_rflags"), MethodImpl(MethodImplOptions.InternalCall)] public static extern ulong ReadRflags();
         [RuntimeImport("*", "cpu_read_rsp"), MethodImpl(MethodImplOptions.InternalCall)] public static extern ulong ReadRsp();
+        [RuntimeImport("*", "cpu_spill_callee_saved"), MethodImpl(MethodImplOptions.InternalCall)] public static extern void SpillCalleeSaved(ulong* six);
         [RuntimeImport("*", "cpu_cli"), MethodImpl(MethodImplOptions.InternalCall)] public static extern void DisableInterrupts();
         [RuntimeImport("*", "cpu_sti"), MethodImpl(MethodImplOptions.InternalCall)] public static extern void EnableInterrupts();
         [RuntimeImport("*", "cpu_pause"), MethodImpl(MethodImplOptions.InternalCall)] public static extern void Pause();

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+using Kernel.Memory;
 using Kernel.Smp;
 
 namespace Kernel.Proc
@@ -67,6 +69,7 @@ namespace Kernel.Proc
         public ulong Switches;               // times switched to
         public ulong Migrations;             // times run on a different CPU than the time before
         public string DeathReason;
+        public ProcessMemory Memory;         // its own object heap (Kernel/Memory/ProcessMemory.cs), if HasOwnHeap
 
         public Process(int slot, bool isIdle)
         {
@@ -80,6 +83,11 @@ namespace Kernel.Proc
         public bool IsRunnable => Flags == ProcessFlags.None;
 
         public bool IsKernelThread => PinnedTo != NoCpu;
+
+        /// <summary>Processes allocate in heaps of their own; the kernel task, idle and kernel threads in the kernel heap.</summary>
+        public bool HasOwnHeap => !IsIdle && Slot != ProcessTable.KernelTaskSlot && !IsKernelThread;
+
+        public ProcessMemory* MemoryBlock => (ProcessMemory*)Unsafe.AsPointer(ref Memory);   // objects never move
 
         public bool IsDead => (Flags & (ProcessFlags.Dead | ProcessFlags.SlotFree)) != 0;
 

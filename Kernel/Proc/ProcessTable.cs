@@ -104,6 +104,7 @@ namespace Kernel.Proc
             process.PendingNotifications.Clear();
             process.CpuCycles = process.Switches = process.Migrations = 0;
             process.DeathReason = null;
+            process.Memory.Reset((ushort)(process.Slot + 1));
             PrepareFirstSwitch(process);
             process.Flags = ProcessFlags.None;
             return process;

@@ -484,6 +484,13 @@ namespace Kernel.Proc
             Block(process, ProcessFlags.Dead);
             process.DeathReason = reason;
             Ipc.ForgetEndpoint(process);
+            if (process.RunningOn == Process.NoCpu) ReleaseHeap(process);   // else its CPU does, when it switches away (Switch)
+        }
+
+        // A dead process's pages go back at once: nothing can reach its objects (docs/heap.md). Lock held.
+        private static void ReleaseHeap(Process process)
+        {
+            if (process.HasOwnHeap) process.Memory.Release();
         }
 
         /// <summary>Queues a runnable process on the CPU Placement chooses (a kernel thread on its own) and wakes that CPU if it must.</summary>
@@ -608,9 +615,11 @@ namespace Kernel.Proc
             next.LastCpu = index;
             if (next.RunningOn != Process.NoCpu)
                 Panic.Halt(TextBuffer.Of($"process '{next.Name}' chosen to run on two CPUs at once"));
+            if (previous.IsDead) ReleaseHeap(previous);   // this CPU ran it last: nothing runs its code any more
             Atomic.Write(ref previous.RunningOn, Process.NoCpu);
             next.RunningOn = index;
             s_current[index] = next;
+            cpu->Heap = next.HasOwnHeap ? next.MemoryBlock : null;
             s_idling.Publish(index, next.IsIdle);
             // A process cut short keeps what was left of its quantum; otherwise one that is woken often would never use
             // one up, and the processes of its priority waiting behind it would starve.

@@ -5,7 +5,7 @@ namespace Kernel.Proc
 {
     /// <summary>
     /// What a process may do about itself without asking the system task: give up its CPU, choose the CPU it runs on,
-    /// spin. Each acts on the caller alone, so it is the process API; moving another process stays the kernel's
+    /// spin, collect its heap and read its heap's numbers. Each acts on the caller alone, so it is the process API; moving another process stays the kernel's
     /// (Scheduler.SetAffinity takes any endpoint).
     /// </summary>
     [ProcessApi]
@@ -22,5 +22,19 @@ namespace Kernel.Proc
 
         /// <summary>Busy for <paramref name="micros"/> microseconds, on the CPU, without giving it up.</summary>
         public static void SpinMicroseconds(ulong micros) => Tsc.SpinMicroseconds(micros);
+
+        /// <summary>Collects the caller's own heap now; only the caller waits (Kernel/Memory/ProcessMemory.cs).</summary>
+        public static unsafe void CollectGarbage()
+        {
+            Process self = Scheduler.Current;
+            if (self.HasOwnHeap) self.MemoryBlock->Collect();
+        }
+
+        /// <summary>The caller's own heap, as `ps` shows it.</summary>
+        public static HeapInfo Heap()
+        {
+            Snapshots.ProcessWith(Scheduler.Current.Endpoint, out ProcessInfo info);
+            return info.Heap;
+        }
     }
 }

@@ -2,6 +2,7 @@ using Kernel.Arch;
 using Kernel.Arch.Acpi;
 using Kernel.Diagnostics;
 using Kernel.Lib;
+using Kernel.Memory;
 using Kernel.Smp;
 using Kernel.Sync;
 
@@ -30,6 +31,27 @@ namespace Kernel.Proc
         public ulong AffinityMask;            // CPUs 0-63
         public int AffinityCount, AffinityFirst;
         public ulong CpuCycles, Switches, Migrations;
+        public HeapInfo Heap;                 // its own heap; all zero for the kernel task, idle and kernel threads
+    }
+
+    /// <summary>Memory as `mem` shows it: the page allocator, the kernel heap, the processes' heaps.</summary>
+    [ProcessApi]
+    public struct MemoryInfo
+    {
+        public ulong FreePages, TotalPages, ReservePages;
+        public ulong KernelHeapBytes, KernelHeapReserved, KernelHeapAllocations, KernelHeapChunks;
+        public ulong ProcessHeapPages, ProcessHeaps;
+    }
+
+    /// <summary>A process's heap (Kernel/Memory/ProcessMemory.cs): its pages, what was live after its last collection, its pauses.</summary>
+    [ProcessApi]
+    public struct HeapInfo
+    {
+        public ulong Pages;
+        public ulong BytesInUse;              // allocated cells, the dead since the last collection included
+        public ulong LiveBytes;               // after the last collection
+        public ulong Collections;
+        public ulong LongestPauseMicros, TotalPauseMicros;
     }
 
     /// <summary>The code patcher's state and the CPU-feature choices it made.</summary>
@@ -155,6 +177,44 @@ namespace Kernel.Proc
                 CpuCycles = process.CpuCycles,
                 Switches = process.Switches,
                 Migrations = process.Migrations,
+                Heap = HeapOf(process),
+            };
+        }
+
+        public static MemoryInfo Memory()
+        {
+            var info = new MemoryInfo
+            {
+                FreePages = PhysicalMemory.FreePages,
+                TotalPages = PhysicalMemory.TotalPages,
+                ReservePages = ProcessMemory.ReservePages,
+                KernelHeapBytes = KernelHeap.BytesAllocated,
+                KernelHeapReserved = KernelHeap.BytesReserved,
+                KernelHeapAllocations = KernelHeap.Allocations,
+                KernelHeapChunks = KernelHeap.Chunks,
+            };
+            for (int slot = 0; slot < Endpoint.Slots; slot++)
+            {
+                Process process = ProcessTable.At(slot);
+                if (!process.HasOwnHeap || process.MemoryBlock->Heap.Pages == 0) continue;
+                info.ProcessHeapPages += process.MemoryBlock->Heap.Pages;
+                info.ProcessHeaps++;
+            }
+            return info;
+        }
+
+        private static HeapInfo HeapOf(Process process)
+        {
+            if (!process.HasOwnHeap) return default;
+            ProcessMemory* memory = process.MemoryBlock;
+            return new HeapInfo
+            {
+                Pages = memory->Heap.Pages,
+                BytesInUse = memory->Heap.BytesInUse,
+                LiveBytes = memory->LiveBytes,
+                Collections = memory->Collections,
+                LongestPauseMicros = Tsc.ToMicroseconds(memory->LongestPauseCycles),
+                TotalPauseMicros = Tsc.ToMicroseconds(memory->TotalPauseCycles),
             };
         }
 

@@ -35,7 +35,8 @@ namespace Kernel.Shell
             new Command { Name = "madt", Usage = "madt", Help = "the ACPI MADT: CPUs, I/O APICs, overrides, NMIs", Run = &ShowMadt },
             new Command { Name = "ipi", Usage = "ipi N", Help = "cross-CPU call round trips from CPU 0 to CPU N", Run = &Ipi },
             new Command { Name = "lockstat", Usage = "lockstat", Help = "big kernel lock statistics per CPU", Run = &LockStat },
-            new Command { Name = "ps", Usage = "ps", Help = "processes: endpoint, state, CPU, priority, time", Run = &ListProcesses },
+            new Command { Name = "ps", Usage = "ps [heap]", Help = "processes: state, CPU, priority, time; or their heaps", Run = &ListProcesses },
+            new Command { Name = "mem", Usage = "mem", Help = "memory: pages, the kernel heap, process heaps", Run = &ShowMemory },
             new Command { Name = "kill", Usage = "kill E", Help = "kill the process with endpoint E", Run = &Kill },
             new Command { Name = "bench", Usage = "bench [GROUP]", Help = "benchmarks: smp locks alternatives ipi processes hotplug", Run = &Bench },
             new Command { Name = "selftest", Usage = "selftest [FILTER]", Help = "in-guest tests whose suite.name starts with FILTER", Run = &SelfTest },
@@ -220,7 +221,11 @@ namespace Kernel.Shell
 
         private static void ListProcesses(ShellCommands shell, CommandWords words)
         {
-            ShellProcess.Print("slot endpoint  name        state     prio  cpu  affinity Mcycles switches moves");
+            bool heaps = words.Count == 2 && words.Is(1, "heap");
+            if (words.Count > 2 || (words.Count == 2 && !heaps)) { ShellProcess.Error("ps", "usage: ps [heap]"); return; }
+            ShellProcess.Print(heaps
+                ? "slot endpoint  name        state      heapKiB  liveKiB  collections  maxPause"
+                : "slot endpoint  name        state     prio  cpu  affinity Mcycles switches moves");
             for (int slot = 0; slot < Endpoint.Slots; slot++)
             {
                 if (!Snapshots.ProcessAt(slot, out ProcessInfo process)) continue;
@@ -228,14 +233,34 @@ namespace Kernel.Shell
                 line.Append($"{slot:4}{process.Endpoint:9}  ");
                 Left(ref line, process.Name, 12);
                 Left(ref line, process.StateName, 10);
-                line.Append($"{process.Priority:4}");
-                AppendCpu(ref line, process.RunningOn, process.LastCpu);
-                line.Append("  ");
-                AppendAffinity(ref line, process);
-                line.Append($"{process.CpuCycles / 1_000_000:8}{process.Switches:9}{process.Migrations:6}");
+                if (heaps) line.Append($"{process.Heap.Pages * 4:8}{process.Heap.LiveBytes / 1024:9}{process.Heap.Collections:13}{process.Heap.LongestPauseMicros:8} us");
+                else
+                {
+                    line.Append($"{process.Priority:4}");
+                    AppendCpu(ref line, process.RunningOn, process.LastCpu);
+                    line.Append("  ");
+                    AppendAffinity(ref line, process);
+                    line.Append($"{process.CpuCycles / 1_000_000:8}{process.Switches:9}{process.Migrations:6}");
+                }
                 ShellProcess.Print(ref line);
             }
-            ShellProcess.Print("cpu: running there, or (ran there last); moves: times it changed CPU");
+            ShellProcess.Print(heaps
+                ? "heapKiB: its heap's pages; liveKiB: live after its last collection"
+                : "cpu: running there, or (ran there last); moves: CPU changes; 'ps heap': heaps");
+        }
+
+        private static void ShowMemory(ShellCommands shell, CommandWords words)
+        {
+            MemoryInfo memory = Snapshots.Memory();
+            var line = new TextBuffer();
+            line.Append($"pages: {memory.FreePages} free of {memory.TotalPages} ({memory.FreePages * 4 / 1024} of {memory.TotalPages * 4 / 1024} MiB), {memory.ReservePages} kept for the kernel");
+            ShellProcess.Print(ref line);
+            line = new TextBuffer();
+            line.Append($"kernel heap: {memory.KernelHeapBytes / 1024} KiB in {memory.KernelHeapAllocations} blocks, {memory.KernelHeapReserved / 1024} KiB in {memory.KernelHeapChunks} chunks, never freed");
+            ShellProcess.Print(ref line);
+            line = new TextBuffer();
+            line.Append($"process heaps: {memory.ProcessHeapPages} pages ({memory.ProcessHeapPages * 4} KiB) in {memory.ProcessHeaps} heaps");
+            ShellProcess.Print(ref line);
         }
 
         private static void Kill(ShellCommands shell, CommandWords words)

@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using Kernel.Arch;
+using Kernel.Memory;
 using Kernel.Proc;
 using Kernel.Sync;
 
@@ -40,6 +41,7 @@ namespace Kernel.Smp
 
         public SchedulerCpu Scheduler;         // Kernel/Proc/Scheduler.cs
         public BigKernelLockCpu Bkl;           // Kernel/Sync/BigKernelLock.cs
+        public ProcessMemory* Heap;            // the running process's memory, where its `new` goes; null: the kernel heap (Kernel/Memory/ProcessMemory.cs)
 
         private static KernelCpu s_bootCpu;    // a static: the boot CPU has its block before anything can be allocated
 

@@ -88,6 +88,8 @@ public sealed partial class ShellTests
     public void EveryOtherCommandAnswers()
     {
         Assert.That(Run("ps"), Does.Match(@"shell +(runnable|receiving|sending)"));
+        Assert.That(Run("ps heap"), Does.Match(@"shell +(runnable|receiving|sending) +[1-9]\d* +\d+ +\d+ +\d+ us"), "the shell allocates in a heap of its own");
+        Assert.That(Run("mem"), Does.Match(@"pages: +\d+ free of \d+").And.Match(@"kernel heap: +\d+ KiB").And.Match(@"process heaps: \d+ pages"));
         Assert.That(Run("ipi 3"), Does.Match(@"CPU 0 -> CPU 3 and back, 100 times:\n  fastest \d+ cycles"));
         Assert.That(Run("lockstat"), Does.Match(@"all +\d+"));
         Assert.That(Run("log 3"), Does.Contain("boot: up:"));
@@ -102,7 +104,7 @@ public sealed partial class ShellTests
     public void OutputFitsAnEightyColumnScreen()
     {
         // The VGA text console is 80 columns: a wider line wraps and breaks a table.
-        foreach (var command in new[] { "help", "cpus", "ps", "lockstat", "alt", "madt", "ipi 1", "log 5" })
+        foreach (var command in new[] { "help", "cpus", "ps", "ps heap", "mem", "lockstat", "alt", "madt", "ipi 1", "log 5" })
             foreach (var line in Lines(Run(command)).Where(line => !line.StartsWith('[')))   // log lines are as long as they are
                 Assert.That(line.Length, Is.LessThan(80), $"'{command}' printed a line too wide for the screen:\n{line}");
     }

@@ -1,0 +1,128 @@
+using System.Runtime.CompilerServices;
+using Kernel.Arch;
+using Kernel.Lib;
+using Kernel.Smp;
+using Kernel.Sync;
+
+namespace Kernel.Memory
+{
+    /// <summary>
+    /// A process's memory: its own object heap, collected on its own (docs/heap.md), and what `ps` shows of it. And
+    /// where every `new` goes: the running process's heap when the CPU runs process code, the kernel heap when it runs
+    /// the kernel (the kernel task, an idle or kernel thread, code holding the big kernel lock, an interrupt handler,
+    /// anything with interrupts off). The scheduler names the running process's memory in its CPU's block
+    /// (KernelCpu.Heap) at every switch.
+    ///
+    /// A process collects when it has allocated as much again as was live after its last collection (at least
+    /// MinimumBudget), and when its heap cannot grow. The collection runs in the allocating call, on the process's own
+    /// stack and CPU: its roots are that stack, with the registers the caller may keep references in pushed onto it.
+    /// Nothing else stops. A process whose heap cannot grow even after collecting is killed, named, with its heap size.
+    /// Process heaps stop taking pages while fewer than ReservePages are free, so a greedy process cannot starve the
+    /// kernel heap.
+    /// </summary>
+    public unsafe struct ProcessMemory
+    {
+        public const ulong MinimumBudget = 256 * 1024;
+
+        public ObjectHeap Heap;
+        public ulong Collections;
+        public ulong LongestPauseCycles;
+        public ulong TotalPauseCycles;
+        public ulong LiveBytes;             // after the last collection
+        public ulong Budget;                // bytes to allocate before the next collection
+
+        private static PageMap s_pageMap;
+        private static bool s_ready;
+        private static ulong s_reservePages;
+
+        /// <summary>The page map over all physical memory; from here on processes get heaps. Boot, after the page allocator.</summary>
+        public static void Initialize()
+        {
+            ulong pages = PhysicalMemory.Top / PageMap.PageSize;
+            var entries = (uint*)PhysicalMemory.AllocateZeroedPagesOrPanic((PageMap.BytesFor(pages) + PageMap.PageSize - 1) / PageMap.PageSize, "the page map");
+            fixed (PageMap* map = &s_pageMap) map->Initialize(entries, 0, pages);
+            ulong totalPages = PhysicalMemory.TotalPages;
+            s_reservePages = totalPages / 32 > 512 ? totalPages / 32 : 512;
+            s_ready = true;
+        }
+
+        /// <summary>Pages process heaps leave to the kernel.</summary>
+        public static ulong ReservePages => s_reservePages;
+
+        /// <summary>A new process's empty heap, its pages recorded as <paramref name="owner"/>'s (its slot + 1).</summary>
+        public void Reset(ushort owner)
+        {
+            fixed (PageMap* map = &s_pageMap) Heap.Initialize(map, new PageSource { Allocate = &TakePages, Free = &GivePages }, owner);
+            Collections = LongestPauseCycles = TotalPauseCycles = LiveBytes = 0;
+            Budget = MinimumBudget;
+        }
+
+        /// <summary>Every page back (the process is dead and runs nowhere).</summary>
+        public void Release() => Heap.ReleaseAll();
+
+        private static ulong TakePages(ulong count) =>
+            PhysicalMemory.FreePages < s_reservePages + count ? 0 : PhysicalMemory.AllocateZeroedPages(count);
+
+        // The mark stack's pages come from the reserve too: they go back before the collection ends, and a collection
+        // that could not have them would retrace its heap once per object it could not push.
+        private static ulong LendPages(ulong count) => PhysicalMemory.AllocateZeroedPages(count);
+
+        private static void GivePages(ulong address, ulong count)
+        {
+            if (!PhysicalMemory.FreePagesAt(address, count)) Panic.Halt("an object heap gave back pages the page allocator never lent");
+        }
+
+        /// <summary>What the runtime calls for every object: zeroed, 16-byte-aligned memory from the heap that owns the caller.</summary>
+        public static void* Allocate(ulong size)
+        {
+            if (!s_ready) return KernelHeap.Allocate(size);
+            InterruptState state = InterruptState.Disable();   // the process may move between reading its CPU and its field
+            KernelCpu* cpu = KernelCpu.Current;
+            ProcessMemory* memory = cpu->Heap;
+            if (!state.WasEnabled || cpu->Arch.HandlerNesting != 0 || BigKernelLock.HeldByCurrentCpu) memory = null;
+            state.Restore();
+            return memory == null ? KernelHeap.Allocate(size) : memory->AllocateHere(size);
+        }
+
+        // From here on only this process touches its heap: it may be preempted and moved, never run twice at once.
+        private void* AllocateHere(ulong size)
+        {
+            if (Heap.BytesSinceCollection >= Budget) Collect();
+            void* cell = Heap.TryAllocate(size);
+            if (cell != null) return cell;
+            Collect();
+            cell = Heap.TryAllocate(size);
+            if (cell == null) OutOfMemory(size);
+            return cell;
+        }
+
+        /// <summary>Collects the calling process's own heap now (what allocation pressure does; a test may ask too).</summary>
+        [MethodImpl(MethodImplOptions.NoInlining)]
+        public void Collect()
+        {
+            var registers = stackalloc ulong[6];
+            CpuNative.SpillCalleeSaved(registers);   // rbx, rbp, r12-r15: a caller's references may live there
+            var roots = stackalloc ulong[2];
+            roots[0] = CpuNative.ReadRsp();          // everything above: this frame (the spilled registers too) and every caller's
+            roots[1] = Proc.Scheduler.Current.StackTop;
+            ulong start = Tsc.Read();
+            fixed (ObjectHeap* heap = &Heap)
+            {
+                CollectionResult result = Collector.Collect(heap, new PageSource { Allocate = &LendPages, Free = &GivePages }, roots, 1);
+                LiveBytes = result.LiveBytes;
+            }
+            ulong pause = Tsc.Read() - start;
+            Collections++;
+            TotalPauseCycles += pause;
+            if (pause > LongestPauseCycles) LongestPauseCycles = pause;
+            Budget = LiveBytes > MinimumBudget ? LiveBytes : MinimumBudget;
+        }
+
+        private void OutOfMemory(ulong size)
+        {
+            Proc.Process self = Proc.Scheduler.Current;
+            Log.Error("memory", $"process '{self.Name}' (endpoint {self.Endpoint}) out of memory: {size} bytes asked, heap {Heap.Pages} pages ({Heap.Pages * 4} KiB, {LiveBytes / 1024} KiB live after collecting), {PhysicalMemory.FreePages} pages free: killed");
+            Proc.Scheduler.Exit("out of memory");
+        }
+    }
+}
