@@ -29,7 +29,7 @@ namespace Kernel
         public static readonly KnownOption[] Known =
         {
             new KnownOption("selftest", true, true, "run the in-guest self-tests (all, or those whose suite.name starts with one of the comma-separated prefixes), then exit QEMU"),
-            new KnownOption("bench", true, true, "run the in-guest benchmarks (all, or the group the value starts: smp, locks, alternatives, ipi, processes, hotplug), print a table and a BENCH JSON line, then exit QEMU"),
+            new KnownOption("bench", true, true, "run the in-guest benchmarks (all, or the group the value starts: smp, locks, alternatives, ipi, processes, gc, hotplug), print a table and a BENCH JSON line, then exit QEMU"),
             new KnownOption("loglevel", true, false, "error | warn | info | debug (default info)"),
             new KnownOption("maxcpus", true, false, "start at most N CPUs, the boot CPU included (N >= 1)"),
             new KnownOption("nosmp", false, false, "run on the boot CPU alone"),

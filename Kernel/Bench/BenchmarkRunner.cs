@@ -21,7 +21,7 @@ namespace Kernel.Bench
         private const int MaxMeasurements = 128;
 
         /// <summary>What `bench GROUP` can name; every measurement belongs to one.</summary>
-        private static readonly string[] s_groups = { "smp", "locks", "alternatives", "ipi", "processes", "hotplug" };
+        private static readonly string[] s_groups = { "smp", "locks", "alternatives", "ipi", "processes", "gc", "hotplug" };
 
         private static readonly string[] s_names = new string[MaxMeasurements];
         private static readonly ulong[] s_values = new ulong[MaxMeasurements];
@@ -73,6 +73,7 @@ namespace Kernel.Bench
                 Record(string.Concat("ipi.broadcast_call.", Cpus.OnlineCount.ToString(), "cpus"), BroadcastCycles(), "cycles");
             }
             if (Wanted(group, "processes")) ProcessBenchmarks.Run();   // before hot-plug, which takes CPUs down and back up
+            if (Wanted(group, "gc")) HeapBenchmarks.Run();
             if (Wanted(group, "hotplug") && Cpus.OnlineCount > 1) MeasureHotplug();
             if (s_count == 0) return 0;
 

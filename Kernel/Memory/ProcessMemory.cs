@@ -18,7 +18,8 @@ namespace Kernel.Memory
     /// stack and CPU: its roots are that stack, with the registers the caller may keep references in pushed onto it.
     /// Nothing else stops. A process whose heap cannot grow even after collecting is killed, named, with its heap size.
     /// Process heaps stop taking pages while fewer than ReservePages are free, so a greedy process cannot starve the
-    /// kernel heap.
+    /// kernel heap. A process is not preempted while it allocates or collects (Busy): the CPU's other processes wait
+    /// for the collection, or idle CPUs take them.
     /// </summary>
     public unsafe struct ProcessMemory
     {
@@ -30,6 +31,7 @@ namespace Kernel.Memory
         public ulong TotalPauseCycles;
         public ulong LiveBytes;             // after the last collection
         public ulong Budget;                // bytes to allocate before the next collection
+        public int Busy;                    // nonzero while the process allocates or collects: the scheduler does not preempt it
 
         private static PageMap s_pageMap;
         private static bool s_ready;
@@ -46,15 +48,25 @@ namespace Kernel.Memory
             s_ready = true;
         }
 
+        /// <summary>The page map every object heap records its pages in (a benchmark's private heap, too).</summary>
+        public static PageMap* OwnerMap
+        {
+            get
+            {
+                fixed (PageMap* map = &s_pageMap) return map;   // a static without references: it never moves
+            }
+        }
+
         /// <summary>Pages process heaps leave to the kernel.</summary>
         public static ulong ReservePages => s_reservePages;
 
         /// <summary>A new process's empty heap, its pages recorded as <paramref name="owner"/>'s (its slot + 1).</summary>
         public void Reset(ushort owner)
         {
-            fixed (PageMap* map = &s_pageMap) Heap.Initialize(map, new PageSource { Allocate = &TakePages, Free = &GivePages }, owner);
+            Heap.Initialize(OwnerMap, new PageSource { Allocate = &TakePages, Free = &GivePages }, owner);
             Collections = LongestPauseCycles = TotalPauseCycles = LiveBytes = 0;
             Budget = MinimumBudget;
+            Busy = 0;
         }
 
         /// <summary>Every page back (the process is dead and runs nowhere).</summary>
@@ -84,14 +96,19 @@ namespace Kernel.Memory
             return memory == null ? KernelHeap.Allocate(size) : memory->AllocateHere(size);
         }
 
-        // From here on only this process touches its heap: it may be preempted and moved, never run twice at once.
+        // From here on only this process touches its heap, and it is not preempted until it is done (Busy): a process
+        // killed while off its CPU has its pages given back at once, which must not find its page lists half changed.
         private void* AllocateHere(ulong size)
         {
+            Busy++;
             if (Heap.BytesSinceCollection >= Budget) Collect();
             void* cell = Heap.TryAllocate(size);
-            if (cell != null) return cell;
-            Collect();
-            cell = Heap.TryAllocate(size);
+            if (cell == null)
+            {
+                Collect();
+                cell = Heap.TryAllocate(size);
+            }
+            Busy--;
             if (cell == null) OutOfMemory(size);
             return cell;
         }
@@ -100,6 +117,7 @@ namespace Kernel.Memory
         [MethodImpl(MethodImplOptions.NoInlining)]
         public void Collect()
         {
+            Busy++;
             var registers = stackalloc ulong[6];
             CpuNative.SpillCalleeSaved(registers);   // rbx, rbp, r12-r15: a caller's references may live there
             var roots = stackalloc ulong[2];
@@ -116,6 +134,7 @@ namespace Kernel.Memory
             TotalPauseCycles += pause;
             if (pause > LongestPauseCycles) LongestPauseCycles = pause;
             Budget = LiveBytes > MinimumBudget ? LiveBytes : MinimumBudget;
+            Busy--;
         }
 
         private void OutOfMemory(ulong size)

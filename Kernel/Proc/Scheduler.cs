@@ -192,7 +192,7 @@ namespace Kernel.Proc
         }
 
         /// <summary>
-        /// Called for an exception: if it happened in a process's own code (not in the kernel task, an idle or kernel thread, code
+        /// Called for an exception: if it happened in a process's own code (not in the kernel task, an idle or kernel thread, its heap's code,
         /// holding or waiting for the big kernel lock, or an interrupt handler or cross-CPU request that happened to
         /// interrupt the process), the process is killed and reported and this CPU runs something else. Otherwise false.
         /// </summary>
@@ -201,7 +201,7 @@ namespace Kernel.Proc
             KernelCpu* cpu = KernelCpu.Current;
             if (!Initialized || BigKernelLock.HeldByCurrentCpu || cpu->Bkl.Waiting != 0 || cpu->Arch.HandlerNesting != 0) return false;
             Process self = s_current[cpu->Index];
-            if (self == null || self.IsIdle || self.IsKernelThread || self.Slot == ProcessTable.KernelTaskSlot) return false;
+            if (self == null || self.IsIdle || self.IsKernelThread || self.Memory.Busy != 0 || self.Slot == ProcessTable.KernelTaskSlot) return false;
             BigKernelLock.Enter();
             Log.Error("sched", $"process '{self.Name}' (endpoint {self.Endpoint}) on CPU {KernelCpu.Current->Index} killed: {summary.ToString()}");
             EndRunningProcess(self, "fault");
@@ -434,7 +434,7 @@ namespace Kernel.Proc
         /// <summary>
         /// After an interrupt's EOI: fire the kernel alarm if due, and switch if a reschedule is pending and the
         /// interrupted code is a process (idle threads reschedule from their loop, kernel threads when they yield, block
-        /// or return).
+        /// or return, a process busy in its heap when it is done: Kernel/Memory/ProcessMemory.cs).
         /// </summary>
         public static void OnInterruptExit()
         {
@@ -442,7 +442,7 @@ namespace Kernel.Proc
             KernelCpu* cpu = KernelCpu.Current;
             if (Alarm.Due()) Alarm.Fire();
             Process interrupted = s_current[cpu->Index];
-            if (cpu->Scheduler.NeedResched == 0 || interrupted.IsIdle || interrupted.IsKernelThread) return;
+            if (cpu->Scheduler.NeedResched == 0 || interrupted.IsIdle || interrupted.IsKernelThread || interrupted.Memory.Busy != 0) return;
             BigKernelLock.Enter();
             Schedule();
             BigKernelLock.Exit();

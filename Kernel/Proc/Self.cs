@@ -11,6 +11,9 @@ namespace Kernel.Proc
     [ProcessApi]
     public static class Self
     {
+        /// <summary>The caller's own endpoint.</summary>
+        public static int OwnEndpoint => Scheduler.Current.Endpoint;
+
         /// <summary>Gives up the rest of the quantum to processes of the same priority.</summary>
         public static void Yield() => Scheduler.Yield();
 
@@ -33,7 +36,7 @@ namespace Kernel.Proc
         /// <summary>The caller's own heap, as `ps` shows it.</summary>
         public static HeapInfo Heap()
         {
-            Snapshots.ProcessWith(Scheduler.Current.Endpoint, out ProcessInfo info);
+            Snapshots.ProcessWith(OwnEndpoint, out ProcessInfo info);
             return info.Heap;
         }
     }

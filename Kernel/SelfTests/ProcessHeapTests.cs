@@ -128,6 +128,23 @@ namespace Kernel.SelfTests
             SelfTestRunner.Note(Lib.TextBuffer.Of($"{Tsc.ToMicroseconds(pause.P1 - pause.P0)} us pause on CPU {b}; {ask.P0} counter stamps inside it on CPU {a}"));
         }
 
+        /// <summary>
+        /// A collection is not preempted, though a process of the same priority waits on its CPU and the collection
+        /// outlasts its quantum: a process killed while off its CPU has its pages given back at once, which must never
+        /// find its heap half swept. The collector grows its live set until a collection takes two quanta.
+        /// </summary>
+        [SelfTest]
+        public static void ACollectionIsNotPreempted()
+        {
+            int cpu = HighestOnlineCpu();
+            int collector = ProcessKit.Spawn("collector", &CollectUntilItOutlastsAQuantum, 0, Scheduler.UserPriority, CpuSet.Of(cpu));
+            ProcessKit.Spawn("rival", &ProcessKit.Spin, 0, Scheduler.UserPriority, CpuSet.Of(cpu));
+            Message done = ProcessKit.Expect(collector, "the collector's report", LongTimeoutMicros);
+            if (done.P2 == 0) Assert.Skip("no collection outlasted two quanta here (collections are fast on this machine)");
+            Assert.Equal(0ul, done.P1, "the collector was never switched away while it collected");
+            SelfTestRunner.Note(Lib.TextBuffer.Of($"{Tsc.ToMicroseconds(done.P0)} us collection of {done.P2} KiB live, not preempted, a rival waiting on CPU {cpu}"));
+        }
+
         private static int HighestOnlineCpu()
         {
             for (int cpu = Cpus.Count - 1; cpu > 0; cpu--)
@@ -344,6 +361,31 @@ namespace Kernel.SelfTests
                 Message reply = Message.Of(Count, inside);
                 Ipc.Send(request.Source, &reply);
             }
+        }
+
+        // Doubles a live set of trees until one collection takes two quanta (or 64 MiB is live): the pause, whether it
+        // was switched away meanwhile (its own switch count moved), the KiB live (0: no collection was long enough).
+        [Process("heap-test")]
+        private static void CollectUntilItOutlastsAQuantum(ulong unused)
+        {
+            ulong quantum = Snapshots.TscHz / 1000 * 20;   // Scheduler.QuantumTicks at 100 Hz
+            var forest = new TreeNode[512];
+            ulong state = 99;
+            for (int trees = 1; trees <= forest.Length; trees *= 2)
+            {
+                for (int i = trees / 2; i < trees; i++) forest[i] = Tree(ref state, 9);
+                Snapshots.ProcessWith(Self.OwnEndpoint, out ProcessInfo before);
+                ulong begin = Snapshots.TscNow;
+                Self.CollectGarbage();
+                ulong pause = Snapshots.TscNow - begin;
+                Snapshots.ProcessWith(Self.OwnEndpoint, out ProcessInfo after);
+                if (pause >= 2 * quantum)
+                {
+                    ProcessKit.Report(Done, pause, after.Switches - before.Switches, Self.Heap().LiveBytes / 1024);
+                    return;
+                }
+            }
+            ProcessKit.Report(Done, 0, 0, 0);
         }
 
         // Builds ~4 MiB of live trees, collects five times, reports the longest collection's window.

@@ -38,7 +38,7 @@ namespace Kernel.Shell
             new Command { Name = "ps", Usage = "ps [heap]", Help = "processes: state, CPU, priority, time; or their heaps", Run = &ListProcesses },
             new Command { Name = "mem", Usage = "mem", Help = "memory: pages, the kernel heap, process heaps", Run = &ShowMemory },
             new Command { Name = "kill", Usage = "kill E", Help = "kill the process with endpoint E", Run = &Kill },
-            new Command { Name = "bench", Usage = "bench [GROUP]", Help = "benchmarks: smp locks alternatives ipi processes hotplug", Run = &Bench },
+            new Command { Name = "bench", Usage = "bench [GROUP]", Help = "groups: smp locks alternatives ipi processes gc hotplug", Run = &Bench },
             new Command { Name = "selftest", Usage = "selftest [FILTER]", Help = "in-guest tests whose suite.name starts with FILTER", Run = &SelfTest },
             new Command { Name = "log", Usage = "log [N]", Help = "the last N kernel log lines (default 20)", Run = &ShowLog },
             new Command { Name = "panic", Usage = "panic", Help = "panic the kernel, for testing (asks first)", Run = &PanicNow },

@@ -32,7 +32,8 @@ public sealed class BenchmarkBoot
     static IEnumerable<string> ExpectedKeys(int cpus)
     {
         string[] fixedKeys = ["spinlock.uncontended", "bkl.uncontended", "spinlock.contended.2cpus", "ipi.raw_roundtrip", "ipi.callon_roundtrip",
-                              "ipc.roundtrip.same_cpu", "ipc.roundtrip.cross_cpu", "sched.context_switch", "ipc.notify.cross_cpu"];
+                              "ipc.roundtrip.same_cpu", "ipc.roundtrip.cross_cpu", "sched.context_switch", "ipc.notify.cross_cpu",
+                              "gc.alloc.bump", "gc.alloc.object_heap", "gc.new.process", "gc.pause.live_1KiB", "gc.pause.live_16384KiB"];
         foreach (var key in fixedKeys)
             yield return key;
         yield return $"spinlock.contended.{cpus}cpus";
@@ -42,6 +43,7 @@ public sealed class BenchmarkBoot
         {
             yield return $"bkl.wait_share.{busy}cpus";
             yield return $"ipc.throughput.{busy}cpus";
+            yield return $"gc.throughput_least.{busy}cpus";
         }
     }
 }
