@@ -42,7 +42,7 @@ namespace Kernel.Memory
         {
             ulong pages = PhysicalMemory.Top / PageMap.PageSize;
             var entries = (uint*)PhysicalMemory.AllocateZeroedPagesOrPanic((PageMap.BytesFor(pages) + PageMap.PageSize - 1) / PageMap.PageSize, "the page map");
-            fixed (PageMap* map = &s_pageMap) map->Initialize(entries, 0, pages);
+            OwnerMap->Initialize(entries, 0, pages);
             ulong totalPages = PhysicalMemory.TotalPages;
             s_reservePages = totalPages / 32 > 512 ? totalPages / 32 : 512;
             s_ready = true;
