@@ -97,7 +97,8 @@ namespace Kernel.Memory
         }
 
         // From here on only this process touches its heap, and it is not preempted until it is done (Busy): a process
-        // killed while off its CPU has its pages given back at once, which must not find its page lists half changed.
+        // killed while off its CPU has its pages given back at once, which must not find its page lists half changed
+        // (model: Tests/Models/HeapRelease.pml).
         private void* AllocateHere(ulong size)
         {
             Busy++;

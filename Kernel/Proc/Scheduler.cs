@@ -487,7 +487,8 @@ namespace Kernel.Proc
             if (process.RunningOn == Process.NoCpu) ReleaseHeap(process);   // else its CPU does, when it switches away (Switch)
         }
 
-        // A dead process's pages go back at once: nothing can reach its objects (docs/heap.md). Lock held.
+        // A dead process's pages go back at once: nothing can reach its objects (docs/heap.md). Only once it runs nowhere,
+        // and never in the middle of its heap work, which is not preempted (model: Tests/Models/HeapRelease.pml). Lock held.
         private static void ReleaseHeap(Process process)
         {
             if (process.HasOwnHeap) process.Memory.Release();
