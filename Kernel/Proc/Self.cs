@@ -5,8 +5,8 @@ namespace Kernel.Proc
 {
     /// <summary>
     /// What a process may do about itself without asking the system task: give up its CPU, choose the CPU it runs on,
-    /// spin, collect its heap and read its heap's numbers. Each acts on the caller alone, so it is the process API; moving another process stays the kernel's
-    /// (Scheduler.SetAffinity takes any endpoint).
+    /// spin, collect its heap and read its heap's numbers. Each acts on the caller alone, so it is the process API;
+    /// moving another process stays the kernel's (Scheduler.SetAffinity takes any endpoint).
     /// </summary>
     [ProcessApi]
     public static class Self
