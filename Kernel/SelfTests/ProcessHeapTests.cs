@@ -62,6 +62,21 @@ namespace Kernel.SelfTests
             SelfTestRunner.Note(Lib.TextBuffer.Of($"{done.P0} collections, {done.P2} CPU moves, {transitions} hot-plug transitions, 0 checksum errors"));
         }
 
+        /// <summary>The same beside the hot-plug torture itself: its transitions, IPC pairs and kernel-thread loads.</summary>
+        [SelfTest]
+        public static void RandomGraphsSurviveBesideTheHotplugTorture()
+        {
+            if (Cpus.Count == 1) Assert.Skip("one CPU: nothing to take down");
+            int builder = ProcessKit.Spawn("graph-builder", &BuildGraphsUntilAsked, 100);
+            HotplugTorture.RandomTransitionsKeepEveryInvariant();
+            Assert.True(Ipc.Notify(builder) == IpcStatus.Ok, "the graph builder was told to finish");
+            Message done = ProcessKit.Expect(builder, "the graph builder's report", LongTimeoutMicros);
+            Assert.Equal((ulong)Done, (ulong)done.Type, "report type");
+            Assert.Equal(0ul, done.P1, "every structure kept checked out intact after every collection");
+            Assert.True(done.P0 >= 100, "a hundred collections or more");
+            SelfTestRunner.Note(Lib.TextBuffer.Of($"{done.P0} collections, {done.P2} CPU moves beside the hot-plug torture, 0 checksum errors"));
+        }
+
         [SelfTest]
         public static void AGibibyteAllocatedInTotalFitsInASmallGuest()
         {
@@ -184,13 +199,24 @@ namespace Kernel.SelfTests
         // holding references, strings) with their checksums, replaces one at a time and drops garbage between; checks
         // a kept structure before replacing it and all of them at the end; moves to another CPU every so often.
         [Process("heap-test")]
-        private static void BuildGraphs(ulong collections)
+        private static void BuildGraphs(ulong collections) => BuildGraphsUntil(collections, untilAsked: false);
+
+        // The same, going on past its collections until the kernel task notifies it.
+        [Process("heap-test")]
+        private static void BuildGraphsUntilAsked(ulong collections) => BuildGraphsUntil(collections, untilAsked: true);
+
+        [Process("heap-test")]
+        private static void BuildGraphsUntil(ulong collections, bool untilAsked)
         {
             var kept = new object[Kept];
             var sums = new ulong[Kept];
+            var ask = new Message();
+            int kernel = ProcessKit.KernelTask;
+            bool asked = !untilAsked;
             ulong state = Snapshots.TscNow | 1, errors = 0, moves = 0, start = Self.Heap().Collections;
-            for (ulong round = 0; Self.Heap().Collections - start < collections; round++)
+            for (ulong round = 0; Self.Heap().Collections - start < collections || !asked; round++)
             {
+                if (!asked && round % 64 == 0) asked = Ipc.TryReceive(kernel, &ask) == IpcStatus.Ok;
                 int slot = (int)(Next(ref state) % Kept);
                 if (kept[slot] != null && Checksum(kept[slot]) != sums[slot]) errors++;
                 kept[slot] = Build(ref state, 0);
