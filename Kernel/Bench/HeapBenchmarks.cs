@@ -69,7 +69,7 @@ namespace Kernel.Bench
             for (int run = 0; run < Repeats; run++)
             {
                 var heap = new ObjectHeap();
-                heap.Initialize(ProcessMemory.OwnerMap, new PageSource { Allocate = &PhysicalMemory.AllocateZeroedPages, Free = &GivePages }, 0xFFFF);
+                heap.Initialize(ProcessMemory.OwnerMap, ProcessMemory.LentPages, 0xFFFF);
                 ulong start = Tsc.Read();
                 for (int i = 0; i < Cells; i++) heap.TryAllocate(SmallObjectBytes);
                 ulong cycles = (Tsc.Read() - start) / Cells;
@@ -78,8 +78,6 @@ namespace Kernel.Bench
             }
             return best;
         }
-
-        private static void GivePages(ulong address, ulong count) => PhysicalMemory.FreePagesAt(address, count);
 
         // k processes, one per CPU, allocate garbage for the same wall-clock time: KiB per second each, least and mean.
         private static void MeasureThroughput(int k)

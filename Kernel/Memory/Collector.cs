@@ -6,7 +6,6 @@ namespace Kernel.Memory
     public struct CollectionResult
     {
         public ulong LiveBytes;        // cells still in use after the sweep
-        public ulong FreedBytes;
         public ulong MarkedObjects;
         public ulong Roots;            // root words that pointed into a live cell
         public bool MarkStackOverflowed;
@@ -39,7 +38,6 @@ namespace Kernel.Memory
         {
             var stack = new MarkStack(stackPages);
             var context = new MarkContext { Heap = heap, Stack = &stack };
-            ulong before = heap->BytesInUse;
             ulong roots = 0;
             for (int i = 0; i < rangeCount; i++)
                 for (ulong* word = (ulong*)(ranges[2 * i] & ~7UL); word < (ulong*)ranges[2 * i + 1]; word++)
@@ -60,7 +58,7 @@ namespace Kernel.Memory
             }
             stack.Release();
             ulong live = heap->Sweep();
-            return new CollectionResult { LiveBytes = live, FreedBytes = before - live, MarkedObjects = context.Marked, Roots = roots, MarkStackOverflowed = overflowed };
+            return new CollectionResult { LiveBytes = live, MarkedObjects = context.Marked, Roots = roots, MarkStackOverflowed = overflowed };
         }
 
         private static void Push(MarkContext* context, ulong cell)

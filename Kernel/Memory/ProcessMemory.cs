@@ -28,7 +28,6 @@ namespace Kernel.Memory
         public ObjectHeap Heap;
         public ulong Collections;
         public ulong LongestPauseCycles;
-        public ulong TotalPauseCycles;
         public ulong LiveBytes;             // after the last collection
         public ulong Budget;                // bytes to allocate before the next collection
         public int Busy;                    // nonzero while the process allocates or collects: the scheduler does not preempt it
@@ -64,7 +63,7 @@ namespace Kernel.Memory
         public void Reset(ushort owner)
         {
             Heap.Initialize(OwnerMap, new PageSource { Allocate = &TakePages, Free = &GivePages }, owner);
-            Collections = LongestPauseCycles = TotalPauseCycles = LiveBytes = 0;
+            Collections = LongestPauseCycles = LiveBytes = 0;
             Budget = MinimumBudget;
             Busy = 0;
         }
@@ -72,12 +71,16 @@ namespace Kernel.Memory
         /// <summary>Every page back (the process is dead and runs nowhere).</summary>
         public void Release() => Heap.ReleaseAll();
 
+        // A process heap's pages: none once taking them would eat into the reserve.
         private static ulong TakePages(ulong count) =>
             PhysicalMemory.FreePages < s_reservePages + count ? 0 : PhysicalMemory.AllocateZeroedPages(count);
 
-        // The mark stack's pages come from the reserve too: they go back before the collection ends, and a collection
-        // that could not have them would retrace its heap once per object it could not push.
-        private static ulong LendPages(ulong count) => PhysicalMemory.AllocateZeroedPages(count);
+        /// <summary>
+        /// Pages the page allocator lends from all it has, the reserve included: the mark stack's (they go back before
+        /// the collection ends, and a collection that could not have them would retrace its heap once per object it
+        /// could not push), and a benchmark's private heap.
+        /// </summary>
+        public static PageSource LentPages => new PageSource { Allocate = &PhysicalMemory.AllocateZeroedPages, Free = &GivePages };
 
         private static void GivePages(ulong address, ulong count)
         {
@@ -127,12 +130,11 @@ namespace Kernel.Memory
             ulong start = Tsc.Read();
             fixed (ObjectHeap* heap = &Heap)
             {
-                CollectionResult result = Collector.Collect(heap, new PageSource { Allocate = &LendPages, Free = &GivePages }, roots, 1);
+                CollectionResult result = Collector.Collect(heap, LentPages, roots, 1);
                 LiveBytes = result.LiveBytes;
             }
             ulong pause = Tsc.Read() - start;
             Collections++;
-            TotalPauseCycles += pause;
             if (pause > LongestPauseCycles) LongestPauseCycles = pause;
             Budget = LiveBytes > MinimumBudget ? LiveBytes : MinimumBudget;
             Busy--;

@@ -34,10 +34,6 @@ namespace Kernel.Proc
         }
 
         /// <summary>The caller's own heap, as `ps` shows it.</summary>
-        public static HeapInfo Heap()
-        {
-            Snapshots.ProcessWith(OwnEndpoint, out ProcessInfo info);
-            return info.Heap;
-        }
+        public static HeapInfo Heap() => Snapshots.HeapOf(Scheduler.Current);
     }
 }

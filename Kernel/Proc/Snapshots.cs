@@ -48,10 +48,9 @@ namespace Kernel.Proc
     public struct HeapInfo
     {
         public ulong Pages;
-        public ulong BytesInUse;              // allocated cells, the dead since the last collection included
         public ulong LiveBytes;               // after the last collection
         public ulong Collections;
-        public ulong LongestPauseMicros, TotalPauseMicros;
+        public ulong LongestPauseMicros;
     }
 
     /// <summary>The code patcher's state and the CPU-feature choices it made.</summary>
@@ -203,18 +202,16 @@ namespace Kernel.Proc
             return info;
         }
 
-        private static HeapInfo HeapOf(Process process)
+        internal static HeapInfo HeapOf(Process process)
         {
             if (!process.HasOwnHeap) return default;
             ProcessMemory* memory = process.MemoryBlock;
             return new HeapInfo
             {
                 Pages = memory->Heap.Pages,
-                BytesInUse = memory->Heap.BytesInUse,
                 LiveBytes = memory->LiveBytes,
                 Collections = memory->Collections,
                 LongestPauseMicros = Tsc.ToMicroseconds(memory->LongestPauseCycles),
-                TotalPauseMicros = Tsc.ToMicroseconds(memory->TotalPauseCycles),
             };
         }
 

@@ -113,8 +113,7 @@ namespace Kernel.SelfTests
         {
             if (!KernelMain.Options.Has("test.straggler")) Assert.Skip("needs test.straggler");
             RequireAps();
-            int victim = -1;
-            for (int cpu = Cpus.Count - 1; cpu > 0 && victim < 0; cpu--) if (IsOnline(cpu)) victim = cpu;
+            int victim = ProcessKit.HighestOnlineCpu();
             KernelCpu* straggler = Cpus.Get(victim);
             Assert.True(CpuHotplug.CpuDown(victim) == HotplugResult.StepFailed, "the down fails: it never reported dead");
             Assert.True(IsParked(victim) && Atomic.Read(ref straggler->ReportedDead) == 0, "it is out of the online set, not known dead");

@@ -47,9 +47,7 @@ namespace Kernel.SelfTests
         public static void RandomTransitionsKeepEveryInvariant()
         {
             if (Cpus.Count == 1) Assert.Skip("one CPU: nothing to take down");
-            ulong transitions = 10;
-            if (KernelMain.Options.TryGetValue("torture.transitions", out string text) && !(Format.TryParseUnsigned(text, out transitions) && transitions > 0))
-                Assert.Fail("torture.transitions must be a positive count");
+            ulong transitions = SelfTestRunner.PositiveOption("torture.transitions", 10, "count");
 
             Reset();
             var endpoints = stackalloc int[2 * Pairs];   // server, client per pair

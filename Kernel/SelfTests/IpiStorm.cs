@@ -33,9 +33,7 @@ namespace Kernel.SelfTests
         public static void EveryCpuToEveryCpuLosesNoRequest()
         {
             if (Cpus.OnlineCount == 1) Assert.Skip("one CPU: no pairs");
-            ulong seconds = 1;
-            if (KernelMain.Options.TryGetValue("torture.seconds", out string text) && !(Format.TryParseUnsigned(text, out seconds) && seconds > 0))
-                Assert.Fail("torture.seconds must be a positive number of seconds");
+            ulong seconds = SelfTestRunner.PositiveOption("torture.seconds", 1, "number of seconds");
             Assert.False(Interrupts.IsRegistered(InterruptVectors.IpiStorm), "the storm's vector is free");
 
             Reset();

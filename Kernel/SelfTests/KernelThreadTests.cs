@@ -125,10 +125,9 @@ namespace Kernel.SelfTests
 
         private static int HighestOnlineAp()
         {
-            for (int cpu = Cpus.Count - 1; cpu > 0; cpu--)
-                if (Cpus.Get(cpu)->CpuState == CpuState.Online) return cpu;
-            Assert.Skip("one CPU: no AP to pin a kernel thread to");
-            return -1;
+            int cpu = ProcessKit.HighestOnlineCpu();
+            if (cpu == 0) Assert.Skip("one CPU: no AP to pin a kernel thread to");
+            return cpu;
         }
     }
 }

@@ -28,9 +28,7 @@ namespace Kernel.SelfTests
         [SelfTest]
         public static void LocksStayExactUnderRandomLoad()
         {
-            ulong seconds = 1;
-            if (KernelMain.Options.TryGetValue("torture.seconds", out string text) && !(Format.TryParseUnsigned(text, out seconds) && seconds > 0))
-                Assert.Fail("torture.seconds must be a positive number of seconds");
+            ulong seconds = SelfTestRunner.PositiveOption("torture.seconds", 1, "number of seconds");
             ulong total = Hammer(seconds * 1_000_000);
             var note = new TextBuilder().Append((ulong)Cpus.OnlineCount).Append(" CPUs, ").Append(seconds).Append(" s, ")
                 .Append(total).Append(" acquisitions, 0 violations");

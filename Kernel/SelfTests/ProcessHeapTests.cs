@@ -29,12 +29,18 @@ namespace Kernel.SelfTests
             ulong kernelHeap = KernelHeap.BytesAllocated;
             int builder = ProcessKit.Spawn("graph-builder", &BuildGraphs, 100);
             Message done = ProcessKit.Expect(builder, "the graph builder's report", LongTimeoutMicros);
-            Assert.Equal((ulong)Done, (ulong)done.Type, "report type");
-            Assert.Equal(0ul, done.P1, "every structure kept checked out intact after every collection");
-            Assert.True(done.P0 >= 100, "a hundred collections or more");
+            ExpectIntactGraphs(done);
             if (Cpus.OnlineCount > 1) Assert.True(done.P2 > 0, "the process moved between CPUs meanwhile");
             Assert.Equal(kernelHeap, KernelHeap.BytesAllocated, "the process allocated nothing in the kernel heap");
             SelfTestRunner.Note(Lib.TextBuffer.Of($"{done.P0} collections, {done.P2} CPU moves, 0 checksum errors"));
+        }
+
+        // A graph builder's report: a hundred collections or more, and every structure it kept intact after each.
+        private static void ExpectIntactGraphs(Message done)
+        {
+            Assert.Equal((ulong)Done, (ulong)done.Type, "report type");
+            Assert.Equal(0ul, done.P1, "every structure kept checked out intact after every collection");
+            Assert.True(done.P0 >= 100, "a hundred collections or more");
         }
 
         /// <summary>The same, while the kernel task takes random APs down and brings them back (hot-plug beside it).</summary>
@@ -55,9 +61,7 @@ namespace Kernel.SelfTests
                 Assert.True(CpuHotplug.CpuUp(cpu) == HotplugResult.Done, "and came back");
                 transitions += 2;
             }
-            Assert.Equal((ulong)Done, (ulong)done.Type, "report type");
-            Assert.Equal(0ul, done.P1, "every structure kept checked out intact after every collection");
-            Assert.True(done.P0 >= 100, "a hundred collections or more");
+            ExpectIntactGraphs(done);
             Assert.True(transitions > 0, "CPUs went down and came back meanwhile");
             SelfTestRunner.Note(Lib.TextBuffer.Of($"{done.P0} collections, {done.P2} CPU moves, {transitions} hot-plug transitions, 0 checksum errors"));
         }
@@ -71,9 +75,7 @@ namespace Kernel.SelfTests
             HotplugTorture.RandomTransitionsKeepEveryInvariant();
             Assert.True(Ipc.Notify(builder) == IpcStatus.Ok, "the graph builder was told to finish");
             Message done = ProcessKit.Expect(builder, "the graph builder's report", LongTimeoutMicros);
-            Assert.Equal((ulong)Done, (ulong)done.Type, "report type");
-            Assert.Equal(0ul, done.P1, "every structure kept checked out intact after every collection");
-            Assert.True(done.P0 >= 100, "a hundred collections or more");
+            ExpectIntactGraphs(done);
             SelfTestRunner.Note(Lib.TextBuffer.Of($"{done.P0} collections, {done.P2} CPU moves beside the hot-plug torture, 0 checksum errors"));
         }
 
@@ -91,9 +93,7 @@ namespace Kernel.SelfTests
         [SelfTest]
         public static void ThousandsOfProcessesGiveEveryPageBack()
         {
-            ulong cycles = 2_000;
-            if (KernelMain.Options.TryGetValue("heap.cycles", out string text) && !(Lib.Format.TryParseUnsigned(text, out cycles) && cycles > 0))
-                Assert.Fail("heap.cycles must be a positive count");
+            ulong cycles = SelfTestRunner.PositiveOption("heap.cycles", 2_000, "count");
             for (int i = 0; i < Endpoint.Slots; i++) SpawnAndReap();   // every slot's stack drawn once (slots keep their stacks; spawns go round the table)
             ulong free = PhysicalMemory.FreePages, kernelHeap = KernelHeap.BytesAllocated;
             for (ulong i = 0; i < cycles; i++) SpawnAndReap();
@@ -132,7 +132,7 @@ namespace Kernel.SelfTests
         public static void ACollectionStopsNoOtherCpu()
         {
             if (Cpus.OnlineCount < 2) Assert.Skip("one CPU");
-            int a = HighestOnlineCpu(), b = 0;
+            int a = ProcessKit.HighestOnlineCpu(), b = 0;
             int counter = ProcessKit.Spawn("counter", &CountStamps, 0, Scheduler.UserPriority, CpuSet.Of(a));
             int collector = ProcessKit.Spawn("collector", &CollectBigHeap, 0, Scheduler.UserPriority, CpuSet.Of(b));
             Message pause = ProcessKit.Expect(collector, "the collector's longest pause", LongTimeoutMicros);
@@ -151,20 +151,13 @@ namespace Kernel.SelfTests
         [SelfTest]
         public static void ACollectionIsNotPreempted()
         {
-            int cpu = HighestOnlineCpu();
+            int cpu = ProcessKit.HighestOnlineCpu();
             int collector = ProcessKit.Spawn("collector", &CollectUntilItOutlastsAQuantum, 0, Scheduler.UserPriority, CpuSet.Of(cpu));
             ProcessKit.Spawn("rival", &ProcessKit.Spin, 0, Scheduler.UserPriority, CpuSet.Of(cpu));
             Message done = ProcessKit.Expect(collector, "the collector's report", LongTimeoutMicros);
             if (done.P2 == 0) Assert.Skip("no collection outlasted two quanta here (collections are fast on this machine)");
             Assert.Equal(0ul, done.P1, "the collector was never switched away while it collected");
             SelfTestRunner.Note(Lib.TextBuffer.Of($"{Tsc.ToMicroseconds(done.P0)} us collection of {done.P2} KiB live, not preempted, a rival waiting on CPU {cpu}"));
-        }
-
-        private static int HighestOnlineCpu()
-        {
-            for (int cpu = Cpus.Count - 1; cpu > 0; cpu--)
-                if (Cpus.Get(cpu)->CpuState == CpuState.Online) return cpu;
-            return 0;
         }
 
         // ---- The processes ----
@@ -213,16 +206,17 @@ namespace Kernel.SelfTests
             var ask = new Message();
             int kernel = ProcessKit.KernelTask;
             bool asked = !untilAsked;
-            ulong state = Snapshots.TscNow | 1, errors = 0, moves = 0, start = Self.Heap().Collections;
+            var random = new Xorshift(Snapshots.TscNow);
+            ulong errors = 0, moves = 0, start = Self.Heap().Collections;
             for (ulong round = 0; Self.Heap().Collections - start < collections || !asked; round++)
             {
                 if (!asked && round % 64 == 0) asked = Ipc.TryReceive(kernel, &ask) == IpcStatus.Ok;
-                int slot = (int)(Next(ref state) % Kept);
+                int slot = (int)(random.Next() % Kept);
                 if (kept[slot] != null && Checksum(kept[slot]) != sums[slot]) errors++;
-                kept[slot] = Build(ref state, 0);
+                kept[slot] = Build(ref random, 0);
                 sums[slot] = Checksum(kept[slot]);
-                Build(ref state, 0);   // garbage
-                if (round % 512 == 511 && MoveOn(ref state)) moves++;
+                Build(ref random, 0);   // garbage
+                if (round % 512 == 511 && MoveOn(ref random)) moves++;
             }
             for (int slot = 0; slot < Kept; slot++)
                 if (kept[slot] != null && Checksum(kept[slot]) != sums[slot]) errors++;
@@ -230,12 +224,12 @@ namespace Kernel.SelfTests
         }
 
         [Process("heap-test")]
-        private static bool MoveOn(ref ulong state)
+        private static bool MoveOn(ref Xorshift random)
         {
             int cpus = Snapshots.CpuCount;
             for (int tries = 0; tries < cpus; tries++)
             {
-                int cpu = (int)(Next(ref state) % (ulong)cpus);
+                int cpu = (int)(random.Next() % (ulong)cpus);
                 if (cpu != Snapshots.CurrentCpu && Snapshots.Cpu(cpu).State == CpuState.Online)
                     return Self.RunOnlyOn(cpu) == IpcStatus.Ok;
             }
@@ -243,48 +237,48 @@ namespace Kernel.SelfTests
         }
 
         [Process("heap-test")]
-        private static object Build(ref ulong state, int depth)
+        private static object Build(ref Xorshift random, int depth)
         {
-            ulong kind = Next(ref state) % 5;
-            int size = 1 + (int)(Next(ref state) % 24);
+            ulong kind = random.Next() % 5;
+            int size = 1 + (int)(random.Next() % 24);
             switch (kind)
             {
                 case 0:
                     ListNode head = null;
-                    for (int i = 0; i < size; i++) head = new ListNode { Next = head, Value = Next(ref state), Label = i % 4 == 0 ? Text(ref state) : null };
+                    for (int i = 0; i < size; i++) head = new ListNode { Next = head, Value = random.Next(), Label = i % 4 == 0 ? Text(ref random) : null };
                     return head;
                 case 1:
-                    return Tree(ref state, (int)(size % 7));
+                    return Tree(ref random, (int)(size % 7));
                 case 2:
                     var array = new object[size];
-                    for (int i = 0; i < size; i++) array[i] = depth < 2 && i % 3 == 0 ? Build(ref state, depth + 1) : Text(ref state);
+                    for (int i = 0; i < size; i++) array[i] = depth < 2 && i % 3 == 0 ? Build(ref random, depth + 1) : Text(ref random);
                     return array;
                 case 3:
                     var pairs = new Pair[size];
-                    for (int i = 0; i < size; i++) pairs[i] = new Pair { First = Text(ref state), Value = Next(ref state), Second = i % 2 == 0 ? new int[i] : null };
+                    for (int i = 0; i < size; i++) pairs[i] = new Pair { First = Text(ref random), Value = random.Next(), Second = i % 2 == 0 ? new int[i] : null };
                     return pairs;
                 default:
-                    return Text(ref state);
+                    return Text(ref random);
             }
         }
 
         [Process("heap-test")]
-        private static TreeNode Tree(ref ulong state, int depth)
+        private static TreeNode Tree(ref Xorshift random, int depth)
         {
             if (depth == 0) return null;
-            var node = new TreeNode { Key = Next(ref state), Payload = new int[(int)(Next(ref state) % 12)] };
-            for (int i = 0; i < node.Payload.Length; i++) node.Payload[i] = (int)Next(ref state);
-            node.Left = Tree(ref state, depth - 1);
-            node.Right = Tree(ref state, depth - 1);
+            var node = new TreeNode { Key = random.Next(), Payload = new int[(int)(random.Next() % 12)] };
+            for (int i = 0; i < node.Payload.Length; i++) node.Payload[i] = (int)random.Next();
+            node.Left = Tree(ref random, depth - 1);
+            node.Right = Tree(ref random, depth - 1);
             return node;
         }
 
         [Process("heap-test")]
-        private static string Text(ref ulong state)
+        private static string Text(ref Xorshift random)
         {
-            int length = 1 + (int)(Next(ref state) % 40);
+            int length = 1 + (int)(random.Next() % 40);
             char* chars = stackalloc char[length];
-            for (int i = 0; i < length; i++) chars[i] = (char)('a' + Next(ref state) % 26);
+            for (int i = 0; i < length; i++) chars[i] = (char)('a' + random.Next() % 26);
             return new string(chars, 0, length);
         }
 
@@ -320,15 +314,6 @@ namespace Kernel.SelfTests
 
         [Process("heap-test")]
         private static ulong Mix(ulong sum, ulong value) => (sum ^ value) * 1099511628211;
-
-        [Process("heap-test")]
-        private static ulong Next(ref ulong state)
-        {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            return state;
-        }
 
         // 16,384 arrays of 64 KiB (1 GiB), four kept at a time, each filled with a pattern and checked before it goes.
         [Process("heap-test")]
@@ -396,10 +381,10 @@ namespace Kernel.SelfTests
         {
             ulong quantum = Snapshots.TscHz / 1000 * 20;   // Scheduler.QuantumTicks at 100 Hz
             var forest = new TreeNode[512];
-            ulong state = 99;
+            var random = new Xorshift(99);
             for (int trees = 1; trees <= forest.Length; trees *= 2)
             {
-                for (int i = trees / 2; i < trees; i++) forest[i] = Tree(ref state, 9);
+                for (int i = trees / 2; i < trees; i++) forest[i] = Tree(ref random, 9);
                 Snapshots.ProcessWith(Self.OwnEndpoint, out ProcessInfo before);
                 ulong begin = Snapshots.TscNow;
                 Self.CollectGarbage();
@@ -419,8 +404,8 @@ namespace Kernel.SelfTests
         private static void CollectBigHeap(ulong unused)
         {
             var forest = new TreeNode[64];
-            ulong state = 12345;
-            for (int i = 0; i < forest.Length; i++) forest[i] = Tree(ref state, 9);
+            var random = new Xorshift(12345);
+            for (int i = 0; i < forest.Length; i++) forest[i] = Tree(ref random, 9);
             ulong longestStart = 0, longestEnd = 0;
             for (int i = 0; i < 5; i++)
             {

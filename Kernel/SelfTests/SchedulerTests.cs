@@ -82,7 +82,7 @@ namespace Kernel.SelfTests
         public static void MoveAProcessRunningOnAnotherCpu()
         {
             if (Cpus.OnlineCount < 2) Assert.Skip("one CPU: nowhere to move to");
-            int from = HighestOnlineCpu();
+            int from = ProcessKit.HighestOnlineCpu();
             int to = OnlineCpu(0) == from ? OnlineCpu(1) : OnlineCpu(0);
             int mover = ProcessKit.Spawn("mover", &ProcessKit.Spin, 0, Scheduler.UserPriority, CpuSet.Of(from));
             Assert.True(WaitUntilRanOn(mover, from), "it ran on its first CPU");
@@ -95,7 +95,7 @@ namespace Kernel.SelfTests
         [SelfTest]
         public static void SuspendAndResumeAProcessRunningOnAnotherCpu()
         {
-            int cpu = HighestOnlineCpu();
+            int cpu = ProcessKit.HighestOnlineCpu();
             int beater = ProcessKit.Spawn("heartbeat", &Heartbeat, 0, Scheduler.UserPriority, CpuSet.Of(cpu));
             ExpectHeartbeat(beater, "a heartbeat before suspending");
 
@@ -133,7 +133,7 @@ namespace Kernel.SelfTests
         [SelfTest]
         public static void KillAProcessRunningOnAnotherCpu()
         {
-            int cpu = HighestOnlineCpu();
+            int cpu = ProcessKit.HighestOnlineCpu();
             int victim = ProcessKit.Spawn("victim", &ProcessKit.Spin, 0, Scheduler.UserPriority, CpuSet.Of(cpu));
             Assert.True(WaitUntilRanOn(victim, cpu), "it ran on its CPU");
             Assert.True(Scheduler.Kill(victim, "killed by the test") == IpcStatus.Ok, "kill");
@@ -304,7 +304,7 @@ namespace Kernel.SelfTests
         public static void AnotherCpuIsInterruptedOnlyWhenItMustReschedule()
         {
             if (Cpus.OnlineCount < 2) Assert.Skip("one CPU: no other CPU to interrupt");
-            int cpu = HighestOnlineCpu();
+            int cpu = ProcessKit.HighestOnlineCpu();
             KernelCpu* target = Cpus.Get(cpu);
             Assert.True(WaitUntilIdle(cpu), "the CPU goes idle");   // not busy with, say, the console server printing the last test's line
             ulong before = Atomic.Read(ref target->RescheduleRequests);
@@ -348,7 +348,7 @@ namespace Kernel.SelfTests
         public static void TakingACpuDownMigratesItsProcesses()
         {
             if (Cpus.OnlineCount < 2) Assert.Skip("one CPU: none can go down");
-            int victim = HighestOnlineCpu();
+            int victim = ProcessKit.HighestOnlineCpu();
             int count = 2 * Cpus.OnlineCount;
             for (int i = 0; i < count; i++) Endpoints[i] = ProcessKit.Spawn("worker", &ProcessKit.Spin, 0);
             int pinned = ProcessKit.Spawn("pinned", &ProcessKit.Spin, 0, Scheduler.UserPriority, CpuSet.Of(victim));
@@ -382,12 +382,6 @@ namespace Kernel.SelfTests
 
         [Process("scheduler-test")]
         private static bool Online(int cpu) => Snapshots.Cpu(cpu).State == CpuState.Online;
-
-        private static int HighestOnlineCpu()
-        {
-            for (int cpu = Cpus.Count - 1; cpu > 0; cpu--) if (Online(cpu)) return cpu;
-            return 0;
-        }
 
         // The n-th online CPU (CPUs taken down leave holes in the numbering).
         [Process("scheduler-test")]

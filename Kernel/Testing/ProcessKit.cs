@@ -62,6 +62,14 @@ namespace Kernel.Testing
             while (true) Self.Pause();
         }
 
+        /// <summary>The highest-numbered online AP, or 0 (the boot CPU) when no AP is online.</summary>
+        public static int HighestOnlineCpu()
+        {
+            for (int cpu = Cpus.Count - 1; cpu > 0; cpu--)
+                if (Cpus.Get(cpu)->CpuState == CpuState.Online) return cpu;
+            return 0;
+        }
+
         /// <summary>One CPU-bound process pinned to each online CPU; their endpoints in <paramref name="endpoints"/>.</summary>
         public static void SpinOnEveryCpu(int* endpoints)
         {

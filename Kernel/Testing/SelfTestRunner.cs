@@ -1,4 +1,5 @@
 using System.Diagnostics.CodeAnalysis;
+using System.Runtime.CompilerServices;
 using Kernel.Arch;
 using Kernel.Diagnostics;
 using Kernel.Lib;
@@ -58,6 +59,18 @@ namespace Kernel.Testing
             Console.WriteLine(ref summary);
             Panic.SelfTestsRunning = false;
             return failed;
+        }
+
+        /// <summary>
+        /// A test's positive numeric kernel option (torture.seconds=N, say), or <paramref name="byDefault"/> without it;
+        /// any other value fails the test where it asked: "name must be a positive <paramref name="unit"/>".
+        /// </summary>
+        public static ulong PositiveOption(string name, ulong byDefault, string unit, [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
+        {
+            ulong value = byDefault;
+            if (KernelMain.Options.TryGetValue(name, out string text) && !(Format.TryParseUnsigned(text, out value) && value > 0))
+                Assert.Fail(TextBuffer.Of($"{name} must be a positive {unit}"), file, line);
+            return value;
         }
 
         /// <summary>A line a passing test adds to its report (measurements, counts).</summary>

@@ -1,9 +1,13 @@
+using Kernel.Proc;
+
 namespace Kernel.Testing
 {
     /// <summary>
     /// Marsaglia's xorshift64 (shifts 13, 7, 17): the torture tests' random choices, cheap enough for a lock's inner
-    /// loop and reproducible from the seed. Never yields 0 from a non-zero state; a zero seed becomes 1.
+    /// loop and reproducible from the seed. Never yields 0 from a non-zero state; a zero seed becomes 1. It touches only
+    /// its own state, so process code may use it too.
     /// </summary>
+    [ProcessApi]
     public struct Xorshift
     {
         private ulong _state;
