@@ -87,6 +87,7 @@ namespace Kernel
             QemuCpuHotplug.Initialize(AcpiFirmware.Fadt, AcpiFirmware.Madt.Cpus.Length, KernelCpu.Current->ApicId);  // physical hot-plug (QEMU)
             SystemProcesses.StartConsole();           // the process that owns processes' console output
             SystemProcesses.StartClock();             // sleeps and alarms for every process
+            KernelTaskHeap.Start(Image);              // what the kernel task allocates from here comes back
 
             if (Options.TryGetValue("selftest", out string filter))
                 SelfTestRunner.RunAndExit(filter);    // in-guest tests; ends QEMU with their verdict

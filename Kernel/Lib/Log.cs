@@ -88,6 +88,13 @@ namespace Kernel.Lib
         public void AppendFormatted(ulong value, string format) => _text.AppendFormatted(value, format);
         public void AppendFormatted(int value, string format) => _text.AppendFormatted((ulong)(uint)value, format);
 
+        // Text already formatted (a fault's summary): copied, where ToString would allocate.
+        public void AppendFormatted(TextBuffer text)
+        {
+            char* chars = stackalloc char[TextBuffer.Capacity + 1];
+            _text.Append(chars, text.CopyTo(chars, TextBuffer.Capacity + 1));
+        }
+
         internal void AppendTo(ref TextBuffer line)
         {
             char* chars = stackalloc char[TextBuffer.Capacity + 1];

@@ -22,11 +22,13 @@ namespace Kernel.Memory
     /// </summary>
     public static unsafe class Collector
     {
-        private struct MarkContext
+        /// <summary>One collection in progress: Begin, MarkRange for each root range, Finish. It must not move (a local).</summary>
+        public struct Collection
         {
-            public ObjectHeap* Heap;
-            public MarkStack* Stack;
-            public ulong Marked;
+            internal ObjectHeap* Heap;
+            internal MarkStack Stack;
+            internal ulong Marked;
+            internal ulong Roots;
         }
 
         /// <summary>
@@ -36,57 +38,76 @@ namespace Kernel.Memory
         /// </summary>
         public static CollectionResult Collect(ObjectHeap* heap, PageSource stackPages, ulong* ranges, int rangeCount)
         {
-            var stack = new MarkStack(stackPages);
-            var context = new MarkContext { Heap = heap, Stack = &stack };
-            ulong roots = 0;
-            for (int i = 0; i < rangeCount; i++)
-                for (ulong* word = (ulong*)(ranges[2 * i] & ~7UL); word < (ulong*)ranges[2 * i + 1]; word++)
-                {
-                    ulong cell = heap->FindCell(*word);
-                    if (cell == 0) continue;
-                    roots++;
-                    if (ObjectHeap.TryMark(cell)) Push(&context, cell);
-                }
-            Drain(&context);
-            bool overflowed = stack.Overflowed;
-            while (stack.Overflowed)
+            var collection = new Collection();
+            Begin(&collection, heap, stackPages);
+            for (int i = 0; i < rangeCount; i++) MarkRange(&collection, ranges[2 * i], ranges[2 * i + 1]);
+            return Finish(&collection);
+        }
+
+        /// <summary>Starts collecting <paramref name="heap"/>; its mark stack takes pages from <paramref name="stackPages"/>.</summary>
+        public static void Begin(Collection* collection, ObjectHeap* heap, PageSource stackPages)
+        {
+            collection->Heap = heap;
+            collection->Stack = new MarkStack(stackPages);
+            collection->Marked = collection->Roots = 0;
+        }
+
+        /// <summary>Marks everything reachable from the words in [start, end), each taken as a possible reference.</summary>
+        public static void MarkRange(Collection* collection, ulong start, ulong end)
+        {
+            ObjectHeap* heap = collection->Heap;
+            for (ulong* word = (ulong*)(start & ~7UL); word < (ulong*)end; word++)
+            {
+                ulong cell = heap->FindCell(*word);
+                if (cell == 0) continue;
+                collection->Roots++;
+                if (ObjectHeap.TryMark(cell)) Push(collection, cell);
+            }
+            Drain(collection);
+        }
+
+        /// <summary>Marks what an overflowed mark stack left untraced, returns the stack's pages and sweeps.</summary>
+        public static CollectionResult Finish(Collection* collection)
+        {
+            bool overflowed = collection->Stack.Overflowed;
+            while (collection->Stack.Overflowed)
             {
                 // Some marked objects were never traced: trace every marked one again until a pass loses nothing.
-                stack.Overflowed = false;
-                heap->ForEachMarked(&Retrace, &context);
-                Drain(&context);
+                collection->Stack.Overflowed = false;
+                collection->Heap->ForEachMarked(&Retrace, collection);
+                Drain(collection);
             }
-            stack.Release();
-            ulong live = heap->Sweep();
-            return new CollectionResult { LiveBytes = live, MarkedObjects = context.Marked, Roots = roots, MarkStackOverflowed = overflowed };
+            collection->Stack.Release();
+            ulong live = collection->Heap->Sweep();
+            return new CollectionResult { LiveBytes = live, MarkedObjects = collection->Marked, Roots = collection->Roots, MarkStackOverflowed = overflowed };
         }
 
-        private static void Push(MarkContext* context, ulong cell)
+        private static void Push(Collection* collection, ulong cell)
         {
-            context->Marked++;
-            context->Stack->Push(cell);
+            collection->Marked++;
+            collection->Stack.Push(cell);
         }
 
-        private static void Drain(MarkContext* context)
+        private static void Drain(Collection* collection)
         {
-            while (context->Stack->TryPop(out ulong cell)) Trace(cell, context);
+            while (collection->Stack.TryPop(out ulong cell)) Trace(cell, collection);
         }
 
-        private static void Trace(ulong cell, MarkContext* context)
+        private static void Trace(ulong cell, Collection* collection)
         {
             byte* obj = (byte*)cell + GcLayout.HeaderBytes;
             if (*(ulong*)obj == 0) return;   // a cell whose object was never written (cannot be reached, but costs nothing)
-            GcLayout.ForEachReference(obj, &VisitReference, context);
+            GcLayout.ForEachReference(obj, &VisitReference, collection);
         }
 
         private static void VisitReference(ulong reference, void* context)
         {
-            var mark = (MarkContext*)context;
-            ulong cell = mark->Heap->FindCell(reference);
-            if (cell != 0 && ObjectHeap.TryMark(cell)) Push(mark, cell);
+            var collection = (Collection*)context;
+            ulong cell = collection->Heap->FindCell(reference);
+            if (cell != 0 && ObjectHeap.TryMark(cell)) Push(collection, cell);
         }
 
-        private static void Retrace(ulong cell, void* context) => Trace(cell, (MarkContext*)context);
+        private static void Retrace(ulong cell, void* context) => Trace(cell, (Collection*)context);
     }
 
     /// <summary>

@@ -36,6 +36,18 @@ namespace Kernel.Memory
         public static ulong Chunks => s_heap.Chunks;
         public static ulong BytesFree => s_heap.BytesFree;
 
+        /// <summary>
+        /// Calls <paramref name="visit"/>(start, end, context) for every used part of the heap (its chunks, the early
+        /// heap), as of the call: what is allocated after it is not visited.
+        /// </summary>
+        public static void ForEachUsedPart(delegate*<ulong, ulong, void*, void> visit, void* context)
+        {
+            InterruptState state = s_lock.AcquireIrqSave();
+            Heap.UsedPartList parts = s_heap.UsedParts;
+            s_lock.ReleaseIrqRestore(state);
+            parts.ForEach(visit, context);
+        }
+
         private static void ReportExhausted(ulong size)
         {
             var text = new Lib.TextBuffer();

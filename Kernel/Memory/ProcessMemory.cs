@@ -8,10 +8,10 @@ namespace Kernel.Memory
 {
     /// <summary>
     /// A process's memory: its own object heap, collected on its own (docs/heap.md), and what `ps` shows of it. And
-    /// where every `new` goes: the running process's heap when the CPU runs process code, the kernel heap when it runs
-    /// the kernel (the kernel task, an idle or kernel thread, code holding the big kernel lock, an interrupt handler,
-    /// anything with interrupts off). The scheduler names the running process's memory in its CPU's block
-    /// (KernelCpu.Heap) at every switch.
+    /// where every `new` goes: the running process's heap when the CPU runs process code, the kernel task's heap when it
+    /// runs the kernel task (KernelTaskHeap), the kernel heap otherwise (an idle or kernel thread, code holding the big
+    /// kernel lock, an interrupt handler, anything with interrupts off). The scheduler names the running thread's
+    /// memory in its CPU's block (KernelCpu.Heap) at every switch.
     ///
     /// A process collects when it has allocated as much again as was live after its last collection (at least
     /// MinimumBudget), and when its heap cannot grow. The collection runs in the allocating call, on the process's own
@@ -31,6 +31,7 @@ namespace Kernel.Memory
         public ulong LiveBytes;             // after the last collection
         public ulong Budget;                // bytes to allocate before the next collection
         public int Busy;                    // nonzero while the process allocates or collects: the scheduler does not preempt it
+        public bool CollectedBetweenRequests;   // the kernel task's: only KernelTaskHeap collects it, with the whole kernel as roots
 
         private static PageMap s_pageMap;
         private static bool s_ready;
@@ -66,6 +67,18 @@ namespace Kernel.Memory
             Collections = LongestPauseCycles = LiveBytes = 0;
             Budget = MinimumBudget;
             Busy = 0;
+            CollectedBetweenRequests = false;
+        }
+
+        /// <summary>
+        /// The kernel task's heap (KernelTaskHeap): its pages may come from the reserve, which is kept for the kernel,
+        /// and it is collected only between requests.
+        /// </summary>
+        public void ResetForKernelTask(ushort owner)
+        {
+            Reset(owner);
+            Heap.Initialize(OwnerMap, LentPages, owner);
+            CollectedBetweenRequests = true;
         }
 
         /// <summary>Every page back (the process is dead and runs nowhere).</summary>
@@ -105,6 +118,7 @@ namespace Kernel.Memory
         private void* AllocateHere(ulong size)
         {
             Busy++;
+            if (CollectedBetweenRequests) return AllocateForKernelTask(size);
             if (Heap.BytesSinceCollection >= Budget) Collect();
             void* cell = Heap.TryAllocate(size);
             if (cell == null)
@@ -115,6 +129,15 @@ namespace Kernel.Memory
             Busy--;
             if (cell == null) OutOfMemory(size);
             return cell;
+        }
+
+        // The kernel task's stack alone does not hold its roots, so it never collects here. When no page is left for its
+        // heap, the kernel heap reports the exhaustion (or finds room in a chunk it already has).
+        private void* AllocateForKernelTask(ulong size)
+        {
+            void* cell = Heap.TryAllocate(size);
+            Busy--;
+            return cell != null ? cell : KernelHeap.Allocate(size);
         }
 
         /// <summary>Collects the calling process's own heap now (what allocation pressure does; a test may ask too).</summary>
@@ -129,15 +152,17 @@ namespace Kernel.Memory
             roots[1] = Proc.Scheduler.Current.StackTop;
             ulong start = Tsc.Read();
             fixed (ObjectHeap* heap = &Heap)
-            {
-                CollectionResult result = Collector.Collect(heap, LentPages, roots, 1);
-                LiveBytes = result.LiveBytes;
-            }
-            ulong pause = Tsc.Read() - start;
-            Collections++;
-            if (pause > LongestPauseCycles) LongestPauseCycles = pause;
-            Budget = LiveBytes > MinimumBudget ? LiveBytes : MinimumBudget;
+                Record(Collector.Collect(heap, LentPages, roots, 1), Tsc.Read() - start);
             Busy--;
+        }
+
+        /// <summary>What a collection of this heap found, and how long it took.</summary>
+        public void Record(CollectionResult result, ulong pauseCycles)
+        {
+            LiveBytes = result.LiveBytes;
+            Collections++;
+            if (pauseCycles > LongestPauseCycles) LongestPauseCycles = pauseCycles;
+            Budget = LiveBytes > MinimumBudget ? LiveBytes : MinimumBudget;
         }
 
         private void OutOfMemory(ulong size)

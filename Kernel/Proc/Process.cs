@@ -84,8 +84,11 @@ namespace Kernel.Proc
 
         public bool IsKernelThread => PinnedTo != NoCpu;
 
-        /// <summary>Processes allocate in heaps of their own; the kernel task, idle and kernel threads in the kernel heap.</summary>
-        public bool HasOwnHeap => !IsIdle && Slot != ProcessTable.KernelTaskSlot && !IsKernelThread;
+        /// <summary>
+        /// Processes allocate in heaps of their own, and so does the kernel task once it has one (KernelTaskHeap); idle
+        /// and kernel threads in the kernel heap.
+        /// </summary>
+        public bool HasOwnHeap => !IsIdle && !IsKernelThread && (Slot != ProcessTable.KernelTaskSlot || KernelTaskHeap.Enabled);
 
         public ProcessMemory* MemoryBlock => (ProcessMemory*)Unsafe.AsPointer(ref Memory);   // objects never move
 

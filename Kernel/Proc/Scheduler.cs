@@ -203,7 +203,7 @@ namespace Kernel.Proc
             Process self = s_current[cpu->Index];
             if (self == null || self.IsIdle || self.IsKernelThread || self.Memory.Busy != 0 || self.Slot == ProcessTable.KernelTaskSlot) return false;
             BigKernelLock.Enter();
-            Log.Error("sched", $"process '{self.Name}' (endpoint {self.Endpoint}) on CPU {KernelCpu.Current->Index} killed: {summary.ToString()}");
+            Log.Error("sched", $"process '{self.Name}' (endpoint {self.Endpoint}) on CPU {KernelCpu.Current->Index} killed: {summary}");
             EndRunningProcess(self, "fault");
             return true;
         }

@@ -41,6 +41,7 @@ namespace Kernel.Proc
         public ulong FreePages, TotalPages, ReservePages;
         public ulong KernelHeapBytes, KernelHeapReserved, KernelHeapAllocations, KernelHeapChunks;
         public ulong ProcessHeapPages, ProcessHeaps;
+        public HeapInfo KernelTaskHeap;       // Kernel/Memory/KernelTaskHeap.cs
     }
 
     /// <summary>A process's heap (Kernel/Memory/ProcessMemory.cs): its pages, what was live after its last collection, its pauses.</summary>
@@ -162,7 +163,7 @@ namespace Kernel.Proc
             {
                 Slot = process.Slot,
                 Endpoint = process.Endpoint,
-                Name = process.Name,
+                Name = NameOf(process),
                 StateName = Process.StateName(process.State),
                 Priority = process.Priority,
                 RunningOn = process.RunningOn,
@@ -191,15 +192,35 @@ namespace Kernel.Proc
                 KernelHeapReserved = KernelHeap.BytesReserved,
                 KernelHeapAllocations = KernelHeap.Allocations,
                 KernelHeapChunks = KernelHeap.Chunks,
+                KernelTaskHeap = HeapOf(ProcessTable.KernelTask),
             };
             for (int slot = 0; slot < Endpoint.Slots; slot++)
             {
                 Process process = ProcessTable.At(slot);
-                if (!process.HasOwnHeap || process.MemoryBlock->Heap.Pages == 0) continue;
+                if (slot == ProcessTable.KernelTaskSlot || !process.HasOwnHeap || process.MemoryBlock->Heap.Pages == 0) continue;
                 info.ProcessHeapPages += process.MemoryBlock->Heap.Pages;
                 info.ProcessHeaps++;
             }
             return info;
+        }
+
+        /// <summary>Snapshots cut longer process names to this many characters.</summary>
+        public const int MaxNameLength = 64;
+
+        // The name copied into the caller's heap, so a process keeps no reference to kernel memory: the name may live in
+        // the kernel task's heap, collected once the kernel drops it (KernelTaskHeap). The characters are read under the
+        // big kernel lock, which that collection holds too, onto the stack: allocating under the lock would go to the
+        // kernel heap (model: Tests/Models/KernelTaskCollection.pml).
+        private static string NameOf(Process process)
+        {
+            char* chars = stackalloc char[MaxNameLength];
+            bool lockHere = !BigKernelLock.HeldByCurrentCpu;
+            if (lockHere) BigKernelLock.Enter();
+            string name = process.Name;
+            int length = name == null ? -1 : name.Length < MaxNameLength ? name.Length : MaxNameLength;
+            for (int i = 0; i < length; i++) chars[i] = name[i];
+            if (lockHere) BigKernelLock.Exit();
+            return length < 0 ? null : new string(chars, 0, length);
         }
 
         internal static HeapInfo HeapOf(Process process)

@@ -120,9 +120,9 @@ namespace Kernel.SelfTests
         {
             if (s_spinByCpu == null)
             {
-                s_spinByCpu = (ulong*)Memory.KernelHeap.Allocate((ulong)(Cpus.Capacity * sizeof(ulong)));
-                s_bklByCpu = (ulong*)Memory.KernelHeap.Allocate((ulong)(Cpus.Capacity * sizeof(ulong)));
-                s_callsByCpu = (ulong*)Memory.KernelHeap.Allocate((ulong)(Cpus.Capacity * sizeof(ulong)));
+                s_spinByCpu = (ulong*)Scratch.Allocate((ulong)(Cpus.Capacity * sizeof(ulong)));
+                s_bklByCpu = (ulong*)Scratch.Allocate((ulong)(Cpus.Capacity * sizeof(ulong)));
+                s_callsByCpu = (ulong*)Scratch.Allocate((ulong)(Cpus.Capacity * sizeof(ulong)));
             }
             Lib.Memory.Zero(s_spinByCpu, (nuint)(Cpus.Capacity * sizeof(ulong)));
             Lib.Memory.Zero(s_bklByCpu, (nuint)(Cpus.Capacity * sizeof(ulong)));

@@ -77,11 +77,11 @@ namespace Kernel.SelfTests
             ulong pairs = (ulong)(Cpus.Capacity * Cpus.Capacity);
             if (s_mailbox == null)
             {
-                s_mailbox = (int*)Memory.KernelHeap.Allocate(pairs * sizeof(int));
-                s_posted = (ulong*)Memory.KernelHeap.Allocate(pairs * sizeof(ulong));
-                s_received = (ulong*)Memory.KernelHeap.Allocate(pairs * sizeof(ulong));
-                s_ipis = (ulong*)Memory.KernelHeap.Allocate((ulong)Cpus.Capacity * sizeof(ulong));
-                s_interrupts = (ulong*)Memory.KernelHeap.Allocate((ulong)Cpus.Capacity * sizeof(ulong));
+                s_mailbox = (int*)Scratch.Allocate(pairs * sizeof(int));
+                s_posted = (ulong*)Scratch.Allocate(pairs * sizeof(ulong));
+                s_received = (ulong*)Scratch.Allocate(pairs * sizeof(ulong));
+                s_ipis = (ulong*)Scratch.Allocate((ulong)Cpus.Capacity * sizeof(ulong));
+                s_interrupts = (ulong*)Scratch.Allocate((ulong)Cpus.Capacity * sizeof(ulong));
             }
             Lib.Memory.Zero(s_mailbox, (nuint)(pairs * sizeof(int)));
             Lib.Memory.Zero(s_posted, (nuint)(pairs * sizeof(ulong)));

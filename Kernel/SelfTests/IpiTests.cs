@@ -18,7 +18,7 @@ namespace Kernel.SelfTests
         {
             int n = Cpus.Count;
             if (n == 1) Assert.Skip("one CPU: no pairs");
-            s_acks = (int*)Memory.KernelHeap.Allocate((ulong)(sizeof(int) * Cpus.Capacity * Cpus.Capacity));
+            s_acks = (int*)Scratch.Allocate((ulong)(sizeof(int) * Cpus.Capacity * Cpus.Capacity));
             for (int sender = 0; sender < n; sender++)
                 Assert.True(CrossCpuCall.CallOn(sender, &CallEveryOther, null), "the sender ran its round");
             for (int sender = 0; sender < n; sender++)
@@ -41,7 +41,7 @@ namespace Kernel.SelfTests
         [SelfTest]
         public static void CallWithWaitReturnsOnlyAfterEveryTargetFinished()
         {
-            s_finished = (int*)Memory.KernelHeap.Allocate((ulong)(sizeof(int) * Cpus.Capacity));
+            s_finished = (int*)Scratch.Allocate((ulong)(sizeof(int) * Cpus.Capacity));
             if (Cpus.Count > 1)
             {
                 Assert.True(CrossCpuCall.CallOn(Cpus.Count - 1, &SlowlyFinish, null), "one CPU");
@@ -151,7 +151,7 @@ namespace Kernel.SelfTests
         // One broadcast at a time: two IPIs of one vector sent before the first is taken merge in the IRR (SDM Vol. 3A §11.8.4).
         private static void Broadcast(bool includeSelf)
         {
-            var before = (ulong*)Memory.KernelHeap.Allocate((ulong)(sizeof(ulong) * Cpus.Count));
+            var before = (ulong*)Scratch.Allocate((ulong)(sizeof(ulong) * Cpus.Count));
             for (int cpu = 0; cpu < Cpus.Count; cpu++) before[cpu] = Atomic.Read(ref Cpus.Get(cpu)->RescheduleRequests);
             Assert.True(Ipi.SendToAll(IpiKind.Reschedule, includeSelf), "broadcast sent");
             ulong deadline = Tsc.Read() + Tsc.Hz;

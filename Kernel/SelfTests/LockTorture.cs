@@ -40,9 +40,9 @@ namespace Kernel.SelfTests
         {
             if (s_counters == null)
             {
-                s_counters = (int*)Memory.KernelHeap.Allocate(Locks * sizeof(int));
-                s_inside = (int*)Memory.KernelHeap.Allocate(Locks * sizeof(int));
-                s_perCpu = (ulong*)Memory.KernelHeap.Allocate((ulong)(Cpus.Capacity * Locks * sizeof(ulong)));
+                s_counters = (int*)Scratch.Allocate(Locks * sizeof(int));
+                s_inside = (int*)Scratch.Allocate(Locks * sizeof(int));
+                s_perCpu = (ulong*)Scratch.Allocate((ulong)(Cpus.Capacity * Locks * sizeof(ulong)));
             }
             Lib.Memory.Zero(s_counters, Locks * sizeof(int));
             Lib.Memory.Zero(s_perCpu, (nuint)(Cpus.Capacity * Locks * sizeof(ulong)));

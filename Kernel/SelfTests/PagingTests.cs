@@ -40,7 +40,7 @@ namespace Kernel.SelfTests
         [SelfTest]
         public static void HeapAndStackAreNotExecutable()
         {
-            ExpectLeaf((ulong)Memory.KernelHeap.Allocate(16) & ~0xFFFUL, writable: true, executable: false);
+            ExpectLeaf((ulong)Scratch.Allocate(16) & ~0xFFFUL, writable: true, executable: false);
             ExpectLeaf(CpuNative.ReadRsp() & ~0xFFFUL, writable: true, executable: false);
         }
 
@@ -68,7 +68,7 @@ namespace Kernel.SelfTests
         [SelfTest]
         public static void ExecutingDataFaults()
         {
-            byte* code = (byte*)Memory.KernelHeap.Allocate(16);
+            byte* code = (byte*)Scratch.Allocate(16);
             code[0] = 0xC3;   // ret: harmless if the NX bit failed to stop it
             CaughtFault fault;
             Assert.True(FaultCatcher.Catch(&Execute, code, &fault), "a jump into heap memory raises an exception");

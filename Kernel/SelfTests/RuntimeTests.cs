@@ -43,6 +43,7 @@ namespace Kernel.SelfTests
 
         private static readonly string[] s_names = { "alpha", "beta" };
         private static int s_counter = 41;
+        private static int s_runs;
 
         [SelfTest]
         public static void VirtualCalls()
@@ -98,8 +99,9 @@ namespace Kernel.SelfTests
         public static void StaticsAreInitialised()
         {
             Assert.Equal("beta", s_names[1], "static readonly array");
+            s_runs++;   // the shell may run the test again
             s_counter++;
-            Assert.Equal(42ul, (ulong)s_counter, "mutable static");
+            Assert.Equal(41ul + (ulong)s_runs, (ulong)s_counter, "mutable static, 41 at start and one more each run");
         }
     }
 }

@@ -26,8 +26,8 @@ namespace Kernel.SelfTests
 
         // Scratch for tests that start processes in bulk, one entry per slot: room for as many as the table holds.
         // Allocated at first use: a static initializer would run before the table is sized.
-        private static int* Endpoints => s_endpoints != null ? s_endpoints : (s_endpoints = (int*)Memory.KernelHeap.Allocate((ulong)Endpoint.Slots * sizeof(int)));
-        private static ulong* Cycles => s_cycles != null ? s_cycles : (s_cycles = (ulong*)Memory.KernelHeap.Allocate((ulong)Endpoint.Slots * sizeof(ulong)));
+        private static int* Endpoints => s_endpoints != null ? s_endpoints : (s_endpoints = (int*)Scratch.Allocate((ulong)Endpoint.Slots * sizeof(int)));
+        private static ulong* Cycles => s_cycles != null ? s_cycles : (s_cycles = (ulong*)Scratch.Allocate((ulong)Endpoint.Slots * sizeof(ulong)));
 
         [SelfTestCleanup]
         public static void KillStrays() => ProcessKit.KillStrays();

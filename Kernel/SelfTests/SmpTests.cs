@@ -47,7 +47,7 @@ namespace Kernel.SelfTests
         [SelfTest]
         public static void EveryCpuRunsAFunctionAndKnowsItself()
         {
-            s_identities = (Identity*)Memory.KernelHeap.Allocate((ulong)(sizeof(Identity) * Cpus.Count));
+            s_identities = (Identity*)Scratch.Allocate((ulong)(sizeof(Identity) * Cpus.Count));
             for (int i = 0; i < Cpus.Count; i++)
                 if (Online(i)) Assert.True(CrossCpuCall.CallOn(i, &RecordIdentity, &s_identities[i]), "the CPU ran the function");
             uint arriving = 0;
@@ -103,7 +103,7 @@ namespace Kernel.SelfTests
         [SelfTest]
         public static void PerCpuDataIsPrivate()
         {
-            var before = (ulong*)Memory.KernelHeap.Allocate((ulong)(sizeof(ulong) * Cpus.Count));
+            var before = (ulong*)Scratch.Allocate((ulong)(sizeof(ulong) * Cpus.Count));
             for (int i = 0; i < Cpus.Count; i++) before[i] = Cpus.Get(i)->CallsServed;
             Assert.True(CrossCpuCall.CallOnAll(&Nothing, null, includeSelf: false), "every other CPU ran the call");
             // Each CPU counts the calls it served in its own block, found through GS: one call each, no more, no less.
@@ -124,7 +124,7 @@ namespace Kernel.SelfTests
         [SelfTest]
         public static void LocalApicTimerRunsAtTheCalibratedRateOnEveryCpu()
         {
-            s_samples = (TimerSample*)Memory.KernelHeap.Allocate((ulong)(sizeof(TimerSample) * Cpus.Count));
+            s_samples = (TimerSample*)Scratch.Allocate((ulong)(sizeof(TimerSample) * Cpus.Count));
             Assert.True(CrossCpuCall.CallOnAll(&SampleTimer, null, includeSelf: true), "every CPU sampled its timer");
             TimerSample* samples = s_samples;
             for (int i = 0; i < Cpus.Count; i++)
@@ -183,7 +183,7 @@ namespace Kernel.SelfTests
             for (int i = 1; i < Cpus.Count; i++)
             {
                 if (!Online(i)) continue;
-                CaughtFault* fault = (CaughtFault*)Memory.KernelHeap.Allocate((ulong)sizeof(CaughtFault));
+                CaughtFault* fault = (CaughtFault*)Scratch.Allocate((ulong)sizeof(CaughtFault));
                 Assert.True(CrossCpuCall.CallOn(i, &FaultHere, fault), "the AP ran the function");
                 Assert.Equal((ulong)ExceptionVector.InvalidOpcode, fault->Vector, "the AP took #UD");
                 var expected = new TextBuffer();

@@ -17,11 +17,11 @@ namespace Kernel.SelfTests
         [SelfTest]
         public static void RunsOnceOnEachSelectedCpuWhileTheOthersAreHeld()
         {
-            var before = (ulong*)Memory.KernelHeap.Allocate((ulong)(sizeof(ulong) * Cpus.Count));
+            var before = (ulong*)Scratch.Allocate((ulong)(sizeof(ulong) * Cpus.Count));
             for (int cpu = 0; cpu < Cpus.Count; cpu++) before[cpu] = StopMachine.RunsOn(cpu);
             var selected = CpuSet.Of(0);
             if (Cpus.Count > 1) selected.Add(Cpus.Count - 1);
-            s_ticksSeen = (ulong*)Memory.KernelHeap.Allocate((ulong)(sizeof(ulong) * Cpus.Capacity));
+            s_ticksSeen = (ulong*)Scratch.Allocate((ulong)(sizeof(ulong) * Cpus.Capacity));
             s_heldStill = 0;
             var spinners = stackalloc int[Cpus.Capacity];
             ProcessKit.SpinOnEveryCpu(spinners);   // busy CPUs tick: a held CPU's silence then means something

@@ -1,6 +1,7 @@
 using Kernel.Arch;
 using Kernel.Bench;
 using Kernel.Lib;
+using Kernel.Memory;
 using Kernel.Proc;
 using Kernel.Smp;
 using Kernel.Sync;
@@ -48,6 +49,7 @@ namespace Kernel.Servers
                 if (Ipc.Receive(Endpoint.Any, &message) != IpcStatus.Ok) continue;
                 if (message.Type == Message.Notification) HandleHotplugEvents(hotplugTests);
                 else Serve(&message);
+                KernelTaskHeap.CollectIfUsed();   // what serving it allocated comes back
             }
         }
 

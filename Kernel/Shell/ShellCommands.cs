@@ -256,7 +256,14 @@ namespace Kernel.Shell
             line.Append($"pages: {memory.FreePages} free of {memory.TotalPages} ({memory.FreePages * 4 / 1024} of {memory.TotalPages * 4 / 1024} MiB), {memory.ReservePages} kept for the kernel");
             ShellProcess.Print(ref line);
             line = new TextBuffer();
-            line.Append($"kernel heap: {memory.KernelHeapBytes / 1024} KiB in {memory.KernelHeapAllocations} blocks, {memory.KernelHeapReserved / 1024} KiB in {memory.KernelHeapChunks} chunks, never freed");
+            line.Append($"kernel heap: {memory.KernelHeapBytes} bytes in {memory.KernelHeapAllocations} blocks, never freed");
+            ShellProcess.Print(ref line);
+            line = new TextBuffer();
+            line.Append($"  in {memory.KernelHeapChunks} chunks, {memory.KernelHeapReserved / 1024} KiB");
+            ShellProcess.Print(ref line);
+            HeapInfo task = memory.KernelTaskHeap;
+            line = new TextBuffer();
+            line.Append($"kernel task heap: {task.Pages} pages, {task.LiveBytes / 1024} KiB live, {task.Collections} collections");
             ShellProcess.Print(ref line);
             line = new TextBuffer();
             line.Append($"process heaps: {memory.ProcessHeapPages} pages ({memory.ProcessHeapPages * 4} KiB) in {memory.ProcessHeaps} heaps");
@@ -282,7 +289,7 @@ namespace Kernel.Shell
             var message = new Message { Type = SystemTask.RunBenchmarks };
             SetFilter(&message, words);
             if (SystemTask.Call(&message) != IpcStatus.Ok) { ShellProcess.Error("bench", "the kernel task did not answer"); return; }
-            if (message.P1 != 0) ShellProcess.Error("bench", "no such group: smp, locks, alternatives, ipi, processes or hotplug");
+            if (message.P1 != 0) ShellProcess.Error("bench", "no such group: smp, locks, alternatives, ipi, processes, gc or hotplug");
             else if (message.P0 == 0) ShellProcess.Error("bench", "nothing measured (the ipi and hotplug groups need two CPUs online)");
         }
 

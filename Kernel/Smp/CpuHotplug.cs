@@ -47,8 +47,14 @@ namespace Kernel.Smp
 
         private static HotplugStep s_failOnce;
         private static SpinLock s_lock;
-        private static ulong* s_savedRoutes;     // (gsi << 32 | previous destination) for entries retargeted away
+        private static SavedRoutes s_savedRoutes;
         private static int s_savedRouteCount;
+
+        // (gsi << 32 | previous destination) for entries retargeted away; in the image, so taking a CPU down allocates nothing
+        private struct SavedRoutes
+        {
+            public fixed ulong Entries[MaxSavedRoutes];
+        }
 
         public static ulong LastDownMicros { get; private set; }
         public static ulong LastUpMicros { get; private set; }
@@ -266,7 +272,6 @@ namespace Kernel.Smp
 
         private static void RetargetInterruptsAway(uint apicId)
         {
-            if (s_savedRoutes == null) s_savedRoutes = (ulong*)Memory.KernelHeap.Allocate(MaxSavedRoutes * sizeof(ulong));
             s_savedRouteCount = 0;
             uint boot = Cpus.Get(0)->ApicId;
             IoApic[] all = IoApic.All;
@@ -274,7 +279,7 @@ namespace Kernel.Smp
                 for (uint gsi = all[i].GsiBase; gsi < all[i].GsiBase + all[i].EntryCount && s_savedRouteCount < MaxSavedRoutes; gsi++)
                     if (all[i].Destination(gsi) == apicId)
                     {
-                        s_savedRoutes[s_savedRouteCount++] = ((ulong)gsi << 32) | apicId;
+                        s_savedRoutes.Entries[s_savedRouteCount++] = ((ulong)gsi << 32) | apicId;
                         all[i].SetDestination(gsi, boot);
                     }
         }
@@ -283,8 +288,8 @@ namespace Kernel.Smp
         {
             for (int i = 0; i < s_savedRouteCount; i++)
             {
-                uint gsi = (uint)(s_savedRoutes[i] >> 32);
-                IoApic.ForGsi(gsi)?.SetDestination(gsi, (uint)s_savedRoutes[i]);
+                uint gsi = (uint)(s_savedRoutes.Entries[i] >> 32);
+                IoApic.ForGsi(gsi)?.SetDestination(gsi, (uint)s_savedRoutes.Entries[i]);
             }
             s_savedRouteCount = 0;
         }

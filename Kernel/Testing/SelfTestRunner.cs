@@ -3,6 +3,7 @@ using System.Runtime.CompilerServices;
 using Kernel.Arch;
 using Kernel.Diagnostics;
 using Kernel.Lib;
+using Kernel.Memory;
 
 namespace Kernel.Testing
 {
@@ -98,6 +99,7 @@ namespace Kernel.Testing
             Call(test.Body);
             if (test.Cleanup != null) CleanUp(test.Cleanup);
             micros = Tsc.ToMicroseconds(Tsc.Read() - start);
+            KernelTaskHeap.CollectIfUsed();   // each test is a request: what it allocated comes back before the next one
             return s_outcome;
         }
 

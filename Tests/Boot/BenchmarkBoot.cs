@@ -33,7 +33,7 @@ public sealed class BenchmarkBoot
     {
         string[] fixedKeys = ["spinlock.uncontended", "bkl.uncontended", "spinlock.contended.2cpus", "ipi.raw_roundtrip", "ipi.callon_roundtrip",
                               "ipc.roundtrip.same_cpu", "ipc.roundtrip.cross_cpu", "sched.context_switch", "ipc.notify.cross_cpu",
-                              "gc.alloc.bump", "gc.alloc.object_heap", "gc.new.process", "gc.pause.live_1KiB", "gc.pause.live_16384KiB"];
+                              "gc.alloc.bump", "gc.alloc.object_heap", "gc.new.process", "gc.pause.live_1KiB", "gc.pause.live_16384KiB", "gc.pause.kernel_task"];
         foreach (var key in fixedKeys)
             yield return key;
         yield return $"spinlock.contended.{cpus}cpus";

@@ -40,13 +40,14 @@ public sealed class ShellSession : IDisposable
 
     /// <summary>Types <paramref name="keys"/> and Enter; what the shell printed between the echoed line and the next prompt or question.</summary>
     /// <param name="echo">The end of the echo when it is not the keys themselves (editing keys redraw the line).</param>
-    public string Run(string keys, string? echo = null)
+    /// <param name="limit">How long the command may take; CommandLimit unless given.</param>
+    public string Run(string keys, string? echo = null, TimeSpan? limit = null)
     {
         int from = Qemu.Serial.Length;
         Qemu.Type(keys + "\r");
         int answer = Qemu.WaitForText((echo ?? keys) + "\r\n", from, CommandLimit);
         Assert.That(answer, Is.GreaterThan(0), $"the shell did not echo '{keys}'\n{Qemu.Report()}");
-        int end = WaitForPromptOrQuestion(answer);
+        int end = WaitForPromptOrQuestion(answer, limit ?? CommandLimit);
         Assert.That(end, Is.GreaterThan(0), $"no prompt after '{keys}'\n{Qemu.Report()}");
         return Qemu.Serial[answer..end].Replace("\r\n", "\n");
     }
@@ -60,9 +61,9 @@ public sealed class ShellSession : IDisposable
         return exit!.Value;
     }
 
-    int WaitForPromptOrQuestion(int from)
+    int WaitForPromptOrQuestion(int from, TimeSpan limit)
     {
-        var deadline = DateTime.UtcNow + CommandLimit;
+        var deadline = DateTime.UtcNow + limit;
         while (DateTime.UtcNow < deadline && !Qemu.HasExited)
         {
             var output = Qemu.Serial;

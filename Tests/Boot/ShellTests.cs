@@ -89,7 +89,7 @@ public sealed partial class ShellTests
     {
         Assert.That(Run("ps"), Does.Match(@"shell +(runnable|receiving|sending)"));
         Assert.That(Run("ps heap"), Does.Match(@"shell +(runnable|receiving|sending) +[1-9]\d* +\d+ +\d+ +\d+ us"), "the shell allocates in a heap of its own");
-        Assert.That(Run("mem"), Does.Match(@"pages: +\d+ free of \d+").And.Match(@"kernel heap: +\d+ KiB").And.Match(@"process heaps: \d+ pages"));
+        Assert.That(Run("mem"), Does.Match(@"pages: +\d+ free of \d+").And.Match(@"kernel heap: \d+ bytes in \d+ blocks").And.Match(@"kernel task heap: \d+ pages").And.Match(@"process heaps: \d+ pages"));
         Assert.That(Run("ipi 3"), Does.Match(@"CPU 0 -> CPU 3 and back, 100 times:\n  fastest \d+ cycles"));
         Assert.That(Run("lockstat"), Does.Match(@"all +\d+"));
         Assert.That(Run("log 3"), Does.Contain("boot: up:"));

@@ -76,6 +76,34 @@ public unsafe class HeapTests
         Assert.That(heap.BytesReserved - 64, Is.EqualTo((size + 4095) / 4096 * 4096 ));
     }
 
+    private static readonly List<(ulong Start, ulong End)> Visited = new();
+
+    private static void Visit(ulong start, ulong end, void* context) => Visited.Add((start, end));
+
+    [Test]
+    public void Used_parts_are_each_chunk_newest_first_then_the_initial_area()
+    {
+        var heap = Create(new byte[64], 1000);
+        ulong initial = (ulong)heap.TryAllocate(48);            // fits the initial area
+        ulong first = (ulong)heap.TryAllocate(4000);            // does not: chunk 1
+        ulong second = (ulong)heap.TryAllocate(Heap.ChunkSize); // does not fit chunk 1: chunk 2, sized for it
+        ulong third = (ulong)heap.TryAllocate(8192);            // nor the page chunk 2 has left: chunk 3
+        Visited.Clear();
+        heap.UsedParts.ForEach(&Visit, null);
+        Assert.That(Visited, Is.EqualTo(new[] { (third, third + 8192), (second, second + Heap.ChunkSize), (first, first + 4000), (initial, initial + 48) }));
+        Assert.That(heap.Chunks, Is.EqualTo(4));
+    }
+
+    [Test]
+    public void Before_it_grows_the_used_part_is_the_initial_area_up_to_its_cursor()
+    {
+        var heap = Create(new byte[256], 0);
+        ulong block = (ulong)heap.TryAllocate(100);
+        Visited.Clear();
+        heap.UsedParts.ForEach(&Visit, null);
+        Assert.That(Visited, Is.EqualTo(new[] { (block, block + 112) }));
+    }
+
     [Test]
     public void Without_a_page_source_the_initial_area_is_all_there_is()
     {

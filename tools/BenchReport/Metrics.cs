@@ -49,6 +49,7 @@ public static partial class Metrics
         ("gc.pause.live_1024KiB", "the same, 1 MiB live"),
         ("gc.pause.live_4096KiB", "the same, 4 MiB live"),
         ("gc.pause.live_16384KiB", "the same, 16 MiB live"),
+        ("gc.pause.kernel_task", "one collection of the kernel task's heap between requests: image data, kernel heap and every stack read for roots, under the big kernel lock; the fastest of three"),
         ("gc.throughput_least.Ncpus", "{n} processes, one per CPU, allocating 240-byte garbage for 300 ms at once: KiB/s of the slowest (a collection stops only its own process, so adding CPUs should not lower it)"),
         ("gc.throughput_mean.Ncpus", "the same, the mean of the {n}"),
         ("gc.collections.Ncpus", "the collections those {n} processes made meanwhile, together"),
