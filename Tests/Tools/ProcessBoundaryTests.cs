@@ -176,4 +176,80 @@ public sealed class ProcessBoundaryTests
             "Synthetic.Starter.StartAll takes the address of Synthetic.Starter.Unmarked, which has a process entry's shape (static void (ulong)) but is neither [Process] code nor a [KernelThread]",
         }));
     }
+
+    // Kernel-side process API in a namespace of its own, with these members.
+    static string ProcessApiType(string members) => $$"""
+        using Kernel.Proc;
+        namespace Synthetic
+        {
+            public sealed class Holder { public string Text; }
+
+            [ProcessApi]
+            public static unsafe class Api
+            {
+                {{members}}
+            }
+        }
+        """;
+
+    [Test]
+    public void The_process_api_may_read_copy_and_hand_back_what_it_is_given()
+    {
+        var source = ProcessApiType("""
+            private static int s_length;
+
+            public static int Count(string text, out string same, Holder mine)
+            {
+                int sum = 0;
+                fixed (char* chars = text) sum = Sum(chars, text.Length);
+                s_length = text.Length;
+                same = text;
+                mine.Text = text;
+                var copy = new char[text.Length];
+                for (int i = 0; i < text.Length; i++) copy[i] = text[i];
+                return sum;
+            }
+
+            private static int Sum(char* chars, int length)
+            {
+                int sum = 0;
+                for (int i = 0; i < length; i++) sum += chars[i];
+                return sum;
+            }
+            """);
+
+        Assert.That(Check(source), Is.Empty);
+    }
+
+    [Test]
+    public void The_process_api_keeping_a_reference_is_named_with_the_calls_that_keep_it()
+    {
+        var source = ProcessApiType("""
+            private static string s_last;
+            private static readonly Holder s_holder = new Holder();
+            private static readonly string[] s_names = new string[4];
+            private static char* s_chars;
+
+            public static void Remember(string text) => s_last = text;
+
+            public static void Hold(string text) => Store(s_holder, text);
+
+            private static void Store(Holder holder, string text) => holder.Text = text;
+
+            public static void Name(string text, int slot) => s_names[slot] = text.Length > 0 ? text : null;
+
+            public static void Point(string text)
+            {
+                fixed (char* chars = text) s_chars = chars + 1;
+            }
+            """);
+
+        Assert.That(Check(source), Is.EqualTo(new[]
+        {
+            "the process API keeps what a process gives it: Synthetic.Api.Remember stores it in static field Synthetic.Api.s_last",
+            "the process API keeps what a process gives it: Synthetic.Api.Hold -> Synthetic.Api.Store stores it in field Synthetic.Holder.Text of an object it was not given",
+            "the process API keeps what a process gives it: Synthetic.Api.Name stores it in an array it was not given",
+            "the process API keeps what a process gives it: Synthetic.Api.Point stores it in static field Synthetic.Api.s_chars",
+        }));
+    }
 }

@@ -40,14 +40,14 @@ public static class IlTokens
     static readonly ImmutableDictionary<short, OpCode> OpCodesByValue = typeof(OpCodes).GetFields()
         .Select(field => (OpCode)field.GetValue(null)!).ToImmutableDictionary(op => op.Value);
 
-    static OpCode ReadOpCode(ref BlobReader il)
+    internal static OpCode ReadOpCode(ref BlobReader il)
     {
         byte first = il.ReadByte();
         short value = first == 0xFE ? (short)(0xFE00 | il.ReadByte()) : first;
         return OpCodesByValue[value];
     }
 
-    static int OperandSize(OperandType type) => type switch
+    internal static int OperandSize(OperandType type) => type switch
     {
         OperandType.InlineNone => 0,
         OperandType.ShortInlineBrTarget or OperandType.ShortInlineI or OperandType.ShortInlineVar => 1,

@@ -13,11 +13,12 @@ namespace ProcessVerifier;
 /// pointer type and no mutable static: each would be state another process, or another instance of the same code,
 /// could see. Constants and readonly statics of plain value types are fine. So that no process body escapes the
 /// check unmarked, a method whose address is taken and that has a process entry's shape (static void (ulong), what
-/// Scheduler.Spawn starts) must be process code, or say it is not one with [KernelThread]. The kernel is its own
+/// Scheduler.Spawn starts) must be process code, or say it is not one with [KernelThread]. And the process API keeps
+/// no reference a process gives it (KeptReferences.cs). The kernel is its own
 /// corelib, so nothing is loaded into the host runtime: types and attributes are matched by name across the
 /// assemblies given.
 /// </summary>
-public sealed class ProcessBoundary
+public sealed partial class ProcessBoundary
 {
     const string AttributeNamespace = "Kernel.Proc";
 
@@ -52,7 +53,11 @@ public sealed class ProcessBoundary
                 string where = $"{type.FullName}.{metadata.GetString(method.Name)}";
                 CheckEntriesTaken(module, module.Pe.GetMethodBody(method.RelativeVirtualAddress), where, violations);
                 string? process = Attribute(module, method.GetCustomAttributes(), "ProcessAttribute") is { } name ? name : typeProcess;
-                if (process == null) continue;
+                if (process == null)
+                {
+                    CheckKeptReferences(module, type, methodHandle, where, violations);
+                    continue;
+                }
                 var reported = new HashSet<string>();
                 foreach (var token in IlTokens.Of(module.Pe.GetMethodBody(method.RelativeVirtualAddress)))
                     foreach (var outside in Outside(module, token, process))
@@ -201,12 +206,16 @@ public sealed class ProcessBoundary
         foreach (var handle in definition.GetProperties())
         {
             var property = metadata.GetPropertyDefinition(handle);
-            var accessors = property.GetAccessors();
-            bool accessor = (!accessors.Getter.IsNil && metadata.GetString(metadata.GetMethodDefinition(accessors.Getter).Name) == name)
-                            || (!accessors.Setter.IsNil && metadata.GetString(metadata.GetMethodDefinition(accessors.Setter).Name) == name);
-            if (accessor && Granted(owner, property.GetCustomAttributes(), process)) return true;
+            if (IsAccessor(metadata, property, name) && Granted(owner, property.GetCustomAttributes(), process)) return true;
         }
         return false;
+    }
+
+    static bool IsAccessor(MetadataReader metadata, PropertyDefinition property, string methodName)
+    {
+        var accessors = property.GetAccessors();
+        return (!accessors.Getter.IsNil && metadata.GetString(metadata.GetMethodDefinition(accessors.Getter).Name) == methodName)
+               || (!accessors.Setter.IsNil && metadata.GetString(metadata.GetMethodDefinition(accessors.Setter).Name) == methodName);
     }
 
     // [ProcessApi] on these attributes (or, with nested, on an enclosing type), granted to every process or to this one.
@@ -332,7 +341,7 @@ public sealed class ProcessBoundary
         }
     }
 
-    enum FieldKind { Value, Reference, Pointer }
+    enum FieldKind { Value, Reference, Pointer, Void }
 
     readonly record struct FieldShape(FieldKind Kind, TypeRef? Type = null);
 
@@ -347,8 +356,12 @@ public sealed class ProcessBoundary
             rawTypeKind == ValueTypeKind ? new(FieldKind.Value, boundary.Resolve(module, handle)) : new(FieldKind.Reference);
         public FieldShape GetTypeFromSpecification(MetadataReader reader, object? context, TypeSpecificationHandle handle, byte rawTypeKind) =>
             reader.GetTypeSpecification(handle).DecodeSignature(this, context);
-        public FieldShape GetPrimitiveType(PrimitiveTypeCode typeCode) =>
-            typeCode is PrimitiveTypeCode.String or PrimitiveTypeCode.Object ? new(FieldKind.Reference) : new(FieldKind.Value);
+        public FieldShape GetPrimitiveType(PrimitiveTypeCode typeCode) => typeCode switch
+        {
+            PrimitiveTypeCode.String or PrimitiveTypeCode.Object => new(FieldKind.Reference),
+            PrimitiveTypeCode.Void => new(FieldKind.Void),   // a method's return type (KeptReferences)
+            _ => new(FieldKind.Value),
+        };
         public FieldShape GetSZArrayType(FieldShape elementType) => new(FieldKind.Reference);
         public FieldShape GetArrayType(FieldShape elementType, ArrayShape shape) => new(FieldKind.Reference);
         public FieldShape GetPointerType(FieldShape elementType) => new(FieldKind.Pointer);
