@@ -29,6 +29,7 @@ namespace Kernel.Memory
             internal MarkStack Stack;
             internal ulong Marked;
             internal ulong Roots;
+            internal bool EveryWord;
         }
 
         /// <summary>
@@ -44,12 +45,17 @@ namespace Kernel.Memory
             return Finish(&collection);
         }
 
-        /// <summary>Starts collecting <paramref name="heap"/>; its mark stack takes pages from <paramref name="stackPages"/>.</summary>
-        public static void Begin(Collection* collection, ObjectHeap* heap, PageSource stackPages)
+        /// <summary>
+        /// Starts collecting <paramref name="heap"/>; its mark stack takes pages from <paramref name="stackPages"/>.
+        /// With <paramref name="everyWord"/> a marked object's every word is read as a possible reference, not only its
+        /// reference fields: kernel objects keep raw pointers too (KernelTaskHeap).
+        /// </summary>
+        public static void Begin(Collection* collection, ObjectHeap* heap, PageSource stackPages, bool everyWord = false)
         {
             collection->Heap = heap;
             collection->Stack = new MarkStack(stackPages);
             collection->Marked = collection->Roots = 0;
+            collection->EveryWord = everyWord;
         }
 
         /// <summary>Marks everything reachable from the words in [start, end), each taken as a possible reference.</summary>
@@ -95,6 +101,12 @@ namespace Kernel.Memory
 
         private static void Trace(ulong cell, Collection* collection)
         {
+            if (collection->EveryWord)
+            {
+                ulong end = cell + ObjectHeap.CellSize(cell);
+                for (ulong* word = (ulong*)cell; word < (ulong*)end; word++) VisitReference(*word, collection);
+                return;
+            }
             byte* obj = (byte*)cell + GcLayout.HeaderBytes;
             if (*(ulong*)obj == 0) return;   // a cell whose object was never written (cannot be reached, but costs nothing)
             GcLayout.ForEachReference(obj, &VisitReference, collection);

@@ -16,7 +16,8 @@ namespace Kernel.Memory
     /// collected only between requests, never when it allocates, and the roots are everything kernel code can keep a
     /// reference in, read conservatively: the image's data and bss (plain statics, the GC static bases' pointers, the
     /// boot stack), the used part of the kernel heap (the early heap and every chunk), every live thread's whole stack,
-    /// and the kernel task's own stack and registers. Process heaps are not roots: the verified boundary keeps kernel
+    /// and the kernel task's own stack and registers. Its own live objects are read word by word too, since kernel
+    /// code keeps raw pointers in objects as well as references. Process heaps are not roots: the verified boundary keeps kernel
     /// references out of them (Snapshots copies a process's name, the one kernel string that can be freed, into the
     /// caller's heap). The collection holds the big kernel lock, so no kernel code on another CPU moves a reference
     /// from memory not yet scanned to memory already scanned while it runs (model: Tests/Models/KernelTaskCollection.pml).
@@ -65,7 +66,7 @@ namespace Kernel.Memory
             CpuNative.SpillCalleeSaved(registers);   // rbx, rbp, r12-r15: below RSP's reach otherwise
             ulong start = Tsc.Read();
             var collection = new Collector.Collection();
-            Collector.Begin(&collection, &memory->Heap, ProcessMemory.LentPages);
+            Collector.Begin(&collection, &memory->Heap, ProcessMemory.LentPages, everyWord: true);
             Collector.MarkRange(&collection, CpuNative.ReadRsp(), task.StackTop);
             Collector.MarkRange(&collection, s_dataStart, s_earlyHeapStart);
             Collector.MarkRange(&collection, s_earlyHeapEnd, s_dataEnd);

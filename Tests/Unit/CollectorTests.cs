@@ -135,6 +135,25 @@ public unsafe class CollectorTests
 
     [TestCase(false)]
     [TestCase(true)]
+    public void A_raw_pointer_in_a_value_field_keeps_its_target_only_when_every_word_is_read(bool everyWord)
+    {
+        MethodTable* node = FakeTypes.Class(NodeFields);   // its second field holds a value, not a reference
+        byte* holder = FakeTypes.New(_heap, node);
+        byte* target = FakeTypes.New(_heap, node);
+        *(ulong*)(holder + 16) = (ulong)target + 12;      // an interior pointer, kept as a number
+        _roots[0] = (ulong)holder;
+
+        var collection = new Collector.Collection();
+        Collector.Begin(&collection, _heap, SimulatedPages.Source, everyWord);
+        Collector.MarkRange(&collection, (ulong)_roots, (ulong)(_roots + RootWords));
+        Collector.Finish(&collection);
+
+        Assert.That(_heap->FindCell((ulong)holder), Is.Not.Zero, "the root's object stays");
+        Assert.That(_heap->FindCell((ulong)target) != 0, Is.EqualTo(everyWord), "the pointed-at object stays only when every word counts");
+    }
+
+    [TestCase(false)]
+    [TestCase(true)]
     public void A_long_list_survives_whether_or_not_the_mark_stack_finds_pages(bool starve)
     {
         MethodTable* node = FakeTypes.Class(NodeFields);
