@@ -52,6 +52,12 @@ namespace Kernel.SelfTests
             Assert.True(Snapshots.ProcessWith(endpoint, out ProcessInfo info), "the process is there");
             Assert.True(SpellsKept(info.Name, 9), "the snapshot spells the name");
             Assert.False((object)info.Name == (object)ProcessTable.At(Endpoint.SlotOf(endpoint)).Name, "it is a copy, not the kernel's string");
+
+            string longName = Lib.TextBuffer.Of($"{name}-{name}-{name}-{name}-{name}-{name}-{name}-{name}-{name}-{name}-{name}");   // 76 characters
+            int longOne = ProcessKit.Spawn(longName, &ProcessKit.Spin, 0);
+            Assert.True(Snapshots.ProcessWith(longOne, out info), "the long-named process is there");
+            Assert.Equal((ulong)Snapshots.MaxNameLength, (ulong)info.Name.Length, "a snapshot cuts a long name");
+            Assert.True(info.Name[0] == 'k' && info.Name[Snapshots.MaxNameLength - 1] == longName[Snapshots.MaxNameLength - 1], "to its first characters");
         }
 
         // A name made at run time, so it lives in the kernel task's heap ("kept-N").
