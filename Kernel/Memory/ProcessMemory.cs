@@ -61,24 +61,21 @@ namespace Kernel.Memory
         public static ulong ReservePages => s_reservePages;
 
         /// <summary>A new process's empty heap, its pages recorded as <paramref name="owner"/>'s (its slot + 1).</summary>
-        public void Reset(ushort owner)
-        {
-            Heap.Initialize(OwnerMap, new PageSource { Allocate = &TakePages, Free = &GivePages }, owner);
-            Collections = LongestPauseCycles = LiveBytes = 0;
-            Budget = MinimumBudget;
-            Busy = 0;
-            CollectedBetweenRequests = false;
-        }
+        public void Reset(ushort owner) => Reset(owner, new PageSource { Allocate = &TakePages, Free = &GivePages }, collectedBetweenRequests: false);
 
         /// <summary>
         /// The kernel task's heap (KernelTaskHeap): its pages may come from the reserve, which is kept for the kernel,
         /// and it is collected only between requests.
         /// </summary>
-        public void ResetForKernelTask(ushort owner)
+        public void ResetForKernelTask(ushort owner) => Reset(owner, LentPages, collectedBetweenRequests: true);
+
+        private void Reset(ushort owner, PageSource pages, bool collectedBetweenRequests)
         {
-            Reset(owner);
-            Heap.Initialize(OwnerMap, LentPages, owner);
-            CollectedBetweenRequests = true;
+            Heap.Initialize(OwnerMap, pages, owner);
+            Collections = LongestPauseCycles = LiveBytes = 0;
+            Budget = MinimumBudget;
+            Busy = 0;
+            CollectedBetweenRequests = collectedBetweenRequests;
         }
 
         /// <summary>Every page back (the process is dead and runs nowhere).</summary>
