@@ -55,7 +55,7 @@ namespace Kernel
             uint self = PerCpu.CurrentIndex;
             var line = new TextBuffer();
             line.Append($"PANIC on CPU {self}: ");
-            AppendReason(ref line, ref reason);
+            line.Append(ref reason);
             Console.WriteLine(ref line);
             int others = StopOtherCpus(self);
 
@@ -64,7 +64,7 @@ namespace Kernel
             {
                 line.Clear();
                 line.Append("SELFTEST: PANIC ");
-                AppendReason(ref line, ref reason);
+                line.Append(ref reason);
                 Console.WriteLine(ref line);
             }
             else Console.WriteLine("System halted.");
@@ -166,12 +166,6 @@ namespace Kernel
                 text.Append(e.Message);
             }
             Halt(ref text);
-        }
-
-        private static void AppendReason(ref TextBuffer line, ref TextBuffer reason)
-        {
-            char* chars = stackalloc char[TextBuffer.Capacity + 1];
-            line.Append(chars, reason.CopyTo(chars, TextBuffer.Capacity + 1));
         }
     }
 }

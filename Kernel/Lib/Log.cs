@@ -89,17 +89,8 @@ namespace Kernel.Lib
         public void AppendFormatted(int value, string format) => _text.AppendFormatted((ulong)(uint)value, format);
 
         // Text already formatted (a fault's summary): copied, where ToString would allocate.
-        public void AppendFormatted(TextBuffer text)
-        {
-            char* chars = stackalloc char[TextBuffer.Capacity + 1];
-            _text.Append(chars, text.CopyTo(chars, TextBuffer.Capacity + 1));
-        }
+        public void AppendFormatted(TextBuffer text) => _text.Append(ref text);
 
-        internal void AppendTo(ref TextBuffer line)
-        {
-            char* chars = stackalloc char[TextBuffer.Capacity + 1];
-            int count = _text.CopyTo(chars, TextBuffer.Capacity + 1);
-            line.Append(chars, count);
-        }
+        internal void AppendTo(ref TextBuffer line) => line.Append(ref _text);
     }
 }

@@ -42,6 +42,13 @@ namespace Kernel.Lib
             for (int i = 0; i < length; i++) Append(text[i]);
         }
 
+        /// <summary>Appends another buffer's text, with its truncation mark if it has one.</summary>
+        public void Append(ref TextBuffer text)
+        {
+            char* chars = stackalloc char[Capacity + 1];
+            Append(chars, text.CopyTo(chars, Capacity + 1));
+        }
+
         public void AppendDecimal(long value)
         {
             char* digits = stackalloc char[Format.MaxDecimalChars];

@@ -136,8 +136,7 @@ namespace Kernel.Testing
             if (s_message.Length > 0)
             {
                 line.Append(' ');
-                char* chars = stackalloc char[TextBuffer.Capacity + 1];
-                line.Append(chars, s_message.CopyTo(chars, TextBuffer.Capacity + 1));
+                line.Append(ref s_message);
             }
             Console.WriteLine(ref line);
         }
