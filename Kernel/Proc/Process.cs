@@ -85,6 +85,12 @@ namespace Kernel.Proc
         public bool IsKernelThread => PinnedTo != NoCpu;
 
         /// <summary>
+        /// Whether an interrupt may switch away from it: not an idle thread (it reschedules from its loop), not a kernel
+        /// thread (it gives its CPU up itself), not in the middle of its heap work (ProcessMemory.Busy).
+        /// </summary>
+        public bool IsPreemptible => !IsIdle && !IsKernelThread && Memory.Busy == 0;
+
+        /// <summary>
         /// Processes allocate in heaps of their own, and so does the kernel task once it has one (KernelTaskHeap); idle
         /// and kernel threads in the kernel heap.
         /// </summary>

@@ -201,7 +201,7 @@ namespace Kernel.Proc
             KernelCpu* cpu = KernelCpu.Current;
             if (!Initialized || BigKernelLock.HeldByCurrentCpu || cpu->Bkl.Waiting != 0 || cpu->Arch.HandlerNesting != 0) return false;
             Process self = s_current[cpu->Index];
-            if (self == null || self.IsIdle || self.IsKernelThread || self.Memory.Busy != 0 || self.Slot == ProcessTable.KernelTaskSlot) return false;
+            if (self == null || !self.IsPreemptible || self.Slot == ProcessTable.KernelTaskSlot) return false;
             BigKernelLock.Enter();
             Log.Error("sched", $"process '{self.Name}' (endpoint {self.Endpoint}) on CPU {KernelCpu.Current->Index} killed: {summary}");
             EndRunningProcess(self, "fault");
@@ -442,7 +442,7 @@ namespace Kernel.Proc
             KernelCpu* cpu = KernelCpu.Current;
             if (Alarm.Due()) Alarm.Fire();
             Process interrupted = s_current[cpu->Index];
-            if (cpu->Scheduler.NeedResched == 0 || interrupted.IsIdle || interrupted.IsKernelThread || interrupted.Memory.Busy != 0) return;
+            if (cpu->Scheduler.NeedResched == 0 || !interrupted.IsPreemptible) return;
             BigKernelLock.Enter();
             Schedule();
             BigKernelLock.Exit();
