@@ -14,7 +14,7 @@ namespace Kernel.Memory
     {
         public const ulong ChunkSize = 1024 * 1024;
         public const ulong Alignment = 16;   // SSE spills of 16-byte structs need it
-        private const ulong PageSize = 4096;
+        private const ulong PageSize = PageFrameAllocator.PageSize;
 
         private byte* _cursor;
         private byte* _limit;

@@ -10,7 +10,7 @@ namespace Kernel.Memory
     /// </summary>
     public unsafe struct PageMap
     {
-        public const ulong PageSize = 4096;
+        public const ulong PageSize = PageFrameAllocator.PageSize;
         public const ulong MaxRunPages = 1UL << 16;   // the distance back to a run's start has 16 bits
 
         private uint* _entries;
