@@ -31,12 +31,11 @@ namespace Kernel.SelfTests
             s_chunkAddresses = (ulong*)Scratch.Allocate(MaxChunks * sizeof(ulong));
             s_chunkPages = (ulong*)Scratch.Allocate(MaxChunks * sizeof(ulong));
             s_chunks = 0;
-            s_budgetPages = 1;
+            s_budgetPages = 1 + budgetPages;
             var area = (byte*)TrackedPages(1);
             Assert.True(area != null, "a page for the heap's initial area");
-            s_budgetPages = budgetPages;
             var heap = new Heap();
-            heap.Initialize(area, area + 4096, &TrackedPages);
+            heap.Initialize(area, area + PageFrameAllocator.PageSize, &TrackedPages);
             return heap;
         }
 

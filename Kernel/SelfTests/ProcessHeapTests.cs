@@ -379,7 +379,7 @@ namespace Kernel.SelfTests
         [Process("heap-test")]
         private static void CollectUntilItOutlastsAQuantum(ulong unused)
         {
-            ulong quantum = Snapshots.TscHz / 1000 * 20;   // Scheduler.QuantumTicks at 100 Hz
+            ulong quantum = Snapshots.TscHz / LocalApicTimer.TicksPerSecond * Scheduler.QuantumTicks;   // constants: compiled in
             var forest = new TreeNode[512];
             var random = new Xorshift(99);
             for (int trees = 1; trees <= forest.Length; trees *= 2)

@@ -41,7 +41,7 @@ public sealed class ProcessHeapBoot
     [Test]
     public void SelfTestsAndBenchmarksFromTheShellLeaveTheKernelHeapWhereItWas()
     {
-        using var shell = ShellSession.Start(new BootConfiguration("shell", Smp: "4", ExpectedCpus: 4));
+        using var shell = ShellSession.Start(Smp4);
         var before = KernelHeapOf(shell.Run("mem"));
         for (int run = 0; run < 100; run++)
             Assert.That(shell.Run("selftest format"), Does.Match(@"SELFTEST: \d+ passed, 0 failed"), $"run {run + 1}");
