@@ -7,7 +7,8 @@ namespace Kernel.Proc
     /// <summary>
     /// What a server needs done by the kernel itself, each call granted to the one server whose job it is (MINIX's
     /// privilege table): the console server drives the console device, the clock server turns microseconds into TSC
-    /// deadlines and sets the kernel's alarm (Alarm.Set); any process may read the TSC itself (Snapshots.TscNow). Any other process doing so would bypass its server.
+    /// deadlines and sets the kernel's alarm (Alarm.Set). Any other process doing so would bypass its server. (Reading
+    /// the TSC is no privilege: any process may, through Snapshots.TscNow.)
     /// </summary>
     public static unsafe class KernelCalls
     {
