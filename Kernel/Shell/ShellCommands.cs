@@ -252,22 +252,12 @@ namespace Kernel.Shell
         private static void ShowMemory(ShellCommands shell, CommandWords words)
         {
             MemoryInfo memory = Snapshots.Memory();
-            var line = new TextBuffer();
-            line.Append($"pages: {memory.FreePages} free of {memory.TotalPages} ({memory.FreePages * 4 / 1024} of {memory.TotalPages * 4 / 1024} MiB), {memory.ReservePages} kept for the kernel");
-            ShellProcess.Print(ref line);
-            line = new TextBuffer();
-            line.Append($"kernel heap: {memory.KernelHeapBytes} bytes in {memory.KernelHeapAllocations} blocks, never freed");
-            ShellProcess.Print(ref line);
-            line = new TextBuffer();
-            line.Append($"  in {memory.KernelHeapChunks} chunks, {memory.KernelHeapReserved / 1024} KiB");
-            ShellProcess.Print(ref line);
             HeapInfo task = memory.KernelTaskHeap;
-            line = new TextBuffer();
-            line.Append($"kernel task heap: {task.Pages} pages, {task.LiveBytes / 1024} KiB live, {task.Collections} collections");
-            ShellProcess.Print(ref line);
-            line = new TextBuffer();
-            line.Append($"process heaps: {memory.ProcessHeapPages} pages ({memory.ProcessHeapPages * 4} KiB) in {memory.ProcessHeaps} heaps");
-            ShellProcess.Print(ref line);
+            ShellProcess.Print($"pages: {memory.FreePages} free of {memory.TotalPages} ({memory.FreePages * 4 / 1024} of {memory.TotalPages * 4 / 1024} MiB), {memory.ReservePages} kept for the kernel");
+            ShellProcess.Print($"kernel heap: {memory.KernelHeapBytes} bytes in {memory.KernelHeapAllocations} blocks, never freed");
+            ShellProcess.Print($"  in {memory.KernelHeapChunks} chunks, {memory.KernelHeapReserved / 1024} KiB");
+            ShellProcess.Print($"kernel task heap: {task.Pages} pages, {task.LiveBytes / 1024} KiB live, {task.Collections} collections");
+            ShellProcess.Print($"process heaps: {memory.ProcessHeapPages} pages ({memory.ProcessHeapPages * 4} KiB) in {memory.ProcessHeaps} heaps");
         }
 
         private static void Kill(ShellCommands shell, CommandWords words)
