@@ -114,12 +114,9 @@ namespace Kernel.SelfTests
 
         private static bool WaitUntil(delegate*<bool> condition)
         {
-            ulong deadline = Tsc.DeadlineAfter(RunTimeoutMicros);
+            var poll = new PollDeadline(RunTimeoutMicros);
             while (!condition())
-            {
-                if (Tsc.Read() > deadline) return false;
-                CpuNative.Pause();
-            }
+                if (!poll.Wait()) return false;
             return true;
         }
 
