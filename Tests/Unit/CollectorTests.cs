@@ -45,7 +45,7 @@ public unsafe class CollectorTests
     public void CreateHeap()
     {
         SimulatedPages.Create(8192);
-        _heap = NewHeap(1);
+        _heap = SimulatedPages.NewHeap(1);
         _roots = (ulong*)NativeMemory.AllocZeroed(RootWords * sizeof(ulong));
         _objects.Clear();
         _list.Clear();
@@ -56,13 +56,6 @@ public unsafe class CollectorTests
     {
         NativeMemory.Free(_roots);
         SimulatedPages.Destroy();
-    }
-
-    static ObjectHeap* NewHeap(ushort owner)
-    {
-        var heap = (ObjectHeap*)NativeMemory.AllocZeroed((nuint)sizeof(ObjectHeap));
-        heap->Initialize(SimulatedPages.Map, SimulatedPages.Source, owner);
-        return heap;
     }
 
     CollectionResult Collect(ObjectHeap* heap)
@@ -116,7 +109,7 @@ public unsafe class CollectorTests
     [Test]
     public void An_interior_pointer_keeps_its_object_and_a_word_into_another_heap_keeps_nothing()
     {
-        ObjectHeap* other = NewHeap(2);
+        ObjectHeap* other = SimulatedPages.NewHeap(2);
         MethodTable* node = FakeTypes.Class(NodeFields);
         byte* mine = FakeTypes.New(_heap, node);
         byte* theirs = FakeTypes.New(other, node);
@@ -130,7 +123,6 @@ public unsafe class CollectorTests
         Assert.That(_heap->FindCell((ulong)mine), Is.Not.Zero);
         Assert.That(other->FindCell((ulong)theirs), Is.Not.Zero, "the other heap is untouched");
         Assert.That(other->BytesInUse, Is.EqualTo(theirBytes));
-        NativeMemory.Free(other);
     }
 
     [TestCase(false)]

@@ -16,16 +16,11 @@ public unsafe class GcLayoutTests
     public void CreateHeap()
     {
         SimulatedPages.Create(64);
-        _heap = (ObjectHeap*)System.Runtime.InteropServices.NativeMemory.AllocZeroed((nuint)sizeof(ObjectHeap));
-        _heap->Initialize(SimulatedPages.Map, SimulatedPages.Source, owner: 1);
+        _heap = SimulatedPages.NewHeap(owner: 1);
     }
 
     [TearDown]
-    public void Destroy()
-    {
-        System.Runtime.InteropServices.NativeMemory.Free(_heap);
-        SimulatedPages.Destroy();
-    }
+    public void Destroy() => SimulatedPages.Destroy();
 
     static readonly List<ulong> Seen = [];
 

@@ -10,26 +10,12 @@ namespace Kernel.Tests.Unit;
 public unsafe class ObjectHeapTests
 {
     const ulong Page = ObjectHeap.PageSize;
-    readonly List<nint> _heaps = [];
 
     [SetUp]
     public void CreateMemory() => SimulatedPages.Create(4096);
 
     [TearDown]
-    public void Destroy()
-    {
-        foreach (var heap in _heaps) NativeMemory.Free((void*)heap);
-        _heaps.Clear();
-        SimulatedPages.Destroy();
-    }
-
-    ObjectHeap* NewHeap(ushort owner)
-    {
-        var heap = (ObjectHeap*)NativeMemory.AllocZeroed((nuint)sizeof(ObjectHeap));
-        heap->Initialize(SimulatedPages.Map, SimulatedPages.Source, owner);
-        _heaps.Add((nint)heap);
-        return heap;
-    }
+    public void Destroy() => SimulatedPages.Destroy();
 
     [Test]
     public void Size_classes_are_aligned_growing_and_waste_at_most_the_header_per_page()
@@ -56,7 +42,7 @@ public unsafe class ObjectHeapTests
     [Test]
     public void Cells_are_zeroed_aligned_and_never_overlap()
     {
-        ObjectHeap* heap = NewHeap(1);
+        ObjectHeap* heap = SimulatedPages.NewHeap(1);
         var random = new Random(17);
         var taken = new List<(ulong Start, ulong End)>();
         ulong expectedBytes = 0;
@@ -82,8 +68,8 @@ public unsafe class ObjectHeapTests
     [Test]
     public void Any_byte_of_a_live_cell_finds_it_and_nothing_else_does()
     {
-        ObjectHeap* heap = NewHeap(1);
-        ObjectHeap* other = NewHeap(2);
+        ObjectHeap* heap = SimulatedPages.NewHeap(1);
+        ObjectHeap* other = SimulatedPages.NewHeap(2);
         ulong small = (ulong)heap->TryAllocate(100);
         ulong large = (ulong)heap->TryAllocate(3 * Page);
         ulong foreign = (ulong)other->TryAllocate(100);
@@ -102,7 +88,7 @@ public unsafe class ObjectHeapTests
     [Test]
     public void The_sweep_frees_the_unmarked_keeps_the_marked_and_returns_empty_pages()
     {
-        ObjectHeap* heap = NewHeap(1);
+        ObjectHeap* heap = SimulatedPages.NewHeap(1);
         var cells = new List<ulong>();
         for (int i = 0; i < 2000; i++) cells.Add((ulong)heap->TryAllocate((ulong)(16 + i % 300)));
         for (int i = 0; i < 20; i++) cells.Add((ulong)heap->TryAllocate(5000));
@@ -131,7 +117,7 @@ public unsafe class ObjectHeapTests
     [Test]
     public void A_dry_page_source_is_a_null_not_a_crash_and_a_release_returns_everything()
     {
-        ObjectHeap* heap = NewHeap(1);
+        ObjectHeap* heap = SimulatedPages.NewHeap(1);
         SimulatedPages.Limit = 8;
         int count = 0;
         while (heap->TryAllocate(992) != null) count++;

@@ -6,7 +6,8 @@ namespace Kernel.Tests.Unit.Fakes;
 /// <summary>
 /// Physical memory for object-heap tests: an aligned region whose pages are handed out first fit and taken back, a
 /// page map covering it, and a limit on pages in use to run it dry. Freed pages are filled with 0xDD, so a heap that
-/// keeps using one shows it. Static, as the kernel's page source is: fixtures using it are not run in parallel.
+/// keeps using one shows it. Object heaps over it (NewHeap) go with it. Static, as the kernel's page source is: fixtures
+/// using it are not run in parallel.
 /// </summary>
 public static unsafe class SimulatedPages
 {
@@ -15,6 +16,7 @@ public static unsafe class SimulatedPages
     static byte* s_region;
     static bool[] s_used = [];
     static uint* s_mapEntries;
+    static readonly List<nint> s_heaps = [];
 
     public static PageMap* Map { get; private set; }
     public static ulong InUse { get; private set; }
@@ -36,8 +38,19 @@ public static unsafe class SimulatedPages
         Limit = (ulong)pages;
     }
 
+    /// <summary>An empty object heap over these pages whose pages the map records as <paramref name="owner"/>'s; freed by Destroy.</summary>
+    public static ObjectHeap* NewHeap(ushort owner)
+    {
+        var heap = (ObjectHeap*)NativeMemory.AllocZeroed((nuint)sizeof(ObjectHeap));
+        heap->Initialize(Map, Source, owner);
+        s_heaps.Add((nint)heap);
+        return heap;
+    }
+
     public static void Destroy()
     {
+        foreach (var heap in s_heaps) NativeMemory.Free((void*)heap);
+        s_heaps.Clear();
         if (s_region == null) return;
         NativeMemory.AlignedFree(s_region);
         NativeMemory.Free(s_mapEntries);
